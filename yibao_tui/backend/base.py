@@ -1,0 +1,147 @@
+"""The ``Backend`` protocol: every operation the TUI, the CLI and the server need.
+
+Implementations: ``LocalBackend`` (the SQLite ledger on a thread it owns) and ``HttpBackend``
+(httpx against ``yibao serve``). Every method raises ``YibaoError`` with a stable code and
+nothing else; results are the plain records of ``yibao_tui.domain.models``.
+
+Person arguments accept an ID number or a card number. Amounts are integer fen. ``key`` is an
+optional idempotency key: an identical replay returns the original result with
+``replayed=True``; the same key with a different request raises ``IDEMPOTENCY_CONFLICT``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+from yibao_tui.domain.models import (
+    AuditRow,
+    Balance,
+    Binding,
+    CreditResult,
+    ImportResult,
+    Person,
+    PremiumPayment,
+    PremiumQuote,
+    SpendResult,
+    StatementPage,
+    Summary,
+    VerifyReport,
+    WithdrawalVerdict,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who is acting, for the audit log: channel ``cli|tui|counter|kiosk|http`` and operator."""
+
+    channel: str = "cli"
+    operator: str | None = None
+
+
+@runtime_checkable
+class Backend(Protocol):
+    """What every screen and command may ask of the system of record."""
+
+    actor: Actor
+
+    async def close(self) -> None:
+        """Release connections and threads."""
+
+    async def init(self) -> str:
+        """Create or migrate the ledger; returns where it is (path or URL)."""
+
+    async def is_empty(self) -> bool:
+        """True when no person is registered (the app then offers demo data)."""
+
+    async def demo(self, persons: int = 20, seed: int = 1) -> dict[str, Any]:
+        """Load deterministic demo data; returns ``{persons, entries, owner}``."""
+
+    async def demo_owner(self) -> str | None:
+        """The ID the demo data names as the laptop owner, if demo data was loaded."""
+
+    async def add_person(
+        self,
+        id: str,
+        name: str,
+        scheme: str,
+        region: str,
+        card: str | None = None,
+        opening_balance_fen: int = 0,
+        key: str | None = None,
+    ) -> Person:
+        """Register a person; an employee member gets a personal account."""
+
+    async def person(self, who: str) -> Person:
+        """Look a person up by ID or card number (audited read)."""
+
+    async def balance(self, who: str) -> Balance:
+        """The balance and account status (audited read)."""
+
+    async def summary(self, who: str, year: int, months: int = 24) -> Summary:
+        """This year's credits and spending and the month-end balances (audited read)."""
+
+    async def statement(
+        self,
+        who: str,
+        date_from: str | None = None,
+        date_to: str | None = None,
+        kind: str | None = None,
+        cursor: str | None = None,
+        limit: int = 50,
+        newest_first: bool = True,
+    ) -> StatementPage:
+        """One keyset page of the statement; ``cursor`` from a previous page's ``next_cursor``."""
+
+    async def credit(self, who: str, amount_fen: int, memo: str = "", key: str | None = None) -> CreditResult:
+        """The monthly fund credit (划入)."""
+
+    async def spend(self, patient: str, amount_fen: int, kind: str, key: str | None = None) -> SpendResult:
+        """A bill: the patient's account first, then the holders who bound the patient."""
+
+    async def bindings(self, who: str, include_ended: bool = False) -> list[Binding]:
+        """The holder's bindings (history too with ``include_ended``) (audited read)."""
+
+    async def bound_by(self, who: str) -> list[Binding]:
+        """Active bindings in which ``who`` is the relative (audited read)."""
+
+    async def bind(
+        self,
+        holder: str,
+        relative: str,
+        relation: str,
+        verified_by: str = "counter",
+        pledge_accepted: bool = True,
+        key: str | None = None,
+    ) -> Binding:
+        """Bind a close relative to the holder's account."""
+
+    async def unbind(self, holder: str, relative: str, key: str | None = None) -> Binding:
+        """End a binding (history is kept)."""
+
+    async def premium_quote(self, payer: str, relative: str, year: int) -> PremiumQuote:
+        """What paying the relative's resident premium for ``year`` would cost."""
+
+    async def premium_pay(self, payer: str, relative: str, year: int, key: str | None = None) -> PremiumPayment:
+        """Pay it from the payer's account, all or nothing."""
+
+    async def premium_payments(self, who: str) -> list[PremiumPayment]:
+        """Payments made by ``who`` or for ``who``, newest first (audited read)."""
+
+    async def withdrawal_check(self, who: str, case: str, facts: dict[str, str]) -> WithdrawalVerdict:
+        """The withdrawal checklist verdict (audited read)."""
+
+    async def verify(self) -> VerifyReport:
+        """Re-derive every balance, check the audit chain, caps and the zero sum."""
+
+    async def audit(
+        self,
+        person: str | None = None,
+        operator: str | None = None,
+        since: str | None = None,
+        limit: int = 1000,
+    ) -> list[AuditRow]:
+        """The audit log, newest first."""
+
+    async def import_persons(self, rows: list[dict[str, str]], key: str | None = None) -> ImportResult:
+        """Import roster rows all or nothing (rows carry a ``line`` number for errors)."""

@@ -1,0 +1,174 @@
+"""``LocalBackend``: the SQLite ledger behind the async ``Backend`` protocol.
+
+The ledger's connection lives on one thread this backend owns (sqlite3 connections refuse other
+threads, and one writer per process keeps transactions simple); every call is queued to it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+from yibao_tui.backend.base import Actor
+from yibao_tui.domain.errors import YibaoError
+from yibao_tui.domain.models import (
+    AuditRow,
+    Balance,
+    Binding,
+    CreditResult,
+    ImportResult,
+    Person,
+    PremiumPayment,
+    PremiumQuote,
+    SpendResult,
+    StatementPage,
+    Summary,
+    VerifyReport,
+    WithdrawalVerdict,
+)
+from yibao_tui.ledger.store import Clock, Ledger
+
+T = TypeVar("T")
+
+
+class LocalBackend:
+    """The embedded default: a SQLite ledger file on this machine."""
+
+    def __init__(self, path: str | Path, actor: Actor | None = None, clock: Clock | None = None) -> None:
+        self.path = Path(path)
+        self.actor = actor or Actor("cli")
+        self._ledger = Ledger(path, clock=clock, channel=self.actor.channel, operator=self.actor.operator)
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="yibao-ledger")
+
+    @property
+    def ledger(self) -> Ledger:
+        """The underlying ledger (for the server and tools running on its thread)."""
+        return self._ledger
+
+    def set_actor(self, actor: Actor) -> None:
+        """Change who is acting (e.g. after an operator logs in)."""
+        self.actor = actor
+        self._ledger.channel = actor.channel
+        self._ledger.operator = actor.operator
+
+    async def _call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._pool, functools.partial(fn, *args, **kwargs))
+        except YibaoError:
+            raise
+        except Exception as e:  # a bug must still reach the user as a message, not a traceback
+            raise YibaoError("INTERNAL", detail=f"{type(e).__name__}: {e}") from e
+
+    def run_sync(self, fn: Callable[[Ledger], T]) -> T:
+        """Run ``fn(ledger)`` on the ledger thread and wait (for synchronous callers)."""
+        return self._pool.submit(fn, self._ledger).result()
+
+    async def close(self) -> None:
+        """Close the connection on its own thread and stop the thread."""
+        try:
+            await self._call(self._ledger.close)
+        finally:
+            self._pool.shutdown(wait=True)
+
+    async def init(self) -> str:
+        """Create or migrate the ledger."""
+        await self._call(lambda: self._ledger.conn)
+        return str(self.path)
+
+    async def is_empty(self) -> bool:
+        """No person registered."""
+        return await self._call(self._ledger.is_empty)
+
+    async def demo(self, persons: int = 20, seed: int = 1) -> dict[str, Any]:
+        """Deterministic demo data."""
+        return await self._call(self._ledger.demo, persons, seed)
+
+    async def demo_owner(self) -> str | None:
+        """The demo ledger's owner."""
+        return await self._call(self._ledger.meta, "demo_owner")
+
+    async def add_person(self, id: str, name: str, scheme: str, region: str, card: str | None = None,
+                         opening_balance_fen: int = 0, key: str | None = None) -> Person:
+        """Register a person."""
+        return await self._call(self._ledger.add_person, id, name, scheme, region, card, opening_balance_fen, key)
+
+    async def person(self, who: str) -> Person:
+        """Look a person up."""
+        return await self._call(self._ledger.person, who)
+
+    async def balance(self, who: str) -> Balance:
+        """The balance."""
+        return await self._call(self._ledger.balance, who)
+
+    async def summary(self, who: str, year: int, months: int = 24) -> Summary:
+        """Year figures and month-end balances."""
+        return await self._call(self._ledger.summary, who, year, months)
+
+    async def statement(self, who: str, date_from: str | None = None, date_to: str | None = None,
+                        kind: str | None = None, cursor: str | None = None, limit: int = 50,
+                        newest_first: bool = True) -> StatementPage:
+        """One page of the statement."""
+        return await self._call(self._ledger.statement, who, date_from, date_to, kind, cursor, limit, newest_first)
+
+    async def credit(self, who: str, amount_fen: int, memo: str = "", key: str | None = None) -> CreditResult:
+        """The monthly credit."""
+        return await self._call(self._ledger.credit, who, amount_fen, memo, key)
+
+    async def spend(self, patient: str, amount_fen: int, kind: str, key: str | None = None) -> SpendResult:
+        """A bill."""
+        return await self._call(self._ledger.spend, patient, amount_fen, kind, key)
+
+    async def bindings(self, who: str, include_ended: bool = False) -> list[Binding]:
+        """The holder's bindings."""
+        return await self._call(self._ledger.bindings, who, include_ended)
+
+    async def bound_by(self, who: str) -> list[Binding]:
+        """Who bound ``who``."""
+        return await self._call(self._ledger.bound_by, who)
+
+    async def bind(self, holder: str, relative: str, relation: str, verified_by: str = "counter",
+                   pledge_accepted: bool = True, key: str | None = None) -> Binding:
+        """Bind a relative."""
+        return await self._call(self._ledger.bind, holder, relative, relation, verified_by, pledge_accepted, key)
+
+    async def unbind(self, holder: str, relative: str, key: str | None = None) -> Binding:
+        """Unbind a relative."""
+        return await self._call(self._ledger.unbind, holder, relative, key)
+
+    async def premium_quote(self, payer: str, relative: str, year: int) -> PremiumQuote:
+        """Quote a premium."""
+        return await self._call(self._ledger.premium_quote, payer, relative, year)
+
+    async def premium_pay(self, payer: str, relative: str, year: int, key: str | None = None) -> PremiumPayment:
+        """Pay a premium."""
+        return await self._call(self._ledger.premium_pay, payer, relative, year, key)
+
+    async def premium_payments(self, who: str) -> list[PremiumPayment]:
+        """Past premium payments."""
+        return await self._call(self._ledger.premium_payments, who)
+
+    async def withdrawal_check(self, who: str, case: str, facts: dict[str, str]) -> WithdrawalVerdict:
+        """The withdrawal checklist."""
+        from yibao_tui.i18n import get_lang
+
+        return await self._call(self._ledger.withdrawal_check, who, case, facts, get_lang())
+
+    async def verify(self) -> VerifyReport:
+        """Verify the ledger."""
+        result: VerifyReport = await self._call(self._ledger.verify)
+        return result
+
+    async def audit(self, person: str | None = None, operator: str | None = None, since: str | None = None,
+                    limit: int = 1000) -> list[AuditRow]:
+        """The audit log."""
+        return await self._call(self._ledger.audit, person, operator, since, limit)
+
+    async def import_persons(self, rows: list[dict[str, str]], key: str | None = None,
+                             progress: Callable[[int, int], None] | None = None) -> ImportResult:
+        """Import roster rows all or nothing."""
+        return await self._call(self._ledger.import_persons, rows, key, progress)

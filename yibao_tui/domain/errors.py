@@ -1,0 +1,106 @@
+"""The one error type every layer raises: a stable code plus parameters for the message.
+
+The code is a contract (CLI JSON, HTTP API); the message is rendered in the user's language
+from the i18n catalogue at the edge (CLI, TUI, server), never stored in the exception.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+#: Invalid input: the CLI exits 2, the server answers 400 (404 for unknown things).
+INPUT_CODES = frozenset(
+    {
+        "INVALID_ARGUMENT",
+        "INVALID_ID_NUMBER",
+        "INVALID_AMOUNT",
+        "INVALID_NAME",
+        "INVALID_CARD",
+        "INVALID_REGION",
+        "INVALID_DATE",
+        "INVALID_RELATION",
+        "INVALID_FACT",
+        "INVALID_FILE",
+        "UNKNOWN_PERSON",
+        "UNKNOWN_WITHDRAWAL_CASE",
+        "UNKNOWN_PAYMENT",
+    }
+)
+NOT_FOUND_CODES = frozenset({"UNKNOWN_PERSON", "UNKNOWN_PAYMENT"})
+
+#: Refused by a rule: the CLI exits 3, the server answers 422.
+RULE_CODES = frozenset(
+    {
+        "NOT_EMPLOYEE_INSURED",
+        "ACCOUNT_CLOSED",
+        "NOT_CLOSE_RELATIVE",
+        "SELF_BINDING",
+        "RELATION_IMPLAUSIBLE",
+        "ALREADY_BOUND",
+        "BINDING_LIMIT_REACHED",
+        "RELATION_LIMIT_REACHED",
+        "ONE_WAY_BINDING",
+        "VERIFICATION_NOT_ACCEPTED",
+        "PLEDGE_REQUIRED",
+        "NOT_BOUND",
+        "CROSS_REGION_NOT_ALLOWED",
+        "USE_NOT_ALLOWED",
+        "INSUFFICIENT_BALANCE",
+        "NOT_RESIDENT_INSURED",
+        "PREMIUM_ALREADY_PAID",
+        "POLICY_MISSING",
+        "IDEMPOTENCY_CONFLICT",
+        "NO_PAYING_ACCOUNT",
+        "PERSON_EXISTS",
+        "CARD_IN_USE",
+        "WITHDRAWAL_NOT_ELIGIBLE",
+    }
+)
+
+
+class YibaoError(Exception):
+    """A refusal or failure with a stable ``code`` and message parameters."""
+
+    def __init__(self, code: str, **params: Any) -> None:
+        self.code = code
+        self.params = params
+        super().__init__(code)
+
+    @property
+    def exit_code(self) -> int:
+        """CLI exit code: 2 invalid input, 3 refused by a rule, 1 anything else."""
+        if self.code in INPUT_CODES:
+            return 2
+        if self.code in RULE_CODES:
+            return 3
+        return 1
+
+    @property
+    def http_status(self) -> int:
+        """HTTP status for the server: 400 input, 404 unknown, 422 rule, 409/401/403/500 others."""
+        if self.code in NOT_FOUND_CODES:
+            return 404
+        if self.code in INPUT_CODES:
+            return 400
+        if self.code in RULE_CODES:
+            return 422
+        return {
+            "IN_PROGRESS": 409,
+            "UNAUTHORIZED": 401,
+            "FORBIDDEN": 403,
+            "BACKEND_UNAVAILABLE": 503,
+            "DATABASE_BUSY": 503,
+        }.get(self.code, 500)
+
+    def message(self, lang: str | None = None) -> str:
+        """The one-line message in ``lang`` (default: the current language)."""
+        from yibao_tui.i18n import t
+
+        return t(f"error.{self.code}", lang=lang, **self.params)
+
+    def to_json(self, lang: str | None = None) -> dict[str, Any]:
+        """``{"error": {"code": ..., "message": ...}}`` as the CLI and the server print it."""
+        return {"error": {"code": self.code, "message": self.message(lang)}}
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.message()}"

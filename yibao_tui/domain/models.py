@@ -1,0 +1,236 @@
+"""Plain result records that cross every boundary (ledger → backend → CLI, TUI, HTTP).
+
+Each has ``to_json()`` giving the CLI/HTTP field names, which are a contract: extend, never
+rename. ``from_json()`` rebuilds one on the HTTP client side.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Self
+
+
+class Record:
+    """Mixin: JSON round trip for frozen dataclasses of plain values."""
+
+    def to_json(self) -> dict[str, Any]:
+        """The contract fields as a JSON-ready dict."""
+        return dataclasses.asdict(self)  # type: ignore[call-overload, no-any-return]
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Self:
+        """Rebuild from ``to_json()`` output (unknown keys ignored)."""
+        names = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+        kwargs: dict[str, Any] = {}
+        for k, v in data.items():
+            if k not in names:
+                continue
+            sub = _NESTED.get((cls.__name__, k))
+            if sub is not None and isinstance(v, list):
+                v = [sub.from_json(x) for x in v]
+            kwargs[k] = v
+        return cls(**kwargs)
+
+
+@dataclass(frozen=True, slots=True)
+class Person(Record):
+    """A registered person (and their account, for employee members)."""
+
+    id: str
+    name: str
+    scheme: str  # employee | resident
+    region: str
+    card: str | None
+    status: str  # active | suspended | closed (of the personal account; resident: active)
+    birth_date: str
+    sex: str
+    balance_fen: int | None  # None for resident members (no personal account)
+    created_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class Balance(Record):
+    """``yibao balance``."""
+
+    id: str
+    balance_fen: int
+    status: str
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Entry(Record):
+    """One line of a statement: a movement on the person's account."""
+
+    time: str
+    kind: str
+    amount_fen: int  # signed: + credit, - debit
+    balance_after_fen: int
+    memo: str
+    entry_id: int = 0
+    counterparty: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class StatementPage(Record):
+    """A page of a statement. ``opening``/``closing`` are right under the date filter."""
+
+    id: str
+    entries: list[Entry]
+    opening_balance_fen: int
+    closing_balance_fen: int
+    next_cursor: str | None = None
+    prev_cursor: str | None = None
+    total: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Summary(Record):
+    """The figures at the top of the balance screen."""
+
+    id: str
+    balance_fen: int
+    year: int
+    year_credits_fen: int
+    year_spending_fen: int
+    months: list[str] = field(default_factory=list)  # "YYYY-MM", oldest first
+    month_balances_fen: list[int] = field(default_factory=list)  # balance at each month's end
+
+
+@dataclass(frozen=True, slots=True)
+class Binding(Record):
+    """A family mutual-aid binding (current or ended: history is kept)."""
+
+    holder_id: str
+    relative_id: str
+    relation: str
+    status: str  # active | ended
+    bound_at: str
+    verified_by: str
+    unbound_at: str | None = None
+    relative_name: str = ""
+    binding_id: int = 0
+    replayed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PremiumQuote(Record):
+    """``yibao premium quote``."""
+
+    payer_id: str
+    relative_id: str
+    region: str
+    year: int
+    amount_fen: int
+    balance_fen: int
+    balance_after_fen: int
+
+
+@dataclass(frozen=True, slots=True)
+class PremiumPayment(Record):
+    """``yibao premium pay`` and the list of past payments."""
+
+    payment_id: str
+    payer_id: str
+    relative_id: str
+    year: int
+    amount_fen: int
+    balance_after_fen: int
+    time: str
+    replayed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Charge(Record):
+    """One account's share of a bill."""
+
+    account_id: str
+    amount_fen: int
+
+
+@dataclass(frozen=True, slots=True)
+class SpendResult(Record):
+    """``yibao spend``."""
+
+    patient_id: str
+    kind: str
+    amount_fen: int
+    charges: list[Charge]
+    cash_fen: int
+    replayed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CreditResult(Record):
+    """``yibao credit``."""
+
+    id: str
+    amount_fen: int
+    balance_after_fen: int
+    replayed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionInfo(Record):
+    """A checklist question as the UI shows it."""
+
+    name: str
+    type: str
+    text: str
+    answer: str | None = None
+    met: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WithdrawalVerdict(Record):
+    """``yibao withdrawal check``."""
+
+    id: str
+    case: str
+    eligible: bool
+    balance_fen: int
+    payee: str
+    materials: list[str]
+    warnings: list[str]
+    unmet: list[str]
+    questions: list[QuestionInfo] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyReport(Record):
+    """``yibao verify``."""
+
+    ok: bool
+    failures: list[str]
+    accounts: int = 0
+    entries: int = 0
+    audit: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRow(Record):
+    """One audit log record."""
+
+    seq: int
+    time: str
+    channel: str
+    operator: str | None
+    action: str
+    subject: str | None
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult(Record):
+    """``yibao import persons``."""
+
+    imported: int
+    errors: list[dict[str, Any]]
+
+
+_NESTED: dict[tuple[str, str], type[Record]] = {
+    ("StatementPage", "entries"): Entry,
+    ("SpendResult", "charges"): Charge,
+    ("WithdrawalVerdict", "questions"): QuestionInfo,
+}

@@ -1,0 +1,229 @@
+"""Connections, pragmas, schema and transactions.
+
+Every connection: WAL, ``synchronous=FULL``, foreign keys, a busy timeout. Every write is one
+``BEGIN IMMEDIATE`` transaction, so a read-then-write in several processes waits its turn instead
+of failing (sqlite-utils' ``atomic()`` opens a deferred BEGIN, which does not).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from yibao_tui.domain.errors import YibaoError
+
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_MS = 15_000
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+CREATE TABLE IF NOT EXISTS persons (
+    id          TEXT PRIMARY KEY,
+    name        TEXT NOT NULL,
+    scheme      TEXT NOT NULL CHECK (scheme IN ('employee', 'resident')),
+    region      TEXT NOT NULL,
+    card        TEXT UNIQUE,
+    birth_date  TEXT NOT NULL,
+    sex         TEXT NOT NULL CHECK (sex IN ('M', 'F')),
+    pledge_at   TEXT,
+    created_at  TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS accounts (
+    id         INTEGER PRIMARY KEY,
+    code       TEXT NOT NULL UNIQUE,
+    kind       TEXT NOT NULL CHECK (kind IN ('personal', 'system')),
+    person_id  TEXT UNIQUE REFERENCES persons(id),
+    status     TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'suspended', 'closed')),
+    balance    INTEGER NOT NULL DEFAULT 0,
+    CHECK (kind = 'system' OR balance >= 0),
+    CHECK ((kind = 'personal') = (person_id IS NOT NULL))
+);
+
+CREATE TABLE IF NOT EXISTS operations (
+    id            INTEGER PRIMARY KEY,
+    kind          TEXT NOT NULL,
+    idem_key      TEXT UNIQUE,
+    request_hash  TEXT NOT NULL,
+    response      TEXT,
+    time          TEXT NOT NULL,
+    channel       TEXT NOT NULL,
+    operator      TEXT
+);
+
+CREATE TABLE IF NOT EXISTS transfers (
+    id              INTEGER PRIMARY KEY,
+    op_id           INTEGER REFERENCES operations(id),
+    kind            TEXT NOT NULL,
+    debit_account   INTEGER NOT NULL REFERENCES accounts(id),
+    credit_account  INTEGER NOT NULL REFERENCES accounts(id),
+    amount          INTEGER NOT NULL CHECK (amount > 0),
+    time            TEXT NOT NULL,
+    memo            TEXT NOT NULL DEFAULT '',
+    ref             TEXT,
+    CHECK (debit_account <> credit_account)
+);
+
+CREATE TABLE IF NOT EXISTS entries (
+    id             INTEGER PRIMARY KEY,
+    transfer_id    INTEGER NOT NULL REFERENCES transfers(id),
+    account_id     INTEGER NOT NULL REFERENCES accounts(id),
+    amount         INTEGER NOT NULL CHECK (amount <> 0),
+    balance_after  INTEGER NOT NULL,
+    time           TEXT NOT NULL,
+    kind           TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS entries_account_time ON entries (account_id, time, id);
+CREATE INDEX IF NOT EXISTS entries_transfer ON entries (transfer_id);
+
+CREATE TABLE IF NOT EXISTS bindings (
+    id           INTEGER PRIMARY KEY,
+    holder_id    TEXT NOT NULL REFERENCES persons(id),
+    relative_id  TEXT NOT NULL REFERENCES persons(id),
+    relation     TEXT NOT NULL,
+    status       TEXT NOT NULL CHECK (status IN ('active', 'ended')),
+    bound_at     TEXT NOT NULL,
+    unbound_at   TEXT,
+    verified_by  TEXT NOT NULL CHECK (verified_by IN ('counter', 'face', 'letter')),
+    op_id        INTEGER REFERENCES operations(id),
+    CHECK (holder_id <> relative_id)
+);
+CREATE UNIQUE INDEX IF NOT EXISTS bindings_one_active
+    ON bindings (holder_id, relative_id) WHERE status = 'active';
+CREATE INDEX IF NOT EXISTS bindings_relative ON bindings (relative_id, status);
+
+CREATE TABLE IF NOT EXISTS premium_payments (
+    id           INTEGER PRIMARY KEY,
+    payment_id   TEXT NOT NULL UNIQUE,
+    payer_id     TEXT NOT NULL REFERENCES persons(id),
+    relative_id  TEXT NOT NULL REFERENCES persons(id),
+    year         INTEGER NOT NULL,
+    amount       INTEGER NOT NULL CHECK (amount > 0),
+    transfer_id  INTEGER NOT NULL REFERENCES transfers(id),
+    time         TEXT NOT NULL,
+    UNIQUE (relative_id, year)
+);
+CREATE INDEX IF NOT EXISTS premium_payer ON premium_payments (payer_id);
+
+CREATE TABLE IF NOT EXISTS audit (
+    seq        INTEGER PRIMARY KEY,
+    time       TEXT NOT NULL,
+    channel    TEXT NOT NULL,
+    operator   TEXT,
+    action     TEXT NOT NULL,
+    subject    TEXT,
+    detail     TEXT NOT NULL DEFAULT '',
+    prev_hash  TEXT NOT NULL,
+    hash       TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_subject ON audit (subject, seq);
+CREATE INDEX IF NOT EXISTS audit_operator ON audit (operator, seq);
+
+-- Immutability: the record is append-only. A correction is a reversing transfer.
+CREATE TRIGGER IF NOT EXISTS entries_no_update BEFORE UPDATE ON entries
+BEGIN SELECT RAISE(ABORT, 'entries are immutable'); END;
+CREATE TRIGGER IF NOT EXISTS entries_no_delete BEFORE DELETE ON entries
+BEGIN SELECT RAISE(ABORT, 'entries are immutable'); END;
+CREATE TRIGGER IF NOT EXISTS transfers_no_update BEFORE UPDATE ON transfers
+BEGIN SELECT RAISE(ABORT, 'transfers are immutable'); END;
+CREATE TRIGGER IF NOT EXISTS transfers_no_delete BEFORE DELETE ON transfers
+BEGIN SELECT RAISE(ABORT, 'transfers are immutable'); END;
+CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS premium_no_update BEFORE UPDATE ON premium_payments
+BEGIN SELECT RAISE(ABORT, 'payments are immutable'); END;
+CREATE TRIGGER IF NOT EXISTS premium_no_delete BEFORE DELETE ON premium_payments
+BEGIN SELECT RAISE(ABORT, 'payments are immutable'); END;
+CREATE TRIGGER IF NOT EXISTS operations_no_delete BEFORE DELETE ON operations
+BEGIN SELECT RAISE(ABORT, 'operations are immutable'); END;
+-- an operation's response is written once, in the transaction that created it
+CREATE TRIGGER IF NOT EXISTS operations_once BEFORE UPDATE ON operations
+WHEN OLD.response IS NOT NULL OR NEW.id <> OLD.id OR NEW.idem_key IS NOT OLD.idem_key
+     OR NEW.request_hash <> OLD.request_hash
+BEGIN SELECT RAISE(ABORT, 'operations are immutable'); END;
+CREATE TRIGGER IF NOT EXISTS bindings_no_delete BEFORE DELETE ON bindings
+BEGIN SELECT RAISE(ABORT, 'binding history is kept'); END;
+"""
+
+SYSTEM_ACCOUNTS = ("fund", "provider", "premium", "withdrawal", "opening")
+
+
+def translate(exc: sqlite3.Error, path: str | Path) -> YibaoError:
+    """Turn a sqlite3 error into a clear ``YibaoError``."""
+    text = str(exc).lower()
+    if "locked" in text or "busy" in text:
+        return YibaoError("DATABASE_BUSY")
+    if "not a database" in text or "malformed" in text or "corrupt" in text:
+        return YibaoError("DATABASE_CORRUPT", path=str(path))
+    if "unable to open" in text or "readonly" in text or "read-only" in text or "disk" in text:
+        return YibaoError("DATABASE_UNAVAILABLE", path=str(path), detail=str(exc))
+    return YibaoError("INTERNAL", detail=str(exc))
+
+
+def connect(path: str | Path) -> sqlite3.Connection:
+    """Open the ledger with the pragmas every connection needs."""
+    p = Path(path)
+    if str(path) != ":memory:":
+        try:
+            p.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise YibaoError("DATABASE_UNAVAILABLE", path=str(path), detail=str(e)) from None
+    try:
+        conn = sqlite3.connect(
+            str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+        )
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if str(mode).lower() != "wal" and str(path) != ":memory:":
+            raise YibaoError("DATABASE_UNAVAILABLE", path=str(path), detail=f"journal_mode={mode}")
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA foreign_keys = ON")
+    except sqlite3.Error as e:
+        raise translate(e, path) from None
+    return conn
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    """Create the schema (idempotent) and the system accounts."""
+    with immediate(conn):
+        for stmt in _statements(SCHEMA):
+            conn.execute(stmt)
+        for code in SYSTEM_ACCOUNTS:
+            conn.execute(
+                "INSERT OR IGNORE INTO accounts (code, kind) VALUES (?, 'system')", (f"SYS:{code}",)
+            )
+        conn.execute(
+            "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+        )
+
+
+def _statements(script: str) -> Iterator[str]:
+    """Split a schema script on complete statements (triggers contain inner semicolons)."""
+    buf = ""
+    for line in script.splitlines(keepends=True):
+        if line.strip().startswith("--") and not buf.strip():
+            continue
+        buf += line
+        if sqlite3.complete_statement(buf):
+            if buf.strip():
+                yield buf.strip()
+            buf = ""
+
+
+@contextmanager
+def immediate(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """``BEGIN IMMEDIATE`` … ``COMMIT``; roll back on any exception."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    else:
+        conn.execute("COMMIT")

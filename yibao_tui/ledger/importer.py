@@ -1,0 +1,88 @@
+"""``yibao import persons FILE.csv``: validate every row, then all of them go in, or none."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from yibao_tui.domain.errors import YibaoError
+from yibao_tui.domain.idnum import parse_id
+from yibao_tui.domain.models import ImportResult
+from yibao_tui.domain.money import parse_amount
+from yibao_tui.domain.policy import valid_region
+
+if TYPE_CHECKING:
+    from yibao_tui.ledger.store import Ledger
+
+COLUMNS = ("id", "name", "scheme", "region", "card", "opening_balance")
+
+
+def import_rows(ledger: Ledger, rows: list[dict[str, str]], key: str | None,
+                progress: Callable[[int, int], None] | None) -> ImportResult:
+    """Check each row (with its ``line``), report every bad one, insert all in one transaction."""
+    from yibao_tui.ledger.store import check_card, check_name
+
+    errors: list[dict[str, Any]] = []
+    clean: list[tuple[Any, ...]] = []
+    seen_ids: dict[str, int] = {}
+    seen_cards: dict[str, int] = {}
+    today = ledger.today()
+    total = len(rows)
+    for i, row in enumerate(rows):
+        line = int(row.get("line", i + 2))
+        try:
+            pid = parse_id(row.get("id", ""), today=today)
+            name = check_name(row.get("name", ""))
+            scheme = (row.get("scheme") or "").strip()
+            if scheme not in ("employee", "resident"):
+                raise YibaoError("INVALID_ARGUMENT", detail=f"scheme={scheme!r}")
+            region = (row.get("region") or "").strip()
+            if not valid_region(region):
+                raise YibaoError("INVALID_REGION", region=region[:12])
+            card = check_card(row.get("card"))
+            opening_text = (row.get("opening_balance") or "").strip()
+            opening = parse_amount(opening_text, allow_zero=True) if opening_text else 0
+            if opening and scheme != "employee":
+                raise YibaoError("NOT_EMPLOYEE_INSURED", id=pid.value)
+            if pid.value in seen_ids:
+                raise YibaoError("PERSON_EXISTS", id=f"{pid.value} (line {seen_ids[pid.value]})")
+            if card and card in seen_cards:
+                raise YibaoError("CARD_IN_USE", card=f"{card} (line {seen_cards[card]})")
+            seen_ids[pid.value] = line
+            if card:
+                seen_cards[card] = line
+            clean.append((line, pid.value, name, scheme, region, card, pid.birth_date.isoformat(), pid.sex, opening))
+        except YibaoError as e:
+            errors.append({"line": line, "code": e.code, "reason": e.message()})
+        if progress and (i % 200 == 0 or i == total - 1):
+            progress(i + 1, total * 2)
+    if errors:
+        return ImportResult(imported=0, errors=errors)
+
+    request = {"rows": [c[1:] for c in clean]}
+
+    def body(conn: sqlite3.Connection, op_id: int, now: str) -> dict[str, Any]:
+        bad: list[dict[str, Any]] = []
+        for j, (line, pid, name, scheme, region, card, birth, sex, opening) in enumerate(clean):
+            try:
+                ledger._insert_person(conn, op_id, now, pid, name, scheme, region, card, birth, sex, opening)
+            except YibaoError as e:
+                bad.append({"line": line, "code": e.code, "reason": e.message()})
+            if progress and (j % 200 == 0 or j == len(clean) - 1):
+                progress(total + j + 1, total * 2)
+        if bad:
+            raise _RowErrors(bad)
+        return {"imported": len(clean)}
+
+    try:
+        response, _ = ledger._write("import.persons", request, key, body, None)
+    except _RowErrors as e:
+        return ImportResult(imported=0, errors=e.rows)
+    return ImportResult(imported=int(response["imported"]), errors=[])
+
+
+class _RowErrors(Exception):
+    def __init__(self, rows: list[dict[str, Any]]) -> None:
+        self.rows = rows
+        super().__init__("rows")

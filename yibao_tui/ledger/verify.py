@@ -1,0 +1,79 @@
+"""``yibao verify``: re-derive every balance from the entries and check every invariant."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from yibao_tui.domain.models import VerifyReport
+from yibao_tui.domain.policy import policy_for
+from yibao_tui.ledger.audit import check_chain
+
+LIMIT = 20
+
+
+def verify(conn: sqlite3.Connection, year: int) -> VerifyReport:
+    """Every balance from its entries, each transfer balanced, the zero sum, no negative personal
+    balance, running balances, the audit chain, the binding caps, one premium per relative-year."""
+    f: list[str] = []
+
+    def q(sql: str, *args: object) -> list[tuple]:  # type: ignore[type-arg]
+        return conn.execute(sql, args).fetchall()
+
+    ok = q("PRAGMA quick_check")
+    if ok and ok[0][0] != "ok":
+        f += [f"sqlite quick_check: {r[0]}" for r in ok[:LIMIT]]
+    for _acct, code, bal, derived in q(
+        "SELECT a.id, a.code, a.balance, COALESCE(s.total, 0) FROM accounts a"
+        " LEFT JOIN (SELECT account_id, SUM(amount) AS total FROM entries GROUP BY account_id) s"
+        " ON s.account_id = a.id WHERE a.balance <> COALESCE(s.total, 0) LIMIT ?", LIMIT
+    ):
+        f.append(f"account {code}: balance {bal} but its entries sum to {derived}")
+    for code, bal in q("SELECT code, balance FROM accounts WHERE kind = 'personal' AND balance < 0 LIMIT ?", LIMIT):
+        f.append(f"account {code}: negative balance {bal}")
+    total = q("SELECT COALESCE(SUM(balance), 0) FROM accounts")[0][0]
+    if total != 0:
+        f.append(f"balances sum to {total}, not zero")
+    for tid, n, s in q(
+        "SELECT t.id, COUNT(e.id), COALESCE(SUM(e.amount), 0) FROM transfers t LEFT JOIN entries e"
+        " ON e.transfer_id = t.id GROUP BY t.id HAVING COUNT(e.id) <> 2 OR SUM(e.amount) <> 0 LIMIT ?", LIMIT
+    ):
+        f.append(f"transfer {tid}: {n} entries summing to {s} (a half-written transfer)")
+    for tid, in q(
+        "SELECT t.id FROM transfers t WHERE NOT EXISTS (SELECT 1 FROM entries e WHERE e.transfer_id = t.id"
+        " AND e.account_id = t.debit_account AND e.amount = -t.amount) OR NOT EXISTS (SELECT 1 FROM entries e"
+        " WHERE e.transfer_id = t.id AND e.account_id = t.credit_account AND e.amount = t.amount) LIMIT ?", LIMIT
+    ):
+        f.append(f"transfer {tid}: its entries do not match its accounts and amount")
+    for eid, acct, after, run in q(
+        "SELECT id, account_id, balance_after, run FROM (SELECT id, account_id, balance_after,"
+        " SUM(amount) OVER (PARTITION BY account_id ORDER BY time, id) AS run FROM entries)"
+        " WHERE run <> balance_after LIMIT ?", LIMIT
+    ):
+        f.append(f"entry {eid} (account {acct}): running balance {after}, derived {run}")
+    f += check_chain(conn, LIMIT)
+    caps: dict[str, int] = {}
+    for holder, region, n in q(
+        "SELECT b.holder_id, p.region, COUNT(*) FROM bindings b JOIN persons p ON p.id = b.holder_id"
+        " WHERE b.status = 'active' GROUP BY b.holder_id"
+    ):
+        cap = caps.setdefault(region, policy_for(region, year).binding_cap)
+        if n > cap:
+            f.append(f"holder {holder}: {n} active bindings, above the cap of {cap}")
+    for holder, region, relation, n in q(
+        "SELECT b.holder_id, p.region, b.relation, COUNT(*) FROM bindings b JOIN persons p ON p.id = b.holder_id"
+        " WHERE b.status = 'active' GROUP BY b.holder_id, b.relation"
+    ):
+        rcap = policy_for(region, year).relation_caps.get(relation)
+        if rcap is not None and n > rcap:
+            f.append(f"holder {holder}: {n} active {relation} bindings, above {rcap}")
+    for rid, y, n in q("SELECT relative_id, year, COUNT(*) FROM premium_payments GROUP BY relative_id, year HAVING COUNT(*) > 1"):
+        f.append(f"premium for {rid} in {y} paid {n} times")
+    for pid, tid in q(
+        "SELECT pp.payment_id, pp.transfer_id FROM premium_payments pp LEFT JOIN transfers t ON t.id = pp.transfer_id"
+        " WHERE t.id IS NULL OR t.amount <> pp.amount OR t.kind <> 'premium'"
+    ):
+        f.append(f"payment {pid}: its transfer {tid} is missing or different")
+    for op, in q("SELECT id FROM operations WHERE response IS NULL LIMIT ?", LIMIT):
+        f.append(f"operation {op}: no recorded response (half-written)")
+    counts = q("SELECT (SELECT COUNT(*) FROM accounts), (SELECT COUNT(*) FROM entries), (SELECT COUNT(*) FROM audit)")[0]
+    return VerifyReport(ok=not f, failures=f, accounts=counts[0], entries=counts[1], audit=counts[2])
