@@ -45,6 +45,11 @@ def import_rows(ledger: Ledger, rows: list[dict[str, str]], key: str | None,
             opening = parse_amount(opening_text, allow_zero=True) if opening_text else 0
             if opening and scheme != "employee":
                 raise YibaoError("NOT_EMPLOYEE_INSURED", id=pid.value)
+            conn = ledger.conn
+            if conn.execute("SELECT 1 FROM persons WHERE id = ?", (pid.value,)).fetchone():
+                raise YibaoError("PERSON_EXISTS", id=pid.value)
+            if card and conn.execute("SELECT 1 FROM persons WHERE card = ?", (card,)).fetchone():
+                raise YibaoError("CARD_IN_USE", card=card)
             if pid.value in seen_ids:
                 raise YibaoError("PERSON_EXISTS", id=f"{pid.value} (line {seen_ids[pid.value]})")
             if card and card in seen_cards:

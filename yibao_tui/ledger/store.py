@@ -161,7 +161,7 @@ class Ledger:
                         if row[0] != h:
                             raise YibaoError("IDEMPOTENCY_CONFLICT", key=key)
                         return json.loads(row[1]), True
-                now = time or self._monotonic_now(conn)
+                now = self._monotonic_now(conn, time)
                 op_id = conn.execute(
                     "INSERT INTO operations (kind, idem_key, request_hash, time, channel, operator)"
                     " VALUES (?, ?, ?, ?, ?, ?)",
@@ -182,9 +182,10 @@ class Ledger:
         result: tuple[dict[str, Any], bool] = self._run(run)
         return result
 
-    def _monotonic_now(self, conn: sqlite3.Connection) -> str:
-        """Now, but never before the newest transfer: statements are ordered by time."""
-        now = self._now()
+    def _monotonic_now(self, conn: sqlite3.Connection, time: str | None = None) -> str:
+        """Now (or the given back-dated time), never before the newest transfer: statements are
+        ordered by time, and running balances must follow that order."""
+        now = time or self._now()
         row = conn.execute("SELECT time FROM transfers ORDER BY id DESC LIMIT 1").fetchone()
         return max(now, row[0]) if row else now
 
@@ -519,10 +520,9 @@ class Ledger:
             pf = self._facts(prow)
             year = int(now[:4])
             ppol = policy_for(pf.region, year)
-            allowed_somewhere = False
+            allowed_somewhere = ppol.allows(kind)
             payers: list[tuple[int, int]] = []  # (account id, balance) in paying order
             if pf.scheme == "employee" and pf.status == "active" and ppol.allows(kind):
-                allowed_somewhere = True
                 acct, bal, _ = self._account(pid)
                 payers.append((acct, bal))
             candidates: list[tuple[int, int, int]] = []

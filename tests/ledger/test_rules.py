@@ -1,0 +1,278 @@
+"""Every rule and error code, through the ledger, on a real SQLite file."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from tests.conftest import Family, frozen_clock, pid
+from yibao_tui.domain.errors import YibaoError
+from yibao_tui.ledger.store import Ledger
+
+
+def code_of(fn, *args, **kwargs) -> str:
+    with pytest.raises(YibaoError) as e:
+        fn(*args, **kwargs)
+    return e.value.code
+
+
+def test_person_add_and_lookup_by_card(ledger: Ledger, family: Family):
+    p = ledger.person("a1000001")
+    assert p.id == family.holder and p.balance_fen == 500_000 and p.scheme == "employee"
+    assert ledger.person(family.child).balance_fen is None
+    assert code_of(ledger.add_person, family.holder, "x", "employee", "440300") == "PERSON_EXISTS"
+    assert code_of(ledger.add_person, pid(seq=99), "x", "employee", "440300", "A1000001") == "CARD_IN_USE"
+    assert code_of(ledger.add_person, pid(seq=98), "x", "employee", "990000") == "INVALID_REGION"
+    assert code_of(ledger.add_person, pid(seq=97), "\x1b[31mx", "employee", "440300") == "INVALID_NAME"
+    assert code_of(ledger.add_person, "110105194912310021", "x", "employee", "110000") == "INVALID_ID_NUMBER"
+    assert code_of(ledger.person, pid(seq=96)) == "UNKNOWN_PERSON"
+
+
+def test_markup_name_is_stored_literally(ledger: Ledger):
+    who = pid(seq=1)
+    ledger.add_person(who, "[/b]张三[bold]", "employee", "440300")
+    assert ledger.person(who).name == "[/b]张三[bold]"
+
+
+def test_credit_and_statement_running_balance(ledger: Ledger, family: Family):
+    ledger.credit(family.holder, 30_000, time="2026-01-05 08:00:00")
+    ledger.spend(family.holder, 10_000, "pharmacy", time="2026-02-10 10:00:00")
+    ledger.credit(family.holder, 30_000, time="2026-03-05 08:00:00")
+    page = ledger.statement(family.holder, newest_first=False)
+    assert [e.amount_fen for e in page.entries] == [500_000, 30_000, -10_000, 30_000]
+    assert [e.balance_after_fen for e in page.entries] == [500_000, 530_000, 520_000, 550_000]
+    # under a date filter, the opening balance is what stood before the first day
+    feb = ledger.statement(family.holder, date_from="2026-02-01", date_to="2026-02-28")
+    assert feb.opening_balance_fen == 530_000 and feb.closing_balance_fen == 520_000
+    assert [e.kind for e in feb.entries] == ["pharmacy"]
+    only_credits = ledger.statement(family.holder, kind="credit")
+    assert {e.kind for e in only_credits.entries} == {"credit"}
+    assert code_of(ledger.statement, family.holder, date_from="2026-13-01") == "INVALID_DATE"
+
+
+def test_keyset_pages_cover_everything_once(ledger: Ledger, family: Family):
+    for m in range(1, 13):
+        ledger.credit(family.holder, 100 * m, time=f"2025-{m:02d}-05 08:00:00")
+    seen, cursor = [], None
+    while True:
+        page = ledger.statement(family.holder, cursor=cursor, limit=5)
+        seen += [e.entry_id for e in page.entries]
+        if not page.next_cursor:
+            break
+        cursor = page.next_cursor
+    assert len(seen) == len(set(seen)) == 13
+    assert seen == sorted(seen, reverse=True)
+
+
+def test_credit_refusals(ledger: Ledger, family: Family):
+    assert code_of(ledger.credit, family.child, 100) == "NOT_EMPLOYEE_INSURED"
+    assert code_of(ledger.credit, family.holder, 0) == "INVALID_AMOUNT"
+
+
+def test_idempotency(ledger: Ledger, family: Family):
+    a = ledger.credit(family.holder, 100, key="k1")
+    b = ledger.credit(family.holder, 100, key="k1")
+    assert not a.replayed and b.replayed and a.balance_after_fen == b.balance_after_fen
+    assert ledger.balance(family.holder).balance_fen == 500_100
+    assert code_of(ledger.credit, family.holder, 200, key="k1") == "IDEMPOTENCY_CONFLICT"
+    assert code_of(ledger.spend, family.holder, 100, "pharmacy", key="k1") == "IDEMPOTENCY_CONFLICT"
+
+
+def test_binding_rules(ledger: Ledger, family: Family):
+    b = ledger.bind(family.holder, family.spouse, "配偶", "face")
+    assert b.relation == "spouse" and b.status == "active" and b.verified_by == "face"
+    assert code_of(ledger.bind, family.holder, family.spouse, "spouse") == "ALREADY_BOUND"
+    assert code_of(ledger.bind, family.holder, family.holder, "spouse") == "SELF_BINDING"
+    assert code_of(ledger.bind, family.holder, family.parent, "cousin") == "NOT_CLOSE_RELATIVE"
+    assert code_of(ledger.bind, family.holder, family.parent, "child") == "RELATION_IMPLAUSIBLE"
+    assert code_of(ledger.bind, family.holder, family.child, "parent") == "RELATION_IMPLAUSIBLE"
+    assert code_of(ledger.bind, family.child, family.holder, "parent") == "NOT_EMPLOYEE_INSURED"
+    # under 16: face is not enough; the letter (承诺书 + 户口簿) or a counter check
+    assert code_of(ledger.bind, family.holder, family.child, "child", "face") == "VERIFICATION_NOT_ACCEPTED"
+    assert code_of(ledger.bind, family.holder, family.parent, "parent", "letter") == "VERIFICATION_NOT_ACCEPTED"
+    ledger.bind(family.holder, family.child, "child", "letter")
+    ledger.bind(family.holder, family.parent, "parent", "counter")
+    other = pid("440300", "1999-01-01", 61)
+    ledger.add_person(other, "赵六", "resident", "440300")
+    assert code_of(ledger.bind, family.holder, other, "spouse") == "RELATION_LIMIT_REACHED"
+    assert code_of(ledger.unbind, family.holder, other) == "NOT_BOUND"
+    ended = ledger.unbind(family.holder, family.spouse)
+    assert ended.status == "ended" and ended.unbound_at
+    assert [x.relative_id for x in ledger.bindings(family.holder)] == [family.child, family.parent]
+    assert len(ledger.bindings(family.holder, include_ended=True)) == 3  # history is kept
+    ledger.bind(family.holder, family.spouse, "spouse")  # rebinding is allowed
+
+
+def test_binding_cap_and_cross_region(ledger: Ledger, family: Family):
+    siblings = [pid("440300", f"198{i}-02-02", 70 + i) for i in range(7)]
+    for i, s in enumerate(siblings):
+        ledger.add_person(s, f"兄{i}", "resident", "440300")
+    for s in siblings[:6]:
+        ledger.bind(family.holder, s, "sibling")
+    assert code_of(ledger.bind, family.holder, siblings[6], "sibling") == "BINDING_LIMIT_REACHED"
+    far = pid("110000", "1960-01-01", 81)
+    ledger.add_person(far, "远亲", "resident", "110000")
+    assert code_of(ledger.bind, family.spouse, far, "parent") == "CROSS_REGION_NOT_ALLOWED"
+
+
+def test_pledge_needed_at_first_binding(ledger: Ledger, family: Family):
+    assert code_of(ledger.bind, family.spouse, family.child, "child", "counter", False) == "PLEDGE_REQUIRED"
+    ledger.bind(family.spouse, family.child, "child", "counter", True)
+    ledger.bind(family.spouse, family.parent, "parent-in-law" if False else "parent", "counter", False)
+
+
+def test_one_way_region(ledger: Ledger):
+    f = Family(ledger, region="370900")  # 泰安: one-way groups
+    ledger.bind(f.holder, f.spouse, "spouse")
+    assert code_of(ledger.bind, f.spouse, f.child, "child") == "ONE_WAY_BINDING"
+
+
+def test_closed_account_refuses(ledger: Ledger, family: Family, db_path):
+    conn = sqlite3.connect(db_path)
+    conn.execute("UPDATE accounts SET status = 'closed' WHERE person_id = ?", (family.spouse,))
+    conn.commit()
+    conn.close()
+    assert code_of(ledger.credit, family.spouse, 100) == "ACCOUNT_CLOSED"
+    assert code_of(ledger.bind, family.spouse, family.child, "child") == "ACCOUNT_CLOSED"
+
+
+def test_spend_payer_order_and_cash(ledger: Ledger, family: Family):
+    ledger.bind(family.holder, family.child, "child")
+    ledger.bind(family.spouse, family.child, "child")
+    # the child has no account: highest balance first (holder 5,000 > spouse 100)
+    r = ledger.spend(family.child, 600_000, "outpatient")
+    assert [(c.account_id, c.amount_fen) for c in r.charges] == [(family.holder, 500_000), (family.spouse, 10_000)]
+    assert r.cash_fen == 90_000
+    assert code_of(ledger.spend, family.child, 100, "outpatient") == "NO_PAYING_ACCOUNT"
+    assert code_of(ledger.spend, family.holder, 100, "pension") == "USE_NOT_ALLOWED"
+    assert code_of(ledger.spend, family.holder, 100, "commercial-insurance") == "USE_NOT_ALLOWED"
+    assert code_of(ledger.spend, family.parent, 100, "outpatient") == "NO_PAYING_ACCOUNT"
+
+
+def test_spend_own_account_first(ledger: Ledger, family: Family):
+    ledger.bind(family.holder, family.spouse, "spouse")
+    r = ledger.spend(family.spouse, 15_000, "pharmacy")
+    assert [(c.account_id, c.amount_fen) for c in r.charges] == [(family.spouse, 10_000), (family.holder, 5_000)]
+    assert r.cash_fen == 0
+
+
+def test_premium(ledger: Ledger, family: Family):
+    assert code_of(ledger.premium_quote, family.holder, family.parent, 2025) == "NOT_BOUND"
+    ledger.bind(family.holder, family.parent, "parent")
+    ledger.bind(family.holder, family.spouse, "spouse")
+    q = ledger.premium_quote(family.holder, family.parent, 2025)
+    assert (q.amount_fen, q.balance_fen, q.balance_after_fen) == (40_000, 500_000, 460_000)
+    assert code_of(ledger.premium_quote, family.holder, family.spouse, 2025) == "NOT_RESIDENT_INSURED"
+    assert code_of(ledger.premium_quote, family.holder, family.parent, 2026) == "POLICY_MISSING"
+    p = ledger.premium_pay(family.holder, family.parent, 2025, key="pay-1")
+    assert p.amount_fen == 40_000 and p.balance_after_fen == 460_000 and not p.replayed
+    again = ledger.premium_pay(family.holder, family.parent, 2025, key="pay-1")
+    assert again.replayed and again.payment_id == p.payment_id
+    assert code_of(ledger.premium_pay, family.holder, family.parent, 2025, key="pay-2") == "PREMIUM_ALREADY_PAID"
+    assert ledger.balance(family.holder).balance_fen == 460_000
+    assert [x.payment_id for x in ledger.premium_payments(family.holder)] == [p.payment_id]
+
+
+def test_premium_insufficient_balance_changes_nothing(ledger: Ledger, family: Family):
+    ledger.bind(family.spouse, family.child, "child")
+    before = ledger.statement(family.spouse)
+    assert code_of(ledger.premium_pay, family.spouse, family.child, 2025) == "INSUFFICIENT_BALANCE"
+    after = ledger.statement(family.spouse)
+    assert before.entries == after.entries and ledger.balance(family.spouse).balance_fen == 10_000
+
+
+def test_withdrawal(ledger: Ledger, family: Family):
+    v = ledger.withdrawal_check(family.holder, "death", {"death_certified": "yes", "heir_proven": "是", "agent": "yes"})
+    assert v.eligible and v.payee == "heir" and v.balance_fen == 500_000
+    assert any("授权委托书" in m for m in v.materials) and len(v.warnings) == 4
+    v2 = ledger.withdrawal_check(family.holder, "emigration", {"settled_abroad": "no"})
+    assert not v2.eligible and len(v2.unmet) == 4
+    v3 = ledger.withdrawal_check(family.child, "death", {"death_certified": "yes", "heir_proven": "yes"})
+    assert not v3.eligible  # resident: no personal account
+    v4 = ledger.withdrawal_check(family.holder, "serious-illness", {"diagnosed": "yes", "bills_available": "yes"})
+    assert not v4.eligible  # not accepted in this region by default
+    assert code_of(ledger.withdrawal_check, family.holder, "lottery", {}) == "UNKNOWN_WITHDRAWAL_CASE"
+    assert code_of(ledger.withdrawal_check, family.holder, "death", {"bogus": "yes"}) == "INVALID_FACT"
+    assert code_of(ledger.withdrawal_check, family.holder, "death", {"agent": "maybe"}) == "INVALID_FACT"
+
+
+def test_waiting_time_from_site_policy(ledger: Ledger, family: Family, tmp_path, monkeypatch):
+    site = tmp_path / "site.toml"
+    site.write_text('[region."440300".withdrawal.case.left-employee-insurance]\nwaiting_months = 2\n', encoding="utf-8")
+    monkeypatch.setenv("YIBAO_POLICY", str(site))
+    v = ledger.withdrawal_check(family.holder, "left-employee-insurance", {"insurance_stopped": "yes", "months_since_stop": "1"})
+    assert not v.eligible and any("2" in u for u in v.unmet)
+    v = ledger.withdrawal_check(family.holder, "left-employee-insurance", {"insurance_stopped": "yes", "months_since_stop": "2"})
+    assert v.eligible
+
+
+def test_entries_are_immutable(ledger: Ledger, family: Family, db_path):
+    ledger.bind(family.holder, family.spouse, "spouse")
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    for sql in ("UPDATE entries SET amount = 1", "DELETE FROM entries", "UPDATE transfers SET amount = 1",
+                "DELETE FROM audit", "UPDATE audit SET action = 'x'", "DELETE FROM bindings"):
+        with pytest.raises(sqlite3.DatabaseError):
+            conn.execute(sql)
+    with pytest.raises(sqlite3.IntegrityError):
+        conn.execute("UPDATE accounts SET balance = -1 WHERE person_id = ?", (family.holder,))
+    conn.close()
+
+
+def test_every_read_and_write_is_audited_and_chained(ledger: Ledger, family: Family):
+    n0 = len(ledger.audit(limit=10_000))
+    ledger.balance(family.holder)
+    ledger.statement(family.holder)
+    ledger.credit(family.holder, 100)
+    rows = ledger.audit(person=family.holder, limit=3)
+    assert [r.action for r in rows] == ["credit", "statement", "balance"]
+    assert len(ledger.audit(limit=10_000)) == n0 + 3
+    assert ledger.verify().ok
+
+
+def test_verify_detects_tampering(tmp_path):
+    path = tmp_path / "tampered.db"
+    led = Ledger(path, clock=frozen_clock)
+    family = Family(led)
+    led.credit(family.holder, 100)
+    led.close()
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("DROP TRIGGER entries_no_update")
+    conn.execute("UPDATE entries SET amount = amount + 1 WHERE id = (SELECT MAX(id) FROM entries)")
+    conn.execute("DROP TRIGGER audit_no_update")
+    conn.execute("UPDATE audit SET subject = 'x' WHERE seq = 1")
+    conn.close()
+    report = Ledger(path, clock=frozen_clock).verify()
+    assert not report.ok
+    text = "\n".join(report.failures)
+    assert "entries sum" in text and "audit #1" in text and "transfer" in text
+
+
+def test_corrupt_file_is_a_clear_error(tmp_path):
+    bad = tmp_path / "bad.db"
+    bad.write_bytes(b"this is not a database at all" * 100)
+    assert code_of(Ledger(bad).balance, pid()) == "DATABASE_CORRUPT"
+
+
+def test_import_all_or_nothing(ledger: Ledger, family: Family):
+    good = {"line": "2", "id": pid(seq=201), "name": "甲", "scheme": "employee", "region": "440300", "card": "", "opening_balance": "¥1,000"}
+    bad = {"line": "3", "id": "110105194912310021", "name": "乙", "scheme": "resident", "region": "110000", "card": "", "opening_balance": ""}
+    dup = {"line": "4", "id": family.holder, "name": "丙", "scheme": "employee", "region": "440300", "card": "", "opening_balance": ""}
+    r = ledger.import_persons([good, bad, dup])
+    assert r.imported == 0 and [e["line"] for e in r.errors] == [3, 4]
+    assert [e["code"] for e in r.errors] == ["INVALID_ID_NUMBER", "PERSON_EXISTS"]
+    assert code_of(ledger.person, good["id"]) == "UNKNOWN_PERSON"
+    assert ledger.import_persons([good]).imported == 1
+    assert ledger.balance(good["id"]).balance_fen == 100_000
+
+
+def test_demo_is_deterministic_and_verifies(tmp_path):
+    a, b = Ledger(tmp_path / "a.db", clock=frozen_clock), Ledger(tmp_path / "b.db", clock=frozen_clock)
+    ra, rb = a.demo(12, 7), b.demo(12, 7)
+    assert ra == rb and ra["persons"] == 12 and ra["entries"] > 300
+    owner = a.meta("demo_owner")
+    assert owner == ra["owner"] and len(a.bindings(owner)) >= 1
+    assert a.verify().ok
+    months = {e.time[:7] for e in a.iter_statement(owner)}
+    assert len(months) >= 24  # two years and more of history
+    assert code_of(a.demo, 5, 1) == "INVALID_ARGUMENT"  # never into a non-empty ledger
