@@ -129,6 +129,14 @@ def build_parser() -> argparse.ArgumentParser:
     au.add_argument("--since")
     au.add_argument("--limit", type=int, default=200)
 
+    op = sub.add_parser("operator", help="service-window staff").add_subparsers(dest="sub", required=True, parser_class=_Parser)
+    oa = op.add_parser("add", help="the password is prompted for, never given on the command line")
+    oa.add_argument("id")
+    oa.add_argument("--name", required=True)
+    oa.add_argument("--role", required=True, choices=["clerk", "supervisor"])
+    card = sub.add_parser("card", help="kiosk cards").add_subparsers(dest="sub", required=True, parser_class=_Parser)
+    card.add_parser("set-pin", help="the PIN is prompted for").add_argument("card")
+
     sv = sub.add_parser("serve", help="the reference HTTP server (extra: yibao-tui[server])")
     sv.add_argument("--host", default="127.0.0.1")
     sv.add_argument("--port", type=int, default=8765)
@@ -264,6 +272,14 @@ async def _commands(args: argparse.Namespace, b: Backend, out: Out) -> int:  # n
             return 0
         out.result(r.to_json(), lambda: [out.stream.write(line + "\n") for line in [t("cli.verify.failed", n=len(r.failures)), *r.failures]] and None)
         return 1
+    elif cmd == "operator" and sub == "add":
+        password = _secret(t("cli.password.prompt"), t("cli.password.again"))
+        o = await b.operator_add(args.id, args.name, args.role, password)
+        out.result(o.to_json(), t("cli.operator.added", id=o.id, name=o.name, role=o.role))
+    elif cmd == "card" and sub == "set-pin":
+        pin = _secret(t("cli.pin.prompt"), t("cli.pin.again"))
+        who = await b.card_set_pin(args.card, pin)
+        out.result({"id": who, "ok": True}, t("cli.pin.set"))
     elif cmd == "audit":
         rows = await b.audit(args.person, args.operator, args.since, args.limit)
         out.result({"audit": [x.to_json() for x in rows]},
@@ -308,6 +324,18 @@ async def _statement(args: argparse.Namespace, b: Backend, out: Out) -> int:
             s.write(f"{e['time']}  {_pad(label, 14)}{format_fen(e['amount_fen']):>14}{format_fen(e['balance_after_fen']):>14}  {e['memo']}\n")
         s.write(f"= {format_fen(first.closing_balance_fen)}\n")
     return 0
+
+
+def _secret(prompt: str, again: str) -> str:
+    """Ask twice on a terminal (no echo); read one line from a pipe (for scripts)."""
+    import getpass
+
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass(prompt)
+    if getpass.getpass(again) != first:
+        raise YibaoError("INVALID_ARGUMENT", detail=t("cli.secret.mismatch"))
+    return first
 
 
 def _pad(text: str, width: int) -> str:

@@ -207,3 +207,29 @@ def test_demo_command(capsys, tmp_path):
     code, again = run(capsys, "--db", path, "demo")
     assert code == 2 and again["error"]["code"] == "INVALID_ARGUMENT"
     assert run(capsys, "--db", path, "verify")[1]["ok"] is True
+
+
+def _piped(db: str, stdin: str, *argv: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "yibao_tui", "--json", "--db", db, *argv], input=stdin,
+                          capture_output=True, text=True, cwd=ROOT, timeout=60)
+
+
+def test_operator_and_pin_are_read_from_stdin_never_argv(db):
+    proc = _piped(db, "a-long-password\n", "operator", "add", "7001", "--name", "赵主管", "--role", "supervisor")
+    assert proc.returncode == 0 and json.loads(proc.stdout)["role"] == "supervisor"
+    proc = _piped(db, "short\n", "operator", "add", "7002", "--name", "钱", "--role", "clerk")
+    assert proc.returncode == 2 and json.loads(proc.stdout)["error"]["code"] == "INVALID_ARGUMENT"
+    proc = _piped(db, "123456\n", "card", "set-pin", "A1000002")
+    assert proc.returncode == 0 and json.loads(proc.stdout)["id"] == S
+    proc = _piped(db, "12ab\n", "card", "set-pin", "A1000002")
+    assert proc.returncode == 2
+
+
+def test_audit_lists_reads_and_writes(capsys, db):
+    run(capsys, "--db", db, "balance", H)
+    code, data = run(capsys, "--db", db, "audit", "--person", H, "--limit", "5")
+    assert code == 0
+    rows = data["audit"]
+    assert rows[0]["action"] == "balance" and rows[0]["subject"] == H and rows[0]["channel"] == "cli"
+    assert {"seq", "time", "channel", "operator", "action", "subject"} <= set(rows[0])
+    assert any(r["action"] == "person.add" for r in rows)

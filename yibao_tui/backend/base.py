@@ -20,6 +20,7 @@ from yibao_tui.domain.models import (
     Binding,
     CreditResult,
     ImportResult,
+    Operator,
     Person,
     PremiumPayment,
     PremiumQuote,
@@ -27,6 +28,7 @@ from yibao_tui.domain.models import (
     StatementPage,
     Summary,
     VerifyReport,
+    WithdrawalReceipt,
     WithdrawalVerdict,
 )
 
@@ -145,3 +147,28 @@ class Backend(Protocol):
 
     async def import_persons(self, rows: list[dict[str, str]], key: str | None = None) -> ImportResult:
         """Import roster rows all or nothing (rows carry a ``line`` number for errors)."""
+
+    async def operator_add(self, op_id: str, name: str, role: str, password: str) -> Operator:
+        """Add a member of staff (clerk or supervisor); only a hash of the password is kept."""
+
+    async def operator_login(self, op_id: str, password: str) -> Operator:
+        """Check an operator's password (five failures lock for 15 minutes)."""
+
+    async def card_set_pin(self, card: str, pin: str) -> str:
+        """Set a card's six-digit PIN; returns the holder's ID."""
+
+    async def card_login(self, card: str, pin: str) -> Person:
+        """Card (or ID) and PIN for a kiosk session (three failures lock the card for 30 minutes)."""
+
+    async def withdrawal_execute(
+        self,
+        who: str,
+        case: str,
+        facts: dict[str, str],
+        payee_name: str,
+        payee_account: str,
+        supervisor: str,
+        supervisor_password: str,
+        key: str | None = None,
+    ) -> WithdrawalReceipt:
+        """Counter only, supervisor co-signed: pay the balance out and close the account."""

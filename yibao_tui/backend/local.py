@@ -21,6 +21,7 @@ from yibao_tui.domain.models import (
     Binding,
     CreditResult,
     ImportResult,
+    Operator,
     Person,
     PremiumPayment,
     PremiumQuote,
@@ -28,6 +29,7 @@ from yibao_tui.domain.models import (
     StatementPage,
     Summary,
     VerifyReport,
+    WithdrawalReceipt,
     WithdrawalVerdict,
 )
 from yibao_tui.ledger.store import Clock, Ledger
@@ -172,3 +174,36 @@ class LocalBackend:
                              progress: Callable[[int, int], None] | None = None) -> ImportResult:
         """Import roster rows all or nothing."""
         return await self._call(self._ledger.import_persons, rows, key, progress)
+
+    async def operator_add(self, op_id: str, name: str, role: str, password: str) -> Operator:
+        """Add an operator."""
+        return await self._call(self._ledger.operator_add, op_id, name, role, password)
+
+    async def operator_login(self, op_id: str, password: str) -> Operator:
+        """Check an operator's password."""
+        return await self._call(self._ledger.operator_login, op_id, password)
+
+    async def card_set_pin(self, card: str, pin: str) -> str:
+        """Set a card's PIN."""
+        return await self._call(self._ledger.card_set_pin, card, pin)
+
+    async def card_login(self, card: str, pin: str) -> Person:
+        """Card and PIN."""
+        return await self._call(self._ledger.card_login, card, pin)
+
+    async def withdrawal_execute(self, who: str, case: str, facts: dict[str, str], payee_name: str,
+                                 payee_account: str, supervisor: str, supervisor_password: str,
+                                 key: str | None = None) -> WithdrawalReceipt:
+        """Execute a co-signed withdrawal."""
+        from yibao_tui.i18n import get_lang
+
+        lang = get_lang()
+
+        def run() -> WithdrawalReceipt:
+            from yibao_tui.i18n import set_lang
+
+            set_lang(lang)
+            return self._ledger.withdrawal_execute(who, case, facts, payee_name, payee_account, supervisor,
+                                                   supervisor_password, key)
+
+        return await self._call(run)

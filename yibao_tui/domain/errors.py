@@ -54,6 +54,14 @@ RULE_CODES = frozenset(
         "PERSON_EXISTS",
         "CARD_IN_USE",
         "WITHDRAWAL_NOT_ELIGIBLE",
+        "BAD_CREDENTIALS",
+        "OPERATOR_LOCKED",
+        "BAD_PIN",
+        "CARD_LOCKED",
+        "NO_PIN",
+        "COSIGN_REQUIRED",
+        "COUNTER_ONLY",
+        "OPERATOR_EXISTS",
     }
 )
 

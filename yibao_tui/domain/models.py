@@ -229,6 +229,32 @@ class ImportResult(Record):
     errors: list[dict[str, Any]]
 
 
+@dataclass(frozen=True, slots=True)
+class Operator(Record):
+    """A member of staff at a service window."""
+
+    id: str
+    name: str
+    role: str  # clerk | supervisor
+
+
+@dataclass(frozen=True, slots=True)
+class WithdrawalReceipt(Record):
+    """An executed withdrawal: the balance paid out and the account closed."""
+
+    withdrawal_id: str
+    person_id: str
+    case: str
+    payee: str  # holder | heir
+    payee_name: str
+    payee_account: str
+    amount_fen: int
+    operator: str
+    cosigner: str
+    time: str
+    replayed: bool = False
+
+
 _NESTED: dict[tuple[str, str], type[Record]] = {
     ("StatementPage", "entries"): Entry,
     ("SpendResult", "charges"): Charge,

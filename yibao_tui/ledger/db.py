@@ -191,7 +191,10 @@ def connect(path: str | Path) -> sqlite3.Connection:
 def migrate(conn: sqlite3.Connection) -> None:
     """Create the schema (idempotent) and the system accounts."""
     with immediate(conn):
-        for stmt in _statements(SCHEMA):
+        from yibao_tui.ledger.access import SCHEMA as ACCESS_SCHEMA
+        from yibao_tui.ledger.withdrawals import SCHEMA as WITHDRAWAL_SCHEMA
+
+        for stmt in _statements(SCHEMA + ACCESS_SCHEMA + WITHDRAWAL_SCHEMA):
             conn.execute(stmt)
         for code in SYSTEM_ACCOUNTS:
             conn.execute(

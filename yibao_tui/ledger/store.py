@@ -27,12 +27,14 @@ from yibao_tui.domain.models import (
     CreditResult,
     Entry,
     ImportResult,
+    Operator,
     Person,
     PremiumPayment,
     PremiumQuote,
     SpendResult,
     StatementPage,
     Summary,
+    WithdrawalReceipt,
     WithdrawalVerdict,
 )
 from yibao_tui.domain.policy import policy_for, valid_region
@@ -736,6 +738,138 @@ class Ledger:
         result: WithdrawalVerdict = self._run(run)
         self._audit_read("withdrawal.check", result.id, json.dumps({"case": case}))
         return result
+
+    # ----------------------------------------------------------------- operators, PINs, withdrawals
+    def operator_add(self, op_id: str, name: str, role: str, password: str) -> Operator:
+        """Add a member of staff; only a scrypt hash of the password is stored."""
+        from yibao_tui.ledger import access
+
+        op_id = str(op_id).strip()
+        if not (1 <= len(op_id) <= 32 and op_id.isascii() and op_id.isalnum()):
+            raise YibaoError("INVALID_ARGUMENT", detail=f"operator id {op_id[:32]!r}")
+        clean = check_name(name)
+        if role not in ("clerk", "supervisor"):
+            raise YibaoError("INVALID_ARGUMENT", detail=f"--role {role}")
+        pw_hash = access.hash_secret(access.check_password(password))
+
+        def body(conn: sqlite3.Connection, op: int, now: str) -> dict[str, Any]:
+            if conn.execute("SELECT 1 FROM operators WHERE id = ?", (op_id,)).fetchone():
+                raise YibaoError("OPERATOR_EXISTS", id=op_id)
+            conn.execute(
+                "INSERT INTO operators (id, name, role, pw_hash, created_at) VALUES (?, ?, ?, ?, ?)",
+                (op_id, clean, role, pw_hash, now),
+            )
+            return {"id": op_id}
+
+        self._write("operator.add", {"id": op_id, "role": role}, None, body, None)
+        return Operator(id=op_id, name=clean, role=role)
+
+    def _attempt(self, table: str, key_col: str, key: str, secret: str, action: str, subject: str | None,
+                 max_failures: int, lock: dt.timedelta, locked_code: str, bad_code: str) -> Any:
+        from yibao_tui.ledger import access
+
+        def run() -> Any:
+            conn = self.conn
+            deferred: access._Deferred | None = None
+            with immediate(conn):
+                now = self._now()
+                try:
+                    row = access.attempt(conn, table, key_col, key, secret, now, max_failures, lock,
+                                         locked_code, bad_code)
+                    ok = True
+                except access._Deferred as d:
+                    deferred, row, ok = d, None, False
+                except YibaoError as e:
+                    audit_log.append(conn, now, self.channel, self.operator, action + ".refused", subject, e.code)
+                    raise
+                audit_log.append(conn, now, self.channel, self.operator, action if ok else action + ".failed",
+                                 subject, key if table == "operators" else "")
+            if deferred is not None:
+                raise deferred.error
+            return row
+
+        return self._run(run)
+
+    def operator_login(self, op_id: str, password: str) -> Operator:
+        """Check an operator's password; five failures lock the operator for 15 minutes."""
+        from yibao_tui.ledger import access
+
+        row = self._attempt("operators", "id", str(op_id).strip(), password, "operator.login", None,
+                            access.OPERATOR_MAX_FAILURES, access.OPERATOR_LOCK, "OPERATOR_LOCKED", "BAD_CREDENTIALS")
+        return Operator(id=row[0], name=row[1], role=row[2])
+
+    def card_set_pin(self, card: str, pin: str) -> str:
+        """Set the PIN of a card (or ID number); returns the person's ID."""
+        from yibao_tui.ledger import access
+
+        pid = self._resolve_id(card)
+        pin_hash = access.hash_secret(access.check_pin(pin))
+
+        def body(conn: sqlite3.Connection, op: int, now: str) -> dict[str, Any]:
+            conn.execute(
+                "INSERT INTO card_pins (person_id, pin_hash, set_at) VALUES (?, ?, ?) ON CONFLICT (person_id)"
+                " DO UPDATE SET pin_hash = excluded.pin_hash, failures = 0, locked_until = NULL, set_at = excluded.set_at",
+                (pid, pin_hash, now),
+            )
+            return {"id": pid}
+
+        self._write("card.set_pin", {"id": pid}, None, body, pid)
+        return pid
+
+    def card_login(self, card: str, pin: str) -> Person:
+        """A kiosk session: card (or ID) + PIN. Three failures lock the card for 30 minutes."""
+        from yibao_tui.ledger import access
+
+        pid = self._resolve_id(card)
+        if self._run(lambda: self.conn.execute("SELECT 1 FROM card_pins WHERE person_id = ?", (pid,)).fetchone()) is None:
+            raise YibaoError("NO_PIN")
+        self._attempt("card_pins", "person_id", pid, str(pin).strip(), "card.login", pid,
+                      access.PIN_MAX_FAILURES, access.PIN_LOCK, "CARD_LOCKED", "BAD_PIN")
+        return self._person_row(pid)
+
+    def withdrawal_execute(self, who: str, case: str, facts: dict[str, str], payee_name: str, payee_account: str,
+                           supervisor: str, supervisor_password: str, key: str | None = None) -> WithdrawalReceipt:
+        """Counter only, co-signed by a supervisor: pay the whole balance out and close the account,
+        in one transaction."""
+        from yibao_tui.i18n import get_lang
+
+        if self.channel != "counter" or not self.operator:
+            raise YibaoError("COUNTER_ONLY")
+        if str(supervisor).strip() == self.operator:
+            raise YibaoError("COSIGN_REQUIRED")
+        name = check_name(payee_name)
+        account = "".join(str(payee_account).split())
+        if not (8 <= len(account) <= 32 and account.isdigit()):
+            raise YibaoError("INVALID_ARGUMENT", detail="payee bank account: 8 to 32 digits")
+        cosigner = self.operator_login(supervisor, supervisor_password)
+        if cosigner.role != "supervisor":
+            raise YibaoError("COSIGN_REQUIRED")
+        pid = self._resolve_id(who)
+
+        def body(conn: sqlite3.Connection, op_id: int, now: str) -> dict[str, Any]:
+            row = conn.execute(_PERSON_SQL + " WHERE p.id = ?", (pid,)).fetchone()
+            facts_ = self._facts(row)
+            rules.require_account_usable(facts_)
+            acct, bal, _ = self._account(pid)
+            v = withdrawal_verdict(facts_, bal, policy_for(facts_.region, int(now[:4])), case, facts, get_lang())
+            if not v.eligible:
+                raise YibaoError("WITHDRAWAL_NOT_ELIGIBLE")
+            tid, _, _ = self._transfer(conn, op_id, "withdrawal", acct, self._system(conn, "withdrawal"), bal, now,
+                                       memo=case, ref=pid)
+            wid = f"WD{now[:4]}{tid:010d}"
+            conn.execute(
+                "INSERT INTO withdrawals (withdrawal_id, person_id, case_name, payee, payee_name, payee_account,"
+                " amount, transfer_id, operator, cosigner, time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (wid, pid, case, v.payee, name, account, bal, tid, self.operator, cosigner.id, now),
+            )
+            conn.execute("UPDATE accounts SET status = 'closed' WHERE id = ?", (acct,))
+            return WithdrawalReceipt(withdrawal_id=wid, person_id=pid, case=case, payee=v.payee, payee_name=name,
+                                     payee_account=account, amount_fen=bal, operator=str(self.operator),
+                                     cosigner=cosigner.id, time=now).to_json()
+
+        request = {"id": pid, "case": case, "facts": facts, "payee": name, "account": account, "cosigner": cosigner.id}
+        response, replayed = self._write("withdrawal.execute", request, key, body, pid)
+        return WithdrawalReceipt.from_json({**response, "replayed": replayed})
 
     # ----------------------------------------------------------------- audit & verify
     def audit(self, person: str | None = None, operator: str | None = None, since: str | None = None,

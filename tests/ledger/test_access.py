@@ -1,0 +1,90 @@
+"""Operators, card PINs and lockouts kept in the ledger; the co-signed withdrawal."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from tests.conftest import FROZEN, Family
+from yibao_tui.domain.errors import YibaoError
+from yibao_tui.ledger.store import Ledger
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = FROZEN
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+def code_of(fn, *args, **kwargs) -> str:
+    with pytest.raises(YibaoError) as e:
+        fn(*args, **kwargs)
+    return e.value.code
+
+
+def test_operator_login_lockout_and_unlock(db_path):
+    clock = Clock()
+    led = Ledger(db_path, clock=clock)
+    led.operator_add("1001", "张主管", "supervisor", "correct horse")
+    assert code_of(led.operator_add, "1001", "x", "clerk", "whatever1") == "OPERATOR_EXISTS"
+    assert code_of(led.operator_add, "1002", "x", "clerk", "short") == "INVALID_ARGUMENT"
+    assert led.operator_login("1001", "correct horse").role == "supervisor"
+    for _ in range(4):
+        assert code_of(led.operator_login, "1001", "wrong") == "BAD_CREDENTIALS"
+    assert code_of(led.operator_login, "1001", "wrong") == "OPERATOR_LOCKED"
+    # locked: even the right password is refused, and a restart does not reset it
+    led.close()
+    led = Ledger(db_path, clock=clock)
+    assert code_of(led.operator_login, "1001", "correct horse") == "OPERATOR_LOCKED"
+    clock.now = FROZEN + dt.timedelta(minutes=16)
+    assert led.operator_login("1001", "correct horse").id == "1001"
+    assert code_of(led.operator_login, "nobody", "x") == "BAD_CREDENTIALS"
+    stored = led.conn.execute("SELECT pw_hash FROM operators").fetchone()[0]
+    assert "correct horse" not in stored and stored.startswith("scrypt$")
+    actions = [r.action for r in led.audit(limit=20)]
+    assert "operator.login.failed" in actions and "operator.login" in actions
+    led.close()
+
+
+def test_pin_lockout_survives_restart(db_path):
+    clock = Clock()
+    led = Ledger(db_path, clock=clock)
+    f = Family(led)
+    assert code_of(led.card_login, "A1000001", "123456") == "NO_PIN"
+    led.card_set_pin("A1000001", "123456")
+    assert led.card_login("a1000001", "123456").id == f.holder
+    assert code_of(led.card_login, "A1000001", "000000") == "BAD_PIN"
+    assert code_of(led.card_login, "A1000001", "000000") == "BAD_PIN"
+    assert code_of(led.card_login, "A1000001", "000000") == "CARD_LOCKED"
+    led.close()
+    led = Ledger(db_path, clock=clock)
+    assert code_of(led.card_login, "A1000001", "123456") == "CARD_LOCKED"
+    clock.now = FROZEN + dt.timedelta(minutes=31)
+    assert led.card_login("A1000001", "123456").id == f.holder
+    led.close()
+
+
+def test_withdrawal_needs_counter_and_supervisor_then_closes(db_path):
+    led = Ledger(db_path, clock=Clock(), channel="counter", operator="2001")
+    f = Family(led)
+    led.operator_add("2001", "李办事员", "clerk", "clerk-pass")
+    led.operator_add("3001", "王主管", "supervisor", "super-pass")
+    facts = {"death_certified": "yes", "heir_proven": "yes"}
+    assert code_of(led.withdrawal_execute, f.holder, "death", facts, "王继承", "6222020000000001", "2001", "clerk-pass") == "COSIGN_REQUIRED"
+    assert code_of(led.withdrawal_execute, f.holder, "death", facts, "王继承", "6222020000000001", "3001", "nope") == "BAD_CREDENTIALS"
+    assert code_of(led.withdrawal_execute, f.holder, "death", {"death_certified": "yes"}, "王继承", "6222020000000001", "3001", "super-pass") == "WITHDRAWAL_NOT_ELIGIBLE"
+    r = led.withdrawal_execute(f.holder, "death", facts, "王继承", "6222020000000001", "3001", "super-pass", key="w1")
+    assert r.amount_fen == 500_000 and r.payee == "heir" and r.cosigner == "3001" and r.operator == "2001"
+    assert led.balance(f.holder).balance_fen == 0 and led.balance(f.holder).status == "closed"
+    assert code_of(led.credit, f.holder, 100) == "ACCOUNT_CLOSED"
+    assert code_of(led.bind, f.holder, f.parent, "parent") == "ACCOUNT_CLOSED"
+    again = led.withdrawal_execute(f.holder, "death", facts, "王继承", "6222020000000001", "3001", "super-pass", key="w1")
+    assert again.replayed and again.withdrawal_id == r.withdrawal_id
+    assert led.verify().ok
+    led.close()
+    kiosk = Ledger(db_path, clock=Clock(), channel="kiosk")
+    assert code_of(kiosk.withdrawal_execute, f.spouse, "death", facts, "x", "6222020000000001", "3001", "super-pass") == "COUNTER_ONLY"
+    kiosk.close()
