@@ -137,6 +137,12 @@ def build_parser() -> argparse.ArgumentParser:
     card = sub.add_parser("card", help="kiosk cards").add_subparsers(dest="sub", required=True, parser_class=_Parser)
     card.add_parser("set-pin", help="the PIN is prompted for").add_argument("card")
 
+    ct = sub.add_parser("counter", help="the service-window mode (经办窗口): operator login, any person")
+    ct.add_argument("--window", default="1", help="the window number shown in the header")
+    ct.add_argument("--idle-minutes", type=float, default=5.0, help="back to login after this idle time")
+    ks = sub.add_parser("kiosk", help="the self-service kiosk mode (自助终端): card and PIN, locked down")
+    ks.add_argument("--config", help="kiosk config file (admin PIN hash, idle seconds); default <config dir>/kiosk.toml")
+
     sv = sub.add_parser("serve", help="the reference HTTP server (extra: yibao-tui[server])")
     sv.add_argument("--host", default="127.0.0.1")
     sv.add_argument("--port", type=int, default=8765)
@@ -463,6 +469,29 @@ def _policy_show(args: argparse.Namespace, out: Out) -> int:
     return 0
 
 
+def _run_mode(args: argparse.Namespace) -> int:
+    """``yibao counter`` / ``yibao kiosk``: the modes that stand in front of the public."""
+    lang = args.lang or os.environ.get("YIBAO_LANG", "zh")
+    if args.command == "kiosk":
+        from yibao_tui.modes.kiosk import run_kiosk
+
+        return int(run_kiosk(lambda actor: _backend_for(args, actor), config=args.config, lang=lang))
+    from yibao_tui.modes.counter import run_counter
+
+    return int(run_counter(lambda actor: _backend_for(args, actor), window=args.window,
+                           idle_minutes=args.idle_minutes, lang=lang))
+
+
+def _backend_for(args: argparse.Namespace, actor: Actor) -> Backend:
+    backend = _make_backend(args)
+    setter = getattr(backend, "set_actor", None)
+    if setter is not None:
+        setter(actor)
+    else:
+        backend.actor = actor
+    return backend
+
+
 def _run_app(args: argparse.Namespace) -> int:
     from yibao_tui.app import run_app
 
@@ -485,6 +514,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             set_lang(args.lang)
         if args.command is None:
             return _run_app(args)
+        if args.command in ("counter", "kiosk"):
+            return _run_mode(args)
         if args.command in ("serve", "login", "token"):
             return _server_command(args, out)
         if args.command == "policy":
