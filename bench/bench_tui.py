@@ -1,0 +1,362 @@
+"""TUI benchmarks (issue 3).
+
+1. Launch to the first painted balance screen (``python -m yibao_tui`` on the demo ledger, in a
+   real pseudo-terminal, until the statement's page line is on screen) as a ratio to a bare Textual
+   app (Header, Static, Footer) launched and detected the same way, in the same run, interleaved.
+2. A statement of 100,000 entries paged from start to end through the balance screen (``n`` key,
+   real pty, until the new page is written): milliseconds per page and memory (RSS) growth.
+
+    .venv/bin/python bench/bench_tui.py [--runs 9] [--entries 100000] [--write]
+
+``--write`` replaces the ``## TUI`` section of BENCHMARKS.md with the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import fcntl
+import os
+import platform
+import select
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import termios
+import textwrap
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+BARE_APP = textwrap.dedent(
+    """
+    from textual.app import App
+    from textual.widgets import Footer, Header, Static
+
+    class Bare(App):
+        def compose(self):
+            yield Header()
+            yield Static("yibao-bench-ready")
+            yield Footer()
+
+    Bare().run()
+    """
+)
+COLS, ROWS = 100, 30
+
+
+def launch(argv: list[str], marker: bytes, env: dict[str, str], timeout: float = 60.0) -> float:
+    """Seconds from spawning ``argv`` on a new pty until ``marker`` was written to it."""
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLS, 0, 0))
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        argv,
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        close_fds=True,
+        start_new_session=True,
+    )
+    os.close(slave)
+    seen = b""
+    elapsed: float | None = None
+    try:
+        while time.perf_counter() - start < timeout:
+            ready, _, _ = select.select([master], [], [], 0.02)
+            if not ready:
+                continue
+            try:
+                chunk = os.read(master, 1 << 16)
+            except OSError:
+                break
+            seen += chunk
+            if marker in seen:
+                elapsed = time.perf_counter() - start
+                break
+    finally:
+        try:
+            os.write(master, b"\x11")  # ctrl+q
+            proc.wait(timeout=10)
+        except (OSError, subprocess.TimeoutExpired):
+            proc.kill()
+            proc.wait()
+        os.close(master)
+    if elapsed is None:
+        tail = seen[-2000:].decode("utf-8", "replace")
+        raise RuntimeError(f"{argv} never painted {marker!r}; output tail: {tail!r}")
+    return elapsed
+
+
+async def make_demo(path: Path) -> str:
+    from yibao_tui.backend.base import Actor
+    from yibao_tui.backend.local import LocalBackend
+
+    backend = LocalBackend(path, actor=Actor("bench"))
+    try:
+        await backend.init()
+        result = await backend.demo(persons=20, seed=1)
+        return str(result["owner"])
+    finally:
+        await backend.close()
+
+
+def bench_startup(runs: int, work: Path) -> dict[str, float]:
+    db = work / "demo.db"
+    asyncio.run(make_demo(db))
+    bare = work / "bare_app.py"
+    bare.write_text(BARE_APP, "utf-8")
+    env = {
+        **os.environ,
+        "TERM": "xterm-256color",
+        "LANG": "C.UTF-8",
+        "TEXTUAL_ANIMATIONS": "none",
+        "YIBAO_CONFIG_DIR": str(work / "config"),
+        "YIBAO_DB": str(db),
+    }
+    env.pop("YIBAO_BACKEND", None)
+    ours_cmd = [sys.executable, "-m", "yibao_tui", "--db", str(db)]
+    bare_cmd = [sys.executable, str(bare)]
+    marker = "第 1 页".encode()
+    # warm the OS caches (and .pyc files) once each, not counted
+    launch(bare_cmd, b"yibao-bench-ready", env)
+    launch(ours_cmd, marker, env)
+    ours: list[float] = []
+    base: list[float] = []
+    for _ in range(runs):
+        base.append(launch(bare_cmd, b"yibao-bench-ready", env))
+        ours.append(launch(ours_cmd, marker, env))
+    return {
+        "bare_ms": statistics.median(base) * 1000,
+        "ours_ms": statistics.median(ours) * 1000,
+        "ratio": statistics.median(ours) / statistics.median(base),
+        "runs": runs,
+    }
+
+
+def make_long_statement(path: Path, entries: int) -> str:
+    """One account with ``entries`` credits, written through the ledger (its own thread here)."""
+    from yibao_tui.domain.idnum import make_id
+    from yibao_tui.ledger.store import Ledger
+
+    led = Ledger(path)
+    pid = make_id("440300", dt.date(1970, 1, 1), 11)
+    led.add_person(pid, "长账户", "employee", "440300", None, 100, time="1990-01-01 00:00:00")
+    led.conn.execute("PRAGMA synchronous=OFF")  # bench setup only
+    base = dt.datetime(1990, 1, 2)
+    for i in range(entries - 1):
+        at = base + dt.timedelta(minutes=5 * i)
+        led.credit(pid, 100 + i % 900, "", time=at.strftime("%Y-%m-%d %H:%M:%S"))
+    led.conn.execute("PRAGMA synchronous=FULL")
+    led.close()
+    return pid
+
+
+def rss_of(pid: int) -> float:
+    """Resident memory of process ``pid`` in MB."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def page_through(path: Path, person: str, work: Path, timeout: float = 30.0) -> dict[str, float]:
+    """Run ``python -m yibao_tui`` on a pty and press ``n`` until the last page.
+
+    Each page is timed from the key press until the new page's line (``第 k 页``) has been
+    written to the terminal: fetch, table refill and repaint, as the user sees it.
+    """
+    from yibao_tui.screens.balance import PAGE_SIZE
+
+    env = {
+        **os.environ,
+        "TERM": "xterm-256color",
+        "LANG": "C.UTF-8",
+        "TEXTUAL_ANIMATIONS": "none",
+        "YIBAO_CONFIG_DIR": str(work / "paging-config"),
+    }
+    env.pop("YIBAO_BACKEND", None)
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLS, 0, 0))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "yibao_tui", "--db", str(path), "--person", person],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        close_fds=True,
+        start_new_session=True,
+    )
+    os.close(slave)
+    seen = bytearray()
+
+    def wait_for(marker: bytes) -> bool:
+        deadline = time.perf_counter() + timeout
+        while time.perf_counter() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.05)
+            if ready:
+                seen.extend(os.read(master, 1 << 16))
+                at = seen.find(marker)
+                if at != -1:
+                    del seen[: at + len(marker)]
+                    return True
+        return False
+
+    times: list[float] = []
+    try:
+        if not wait_for("第 1 页".encode()):
+            raise RuntimeError("the balance screen never showed page 1")
+        time.sleep(0.5)  # let the start-up settle
+        seen.clear()
+        rss_start = rss_of(proc.pid)
+        page = 1
+        while True:
+            page += 1
+            t0 = time.perf_counter()
+            os.write(master, b"n")
+            if not wait_for(f"第 {page} 页".encode()):
+                page -= 1  # the last page: ``n`` did nothing
+                break
+            times.append(time.perf_counter() - t0)
+            if page == 51:
+                rss_start = rss_of(proc.pid)  # after warm-up: growth, not first allocations
+        rss_end = rss_of(proc.pid)
+    finally:
+        try:
+            os.write(master, b"\x11")
+            proc.wait(timeout=10)
+        except (OSError, subprocess.TimeoutExpired):
+            proc.kill()
+            proc.wait()
+        os.close(master)
+    first, last = statistics.median(times[:100]), statistics.median(times[-100:])
+    times.sort()
+    return {
+        "first100_ms": first * 1000,
+        "last100_ms": last * 1000,
+        "pages": page,
+        "rows": page * PAGE_SIZE,
+        "page_size": PAGE_SIZE,
+        "median_ms": statistics.median(times) * 1000,
+        "p95_ms": times[int(len(times) * 0.95)] * 1000,
+        "max_ms": times[-1] * 1000,
+        "rss_growth_mb": rss_end - rss_start,
+        "rss_end_mb": rss_end,
+    }
+
+
+def section(startup: dict[str, float] | None, paging: dict[str, float] | None, entries: int) -> str:
+    lines = [
+        "## TUI",
+        "",
+        f"`bench/bench_tui.py` on {platform.python_implementation()} {platform.python_version()}, "
+        f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, {dt.date.today().isoformat()}.",
+        "",
+    ]
+    if startup:
+        lines += [
+            "**Launch to first painted balance screen** (real pty 100×30, until the statement's page "
+            "line is written; median of "
+            f"{startup['runs']} interleaved runs after one warm-up each):",
+            "",
+            "| app | median |",
+            "|---|---|",
+            f"| bare Textual app (Header, Static, Footer) | {startup['bare_ms']:.0f} ms |",
+            f"| `python -m yibao_tui` on the demo ledger (20 persons) | {startup['ours_ms']:.0f} ms |",
+            f"| **ratio** (target ≤ 1.3×) | **{startup['ratio']:.2f}×** |",
+            "",
+            "Where the difference goes (one instrumented launch in tmux, typical): importing Textual "
+            "~200 ms (both apps pay it); the backend, ledger and domain modules ~35 ms; the app and "
+            "balance-screen modules ~20 ms; composing the richer screen (digits, sparkline, filters, "
+            "statement) ~80 ms; opening the ledger and three audited reads ~25–50 ms; the repaint "
+            "with data ~40 ms. Already done to get here: other screens are imported only when first "
+            "shown; a one-widget key bar instead of `Footer` (which rebuilt a widget per key four "
+            "times during start-up: −60 ms); the person is looked up while the screen is being "
+            "composed. The target is not met; the rest is mostly the ledger's import chain and "
+            "Textual's cost per widget.",
+            "",
+        ]
+    if paging:
+        lines += [
+            f"**Statement of {entries:,} entries paged start to end** on the balance screen of "
+            f"`python -m yibao_tui` in a real pty ({paging['page_size']} rows per keyset page, "
+            f"{paging['pages']} pages); each page timed from the `n` key press until the new page's "
+            "line is written to the terminal; memory is the app process's RSS:",
+            "",
+            "| per page (fetch + refill + repaint) | median | p95 | max | median, first 100 pages "
+            "| median, last 100 pages | RSS growth (after 50 pages) | RSS at end |",
+            "|---|---|---|---|---|---|---|---|",
+            f"| `n` on the balance screen | {paging['median_ms']:.1f} ms | {paging['p95_ms']:.1f} ms | "
+            f"{paging['max_ms']:.1f} ms | {paging['first100_ms']:.1f} ms | {paging['last100_ms']:.1f} ms | "
+            f"{paging['rss_growth_mb']:.1f} MB | {paging['rss_end_mb']:.0f} MB |",
+            "",
+            "Targets: each page under 50 ms, growth under 50 MB. The statement is a Line-API view "
+            "(one cached `Strip` per row) rather than a `DataTable`, whose per-cell rendering cost "
+            "about 35 ms more per page; only the cursors of pages already visited are kept.",
+            "",
+        ]
+    return "\n".join(lines)
+
+
+def write_section(text: str) -> None:
+    path = ROOT / "BENCHMARKS.md"
+    current = path.read_text("utf-8") if path.exists() else "# Benchmarks\n"
+    start = current.find("\n## TUI\n")
+    if start == -1:
+        new = current.rstrip("\n") + "\n\n" + text
+    else:
+        end = current.find("\n## ", start + 1)
+        new = current[: start + 1] + text + ("\n" + current[end + 1 :] if end != -1 else "")
+    path.write_text(new.rstrip("\n") + "\n", "utf-8")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=9)
+    parser.add_argument("--entries", type=int, default=100_000)
+    parser.add_argument("--skip-startup", action="store_true")
+    parser.add_argument("--skip-paging", action="store_true")
+    parser.add_argument(
+        "--write", action="store_true", help="update the ## TUI section of BENCHMARKS.md"
+    )
+    args = parser.parse_args()
+    startup = paging = None
+    with tempfile.TemporaryDirectory(prefix="yibao-bench-") as tmp:
+        work = Path(tmp)
+        os.environ["YIBAO_CONFIG_DIR"] = str(work / "config")
+        if not args.skip_startup:
+            startup = bench_startup(args.runs, work)
+            print(
+                f"startup: bare {startup['bare_ms']:.0f} ms, ours {startup['ours_ms']:.0f} ms, "
+                f"ratio {startup['ratio']:.2f}x",
+                flush=True,
+            )
+        if not args.skip_paging:
+            t0 = time.perf_counter()
+            pid = make_long_statement(work / "long.db", args.entries)
+            print(f"built {args.entries:,} entries in {time.perf_counter() - t0:.0f} s", flush=True)
+            paging = page_through(work / "long.db", pid, work)
+            print(
+                f"paging: {paging['pages']} pages, median {paging['median_ms']:.1f} ms, "
+                f"p95 {paging['p95_ms']:.1f} ms, max {paging['max_ms']:.1f} ms, "
+                f"first/last 100 {paging['first100_ms']:.1f}/{paging['last100_ms']:.1f} ms, "
+                f"RSS growth {paging['rss_growth_mb']:.1f} MB",
+                flush=True,
+            )
+    text = section(startup, paging, args.entries)
+    print()
+    print(text)
+    if args.write:
+        write_section(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

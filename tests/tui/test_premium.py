@@ -1,0 +1,155 @@
+"""代缴保费: relative + year → quote → confirm (one idempotency key) → receipt; refusals."""
+
+from __future__ import annotations
+
+from textual.widgets import Button, DataTable, Select, Static
+from tuikit import CHILD, HOLDER, POOR, RELATIVE, make_app, settle, table_rows, text_of
+
+from yibao_tui.screens.dialogs import MessageDialog
+from yibao_tui.screens.premium import PremiumConfirm
+
+
+async def _premium(pilot, year: int = 2025, relative: str | None = None) -> str:
+    app = pilot.app
+    if type(app.screen).__name__ != "PremiumScreen":
+        await pilot.press("f4")
+        await settle(pilot)
+    screen = app.screen
+    if relative is not None:
+        screen.query_one("#relative", Select).value = relative
+    screen.query_one("#year", Select).value = year
+    await settle(pilot)
+    await pilot.click("#quote")
+    await settle(pilot)
+    return text_of(screen.query_one("#quote-panel", Static))
+
+
+async def test_quote_confirm_pay_receipt(bound_backend):
+    app = make_app(bound_backend, person=HOLDER)
+    before = (await bound_backend.balance(HOLDER)).balance_fen
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        quote = await _premium(pilot)
+        assert app.screen.query_one("#relative", Select).value == RELATIVE  # the only one: chosen
+        assert "2025 年度居民医保" in quote and "¥400.00" in quote
+        assert "¥2,676.55 → ¥2,276.55" in quote
+        premium_screen = app.screen
+        await pilot.press("y")
+        await pilot.pause()
+        assert isinstance(app.screen, PremiumConfirm)
+        await pilot.click("#confirm")
+        await settle(pilot)
+        assert isinstance(app.screen, MessageDialog)
+        receipt = text_of(app.screen.query_one("#message-body", Static))
+        [payment] = await bound_backend.premium_payments(HOLDER)
+        assert payment.payment_id in receipt and "¥400.00" in receipt and "2025" in receipt
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is premium_screen
+        # the panel keeps saying it is paid (the person reloaded, the choice did not change)
+        panel = text_of(premium_screen.query_one("#quote-panel", Static))
+        assert panel == f"已代缴，缴费单号 {payment.payment_id}"
+        rows = table_rows(premium_screen.query_one("#payments", DataTable))
+        assert rows[0][0] == payment.payment_id
+        assert premium_screen.query_one("#pay", Button).disabled
+        assert app.person.balance_fen == before - 40_000
+        # Enter on a past payment shows its receipt again
+        premium_screen.query_one("#payments", DataTable).focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert payment.payment_id in text_of(app.screen.query_one("#message-body", Static))
+
+
+async def test_confirming_twice_pays_once(bound_backend):
+    app = make_app(bound_backend, person=HOLDER)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await _premium(pilot)
+        await pilot.click("#pay")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, PremiumConfirm)
+        key = dialog.key
+        dialog.confirm()
+        dialog.confirm()  # a second press while paying
+        await pilot.click("#confirm")
+        await settle(pilot)
+        assert len(await bound_backend.premium_payments(HOLDER)) == 1
+        # a replay with the dialog's key returns the same payment, charging nothing
+        again = await bound_backend.premium_pay(HOLDER, RELATIVE, 2025, key=key)
+        assert again.replayed
+        assert len(await bound_backend.premium_payments(HOLDER)) == 1
+
+
+async def test_a_retry_after_a_lost_answer_reuses_the_key(bound_backend):
+    """The payment went through but the UI did not see it: confirming again replays it."""
+    app = make_app(bound_backend, person=HOLDER)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await _premium(pilot)
+        await pilot.click("#pay")
+        await pilot.pause()
+        dialog = app.screen
+        await bound_backend.premium_pay(HOLDER, RELATIVE, 2025, key=dialog.key)
+        await pilot.click("#confirm")
+        await settle(pilot)
+        assert isinstance(app.screen, MessageDialog)
+        assert "重复提交" in text_of(app.screen.query_one("#message-body", Static))
+        assert len(await bound_backend.premium_payments(HOLDER)) == 1
+
+
+async def test_cancel_pays_nothing(bound_backend):
+    app = make_app(bound_backend, person=HOLDER)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await _premium(pilot)
+        await pilot.click("#pay")
+        await pilot.pause()
+        await pilot.press("escape")
+        await settle(pilot)
+        assert await bound_backend.premium_payments(HOLDER) == []
+
+
+async def test_refusals_show_the_rule(bound_backend):
+    await bound_backend.bind(HOLDER, POOR, "sibling", "face", True)
+    app = make_app(bound_backend, person=HOLDER)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        message = await _premium(pilot, 2026, RELATIVE)
+        assert message.startswith("✗ 未配置") and "2026" in message
+        assert app.screen.query_one("#pay", Button).disabled
+        message = await _premium(pilot, 2025, POOR)
+        assert "不是城乡居民医保参保人" in message
+        await bound_backend.premium_pay(HOLDER, RELATIVE, 2025)
+        message = await _premium(pilot, 2025, RELATIVE)
+        assert "已缴纳" in message
+        assert RELATIVE not in message and RELATIVE[:3] + "*" * 11 + RELATIVE[-4:] in message
+        # the confirmation dialog shows a refusal that happens at payment time
+        message = await _premium(pilot, 2024, RELATIVE)
+        assert "¥400.00" in message
+        await bound_backend.premium_pay(HOLDER, RELATIVE, 2024)
+        await pilot.click("#pay")
+        await pilot.pause()
+        await pilot.click("#confirm")
+        await settle(pilot)
+        assert isinstance(app.screen, PremiumConfirm)
+        assert "已缴纳" in text_of(app.screen.query_one("#pay-error", Static))
+        assert not app.screen.query_one("#confirm", Button).disabled
+
+
+async def test_insufficient_balance(bound_backend):
+    app = make_app(bound_backend, person=POOR)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        message = await _premium(pilot, 2025, CHILD)
+        assert "余额不足" in message
+
+
+async def test_no_relative_chosen(backend):
+    app = make_app(backend, person=HOLDER)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("f4")
+        await settle(pilot)
+        await pilot.press("q")
+        await settle(pilot)
+        assert "请先选择" in text_of(app.screen.query_one("#quote-panel", Static))

@@ -1,0 +1,299 @@
+"""The Textual app: one screen per job, all talking to a ``Backend`` only.
+
+Only what the first (balance) screen needs is imported at start; the other screens are imported
+the first time they are shown. ``run_app`` is what ``yibao`` with no command calls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.events import DescendantFocus
+from textual.reactive import reactive
+from textual.screen import ModalScreen, Screen
+from textual.worker import Worker, WorkerState
+
+from yibao_tui.domain.errors import YibaoError
+from yibao_tui.domain.models import Person
+from yibao_tui.i18n import set_lang, t
+from yibao_tui.settings import Settings
+from yibao_tui.widgets.common import report_error, translate_bindings
+
+if TYPE_CHECKING:
+    from yibao_tui.backend.base import Backend
+
+#: Screen modes in F-key order: (mode, key, catalogue key of the name).
+SCREENS: tuple[tuple[str, str, str], ...] = (
+    ("balance", "f2", "ui.screen.balance"),
+    ("family", "f3", "ui.screen.family"),
+    ("premium", "f4", "ui.screen.premium"),
+    ("withdrawal", "f5", "ui.screen.withdrawal"),
+)
+
+
+def _balance() -> Screen[Any]:
+    from yibao_tui.screens.balance import BalanceScreen
+
+    return BalanceScreen()
+
+
+def _family() -> Screen[Any]:
+    from yibao_tui.screens.family import FamilyScreen
+
+    return FamilyScreen()
+
+
+def _premium() -> Screen[Any]:
+    from yibao_tui.screens.premium import PremiumScreen
+
+    return PremiumScreen()
+
+
+def _withdrawal() -> Screen[Any]:
+    from yibao_tui.screens.withdrawal import WithdrawalScreen
+
+    return WithdrawalScreen()
+
+
+class YibaoApp(App[int]):
+    """医保个人账户: balance and statement, family bindings, premium payment, withdrawal."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "yibao"
+    DEFAULT_MODE = "balance"
+    MODES = {
+        "balance": _balance,
+        "family": _family,
+        "premium": _premium,
+        "withdrawal": _withdrawal,
+    }
+    # Descriptions are catalogue keys, translated per instance (see translate_bindings).
+    BINDINGS = [
+        Binding("f1", "help", "key.help", id="help"),
+        Binding("f2", "show('balance')", "key.balance", id="balance"),
+        Binding("f3", "show('family')", "key.family", id="family"),
+        Binding("f4", "show('premium')", "key.premium", id="premium"),
+        Binding("f5", "show('withdrawal')", "key.withdrawal", id="withdrawal"),
+        Binding("ctrl+f", "lookup", "key.lookup", id="lookup"),
+        Binding("f6", "toggle_mask", "key.mask", id="mask", show=False),
+        Binding("f7", "change_theme", "key.theme", id="theme", show=False),
+        Binding(
+            "ctrl+p",
+            "command_palette",
+            "key.palette",
+            id="palette",
+            show=False,
+            priority=True,
+            tooltip="key.palette.tooltip",
+        ),
+    ]
+
+    #: The person whose account the screens show (``None`` until one is chosen).
+    person: reactive[Person | None] = reactive(None, always_update=True)
+    #: De-identify IDs, names and cards on screen (on by default).
+    masked: reactive[bool] = reactive(True)
+
+    def __init__(
+        self,
+        backend: Backend,
+        person: str | None = None,
+        lang: str = "zh",
+        today: dt.date | None = None,
+        offer_demo: bool = True,
+        cursor_blink: bool = True,
+        close_backend: bool = False,
+    ) -> None:
+        self.lang = set_lang(lang)
+        super().__init__()
+        translate_bindings(self)
+        self.backend = backend
+        self.requested_person = person
+        self.today = today or dt.date.today()
+        self.offer_demo = offer_demo
+        self.cursor_blink = cursor_blink
+        self.close_backend = close_backend
+        self.settings = Settings.load()
+        self.title = t("ui.app.title")
+        if self.settings.theme and self.settings.theme in self.available_themes:
+            self.theme = self.settings.theme
+
+    # --- start-up ---------------------------------------------------------------------------
+
+    def on_load(self) -> None:
+        # Look the person up while the first screen is being built (the ledger has its own
+        # thread): the balance screen then paints with data sooner.
+        self._prefetch: asyncio.Task[Person | None] = asyncio.create_task(self._find_person())
+
+    async def _find_person(self) -> Person | None:
+        """The requested or remembered person; ``None`` when there is none (or no longer)."""
+        who = self.requested_person or self.settings.last_person
+        if not who:
+            return None
+        try:
+            return await self.backend.person(who)
+        except YibaoError as err:
+            if self.requested_person or err.code != "UNKNOWN_PERSON":
+                raise
+            return None
+
+    async def on_unmount(self) -> None:
+        if self.close_backend:
+            try:
+                await self.backend.close()
+            except Exception:  # noqa: BLE001 - leaving anyway
+                pass
+
+    def on_mount(self) -> None:
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
+        self.start()
+
+    @work(exclusive=True, exit_on_error=False, group="start")
+    async def start(self) -> None:
+        """Open the requested (or remembered) person; on an empty ledger offer demo data."""
+        try:
+            person = await self._prefetch
+            if person is not None:
+                self._show_person(person)
+                return
+            if self.offer_demo and await self.backend.is_empty():
+                from yibao_tui.screens.dialogs import ConfirmDialog
+
+                if await self.push_screen_wait(
+                    ConfirmDialog(t("ui.demo.question"), yes=t("ui.demo.yes"), no=t("ui.demo.no"))
+                ):
+                    result = await self.backend.demo()
+                    self.notify(t("ui.demo.loaded", persons=result.get("persons", 0)), markup=False)
+            owner = await self.backend.demo_owner()
+            if owner:
+                await self.open_person(owner)
+                return
+            self.action_lookup()
+        except Exception as err:  # noqa: BLE001 - every error becomes a notification
+            report_error(self, err)
+
+    async def open_person(self, who: str) -> Person:
+        """Look ``who`` up and show their account on every screen; remembered for next time."""
+        person = await self.backend.person(who)
+        self._show_person(person)
+        return person
+
+    def _show_person(self, person: Person) -> None:
+        self.person = person
+        if self.settings.last_person != person.id:
+            self.settings.last_person = person.id
+            self.settings.save()
+
+    async def reload_person(self) -> None:
+        """Fetch the current person again (after a payment the balance changed)."""
+        if self.person is not None:
+            self.person = await self.backend.person(self.person.id)
+
+    def _remember_theme(self, theme: object) -> None:
+        name = getattr(theme, "name", None)
+        if isinstance(name, str) and name != self.settings.theme:
+            self.settings.theme = name
+            self.settings.save()
+
+    def on_descendant_focus(self, event: DescendantFocus) -> None:
+        """Tests and screenshots turn the text cursor's blinking off."""
+        if not self.cursor_blink and hasattr(event.widget, "cursor_blink"):
+            event.widget.cursor_blink = False  # type: ignore[attr-defined]
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Safety net: a worker that failed without reporting becomes a notification."""
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            report_error(self, event.worker.error)
+
+    # --- actions ---------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """No switching screens or person while a dialog is open: close it first (Esc)."""
+        if action in ("show", "lookup") and isinstance(self.screen, ModalScreen):
+            return False
+        return True
+
+    def action_show(self, mode: str) -> None:
+        """Switch to one of the four screens."""
+        if mode in self.MODES and mode != self.current_mode:
+            self.switch_mode(mode)
+
+    def action_help(self) -> None:
+        """F1: every key and what each screen does."""
+        from yibao_tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_lookup(self) -> None:
+        """ctrl+f: find a person by ID or card number."""
+        from yibao_tui.screens.lookup import LookupScreen
+
+        if not isinstance(self.screen, LookupScreen):
+            self.push_screen(LookupScreen())
+
+    def action_toggle_mask(self) -> None:
+        """Show or hide full ID numbers and names."""
+        self.masked = not self.masked
+        self.notify(t("ui.mask.on" if self.masked else "ui.mask.off"), markup=False)
+
+    def action_command_palette(self) -> None:
+        """ctrl+p: the command palette, with its prompt in the user's language."""
+        from textual.command import CommandPalette
+
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(
+                CommandPalette(id="--command-palette", placeholder=t("ui.palette.placeholder"))
+            )
+
+    def action_change_theme(self) -> None:
+        """F7: pick a theme (remembered for next time)."""
+        from textual.command import CommandPalette
+        from textual.theme import ThemeProvider
+
+        self.push_screen(
+            CommandPalette(providers=[ThemeProvider], placeholder=t("ui.palette.themes"))
+        )
+
+    def screen_action(self, name: str) -> Callable[[], None]:
+        """A palette callback that runs ``action_<name>`` on the screen showing then."""
+
+        def run() -> None:
+            self.call_later(self.run_action, f"screen.{name}")
+
+        return run
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """The command palette: every screen and every action, in the user's language."""
+        for mode, key, name in SCREENS:
+            yield SystemCommand(
+                f"{t(name)} ({key.upper()})",
+                t(f"{name}.help"),
+                lambda mode=mode: self.action_show(mode),
+            )
+        yield SystemCommand(t("cmd.lookup"), t("cmd.lookup.help"), self.action_lookup)
+        yield SystemCommand(t("cmd.help"), t("cmd.help.help"), self.action_help)
+        yield SystemCommand(t("cmd.mask"), t("cmd.mask.help"), self.action_toggle_mask)
+        yield SystemCommand(t("cmd.theme"), t("cmd.theme.help"), self.action_change_theme)
+        commands = getattr(screen, "COMMANDS_HERE", ())
+        for action, key in commands:
+            yield SystemCommand(t(key), t(f"{key}.help"), self.screen_action(action))
+        yield SystemCommand(t("cmd.quit"), t("cmd.quit.help"), self.action_quit)
+
+
+def run_app(backend: Backend, person: str | None = None, lang: str = "zh") -> int:
+    """Run the TUI on ``backend`` (``yibao`` with no command); returns the exit code."""
+    app = YibaoApp(backend, person=person, lang=lang, close_backend=True)
+    result = app.run()
+    return int(result or 0) if app.return_code in (None, 0) else int(app.return_code or 1)
+
+
+def css_path() -> Path:
+    """The stylesheet (for tools that want to lint it)."""
+    return Path(__file__).with_name("app.tcss")

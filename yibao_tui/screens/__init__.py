@@ -1,0 +1,1 @@
+"""One screen per job; each imported only when first shown."""

@@ -1,0 +1,396 @@
+"""余额与明细 (F2): the balance, this year's figures, a 24-month trend, the paged statement."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+from pathlib import Path
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Digits, Input, Label, Select, Sparkline, Static
+
+from yibao_tui.domain.models import Entry, Person, StatementPage
+from yibao_tui.domain.money import fen_to_plain, format_fen
+from yibao_tui.i18n import t
+from yibao_tui.screens.base import YibaoScreen
+from yibao_tui.widgets.common import cell, column_width, kind_name, short_time, show_id
+from yibao_tui.widgets.statement import Column, StatementView
+
+#: Rows per keyset page; the statement never holds more than one page.
+PAGE_SIZE = 50
+#: Rows per page while exporting (streamed to the file, page by page).
+EXPORT_PAGE = 500
+KINDS = (
+    "credit",
+    "outpatient",
+    "pharmacy",
+    "inpatient",
+    "premium",
+    "commercial-insurance",
+    "long-term-care",
+    "withdrawal",
+    "reversal",
+    "opening",
+)
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def parse_date(text: str) -> str | None | bool:
+    """``None`` for empty, the ISO date when valid, ``False`` when not a date."""
+    value = text.strip()
+    if not value:
+        return None
+    if not _DATE.match(value):
+        return False
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return value
+
+
+class BalanceScreen(YibaoScreen):
+    """The first screen: where the money is and where it went."""
+
+    NAME_KEY = "ui.screen.balance"
+    AUTO_FOCUS = "#statement"
+    BINDINGS = [
+        Binding("n", "next_page", "key.next_page", id="next_page"),
+        Binding("p", "prev_page", "key.prev_page", id="prev_page"),
+        Binding("e", "export", "key.export", id="export"),
+        Binding("x", "clear_filters", "key.clear_filters", id="clear_filters", show=False),
+    ]
+    COMMANDS_HERE = (
+        ("next_page", "cmd.next_page"),
+        ("prev_page", "cmd.prev_page"),
+        ("export", "cmd.export"),
+        ("clear_filters", "cmd.clear_filters"),
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        #: cursors[i] opens page i (keyset pagination; None opens the first page).
+        self._cursors: list[str | None] = [None]
+        self._page: StatementPage | None = None
+        self._filters: tuple[str | None, str | None, str | None] = (None, None, None)
+
+    def compose_body(self) -> ComposeResult:
+        with Horizontal(id="summary"):
+            with Vertical(id="balance-box"):
+                yield Label(t("ui.balance.label"), classes="caption")
+                yield Digits("", id="balance-digits")
+            yield Static("", id="year-figures")
+            with Vertical(id="trend-box"):
+                yield Label(t("ui.balance.trend"), classes="caption")
+                yield Sparkline([], id="trend")
+        with Horizontal(id="filters", classes="bar"):
+            yield Input(placeholder=t("ui.filter.from"), id="date-from", max_length=10)
+            yield Input(placeholder=t("ui.filter.to"), id="date-to", max_length=10)
+            yield Select(
+                [(Text(kind_name(k)), k) for k in KINDS],
+                prompt=t("ui.filter.all_kinds"),
+                id="kind",
+            )
+            yield Button(t("ui.export"), id="export", variant="primary")
+        money = format_fen(-99_999_999)
+        yield StatementView(
+            [
+                Column(t("ui.col.time"), column_width(t("ui.col.time"), "2025-01-01 00:00")),
+                Column(t("ui.col.kind"), column_width(t("ui.col.kind"), *map(kind_name, KINDS))),
+                Column(t("ui.col.amount"), column_width(t("ui.col.amount"), money), right=True),
+                Column(t("ui.col.balance"), column_width(t("ui.col.balance"), money), right=True),
+                Column(t("ui.col.memo"), column_width(t("ui.col.memo"), minimum=30)),
+            ],
+            id="statement",
+        )
+        with Horizontal(id="pager", classes="bar"):
+            yield Button(t("ui.prev_page"), id="prev", compact=True)
+            yield Static("", id="page-info")
+            yield Button(t("ui.next_page"), id="next", compact=True)
+
+    # --- loading ---------------------------------------------------------------------------
+
+    def person_changed(self, person: Person | None) -> None:
+        self._cursors = [None]
+        self.load_summary()
+        self.load_page()
+
+    def refresh_data(self) -> None:
+        self.load_summary()
+        self.load_page()
+
+    def mask_changed(self, masked: bool) -> None:
+        """Redraw the page (counterparties are IDs); the summary has none."""
+        self.load_page()
+
+    @work(exclusive=True, exit_on_error=False, group="summary")
+    async def load_summary(self) -> None:
+        """The balance, this year's credits and spending, the month-end balances."""
+        person = self.person
+        digits = self.query_one("#balance-digits", Digits)
+        figures = self.query_one("#year-figures", Static)
+        trend = self.query_one("#trend", Sparkline)
+        if person is None:
+            digits.update("")
+            figures.update("")
+            trend.data = []
+            return
+        if person.balance_fen is None:
+            digits.update("-")
+            figures.update(Text(t("ui.balance.no_account"), style="dim"))
+            trend.data = []
+            return
+        try:
+            summary = await self.backend.summary(person.id, self.yapp.today.year)
+        except Exception as err:  # noqa: BLE001
+            self.report(err)
+            return
+        digits.update(format_fen(summary.balance_fen, symbol=False))
+        text = Text()
+        text.append(t("ui.balance.year", year=summary.year), style="bold")
+        text.append("\n")
+        text.append(t("ui.balance.credits"))
+        text.append(format_fen(summary.year_credits_fen), style="green")
+        text.append("\n")
+        text.append(t("ui.balance.spending"))
+        text.append(format_fen(summary.year_spending_fen), style="red")
+        if summary.months:
+            text.append("\n")
+            text.append(
+                t("ui.balance.months", first=summary.months[0], last=summary.months[-1]),
+                style="dim",
+            )
+        figures.update(text)
+        trend.data = [v / 100 for v in summary.month_balances_fen] or [0]
+
+    @work(exclusive=True, exit_on_error=False, group="page")
+    async def load_page(self) -> None:
+        """Fetch the page ``cursors[-1]`` opens (one keyset page, never the whole history)."""
+        person = self.person
+        table = self.query_one("#statement", StatementView)
+        info = self.query_one("#page-info", Static)
+        if person is None or person.balance_fen is None:
+            table.set_rows([])
+            self._page = None
+            info.update("")
+            self._update_pager()
+            return
+        date_from, date_to, kind = self._filters
+        try:
+            page = await self.backend.statement(
+                person.id,
+                date_from=date_from,
+                date_to=date_to,
+                kind=kind,
+                cursor=self._cursors[-1],
+                limit=PAGE_SIZE,
+            )
+        except Exception as err:  # noqa: BLE001
+            if len(self._cursors) > 1:
+                self._cursors.pop()
+            self.report(err)
+            return
+        self._page = page
+        rows = []
+        for e in page.entries:
+            amount_style = "green" if e.amount_fen > 0 else ("red" if e.amount_fen < 0 else "")
+            rows.append(
+                [
+                    cell(short_time(e.time)),
+                    cell(kind_name(e.kind)),
+                    cell(format_fen(e.amount_fen), style=amount_style),
+                    cell(format_fen(e.balance_after_fen)),
+                    cell(self._memo(e)),
+                ]
+            )
+        table.set_rows(rows)
+        if not page.entries:
+            info.update(Text(t("ui.statement.empty"), style="dim"))
+        else:
+            total = t("ui.statement.total", n=page.total) if page.total is not None else ""
+            info.update(
+                Text(
+                    t(
+                        "ui.statement.page",
+                        page=len(self._cursors),
+                        opening=format_fen(page.opening_balance_fen),
+                        closing=format_fen(page.closing_balance_fen),
+                    )
+                    + total
+                )
+            )
+        self._update_pager()
+
+    def _memo(self, e: Entry) -> str:
+        """The memo, and who else the movement concerns (masked like every ID)."""
+        person = self.person
+        if not e.counterparty or (person is not None and e.counterparty == person.id):
+            return e.memo
+        other = show_id(e.counterparty, self.masked)
+        return f"{e.memo} · {other}" if e.memo else other
+
+    def _update_pager(self) -> None:
+        page = self._page
+        self.query_one("#prev", Button).disabled = len(self._cursors) <= 1
+        self.query_one("#next", Button).disabled = page is None or not page.next_cursor
+
+    # --- paging and filters ----------------------------------------------------------------
+
+    def action_next_page(self) -> None:
+        """The next (older) page."""
+        if self._page is not None and self._page.next_cursor:
+            self._cursors.append(self._page.next_cursor)
+            self.load_page()
+
+    def action_prev_page(self) -> None:
+        """The previous (newer) page."""
+        if len(self._cursors) > 1:
+            self._cursors.pop()
+            self.load_page()
+
+    def action_clear_filters(self) -> None:
+        """Show the whole statement again."""
+        self.query_one("#date-from", Input).value = ""
+        self.query_one("#date-to", Input).value = ""
+        self.query_one("#kind", Select).clear()
+        self._apply_filters()
+
+    @on(Button.Pressed, "#next")
+    def _next(self) -> None:
+        self.action_next_page()
+
+    @on(Button.Pressed, "#prev")
+    def _prev(self) -> None:
+        self.action_prev_page()
+
+    @on(Button.Pressed, "#export")
+    def _export(self) -> None:
+        self.action_export()
+
+    @on(Input.Changed, "#date-from, #date-to")
+    def _date_changed(self, event: Input.Changed) -> None:
+        valid = parse_date(event.value) is not False
+        event.input.set_class(not valid, "-invalid")
+        if valid:
+            self._apply_filters()
+
+    @on(Input.Submitted, "#date-from, #date-to")
+    def _date_submitted(self, event: Input.Submitted) -> None:
+        if parse_date(event.value) is False:
+            self.notify(
+                t("ui.filter.bad_date", value=event.value),
+                severity="warning",
+                markup=False,
+            )
+
+    @on(Select.Changed, "#kind")
+    def _kind_changed(self) -> None:
+        self._apply_filters()
+
+    def _apply_filters(self) -> None:
+        date_from = parse_date(self.query_one("#date-from", Input).value)
+        date_to = parse_date(self.query_one("#date-to", Input).value)
+        if date_from is False or date_to is False:
+            return
+        kind_value = self.query_one("#kind", Select).value
+        kind = kind_value if isinstance(kind_value, str) else None
+        filters = (date_from or None, date_to or None, kind)
+        if filters != self._filters:
+            self._filters = filters  # type: ignore[assignment]
+            self._cursors = [None]
+            self.load_page()
+
+    # --- export ----------------------------------------------------------------------------
+
+    def action_export(self) -> None:
+        """Write the filtered statement to a CSV file, page by page."""
+        if self.person is None:
+            return
+        self.export_csv()
+
+    @work(exclusive=True, exit_on_error=False, group="export")
+    async def export_csv(self) -> Path | None:
+        """Stream every page of the filtered statement into a CSV file; show where it is."""
+        from yibao_tui.settings import export_dir
+
+        person = self.person
+        if person is None:
+            return None
+        date_from, date_to, kind = self._filters
+        stamp = self.yapp.today.strftime("%Y%m%d")
+        folder = export_dir()
+        path = folder / f"yibao-statement-{person.id[-4:]}-{stamp}.csv"
+        n = 0
+        while path.exists():
+            n += 1
+            path = folder / f"yibao-statement-{person.id[-4:]}-{stamp}-{n}.csv"
+        self.notify(t("ui.export.started"), markup=False)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            with path.open("w", encoding="utf-8-sig", newline="") as f:
+                writer = csv.writer(f)
+                writer.writerow(
+                    [
+                        t("ui.col.time"),
+                        t("ui.col.kind"),
+                        t("ui.col.amount"),
+                        t("ui.col.balance"),
+                        t("ui.col.memo"),
+                        "kind",
+                        "entry_id",
+                        "counterparty",
+                    ]
+                )
+                cursor: str | None = None
+                rows = 0
+                while True:
+                    page = await self.backend.statement(
+                        person.id,
+                        date_from=date_from,
+                        date_to=date_to,
+                        kind=kind,
+                        cursor=cursor,
+                        limit=EXPORT_PAGE,
+                        newest_first=False,
+                    )
+                    for e in page.entries:
+                        writer.writerow(
+                            [
+                                e.time,
+                                kind_name(e.kind),
+                                fen_to_plain(e.amount_fen),
+                                fen_to_plain(e.balance_after_fen),
+                                _csv_safe(e.memo),
+                                e.kind,
+                                e.entry_id,
+                                ""
+                                if e.counterparty in ("", person.id)
+                                else show_id(e.counterparty, self.masked),
+                            ]
+                        )
+                    rows += len(page.entries)
+                    if not page.next_cursor:
+                        break
+                    cursor = page.next_cursor
+        except Exception as err:  # noqa: BLE001
+            path.unlink(missing_ok=True)
+            self.report(err)
+            return None
+        self.notify(
+            t("ui.export.done", n=rows, path=str(path)),
+            title=t("ui.export.title"),
+            markup=False,
+            timeout=15,
+        )
+        self.last_export = path
+        return path
+
+
+def _csv_safe(text: str) -> str:
+    """Neutralise spreadsheet formulas (``=``, ``+``, ``-``, ``@`` at the start)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
