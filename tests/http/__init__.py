@@ -1,0 +1,1 @@
+"""HTTP backend tests: the real server on 127.0.0.1."""

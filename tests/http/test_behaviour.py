@@ -1,0 +1,141 @@
+"""One behaviour suite, run against LocalBackend and against HttpBackend through the real server."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from tests.http.conftest import seed
+from yibao_tui.backend.base import Backend
+from yibao_tui.domain.errors import YibaoError
+from yibao_tui.domain.idnum import make_id
+
+
+async def _code(coro: object) -> str:
+    with pytest.raises(YibaoError) as info:
+        await coro  # type: ignore[misc]
+    return info.value.code
+
+
+async def test_balance_and_person(backend: Backend) -> None:
+    ids = await seed(backend)
+    bal = await backend.balance(ids["a"])
+    assert (bal.id, bal.balance_fen, bal.status) == (ids["a"], 100_000, "active")
+    assert (await backend.balance("C0000001")).id == ids["a"]  # by card number
+    person = await backend.person(ids["child"])
+    assert person.scheme == "resident" and person.balance_fen is None
+    assert not await backend.is_empty()
+
+
+async def test_statement_paging_covers_every_entry_once(backend: Backend) -> None:
+    ids = await seed(backend)
+    for i in range(7):
+        await backend.credit(ids["a"], 1_000 + i, memo=f"m{i}")
+    seen: list[int] = []
+    cursor = None
+    pages = 0
+    while True:
+        page = await backend.statement(ids["a"], cursor=cursor, limit=3)
+        seen += [e.entry_id for e in page.entries]
+        pages += 1
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert pages == 3
+    assert len(seen) == len(set(seen)) == 8
+    newest = (await backend.statement(ids["a"], limit=1)).entries[0]
+    assert newest.amount_fen == 1_006 and newest.balance_after_fen == 100_000 + sum(range(1_000, 1_007))
+    oldest = (await backend.statement(ids["a"], limit=1, newest_first=False)).entries[0]
+    assert oldest.kind == "opening"
+
+
+async def test_bind_list_unbind(backend: Backend) -> None:
+    ids = await seed(backend)
+    b = await backend.bind(ids["a"], ids["child"], "child")
+    assert (b.holder_id, b.relative_id, b.status) == (ids["a"], ids["child"], "active")
+    assert [x.relative_id for x in await backend.bindings(ids["a"])] == [ids["child"]]
+    assert [x.holder_id for x in await backend.bound_by(ids["child"])] == [ids["a"]]
+    assert await _code(backend.bind(ids["a"], ids["child"], "child")) == "ALREADY_BOUND"
+    ended = await backend.unbind(ids["a"], ids["child"])
+    assert ended.status == "ended"
+    assert await backend.bindings(ids["a"]) == []
+    assert [x.status for x in await backend.bindings(ids["a"], include_ended=True)] == ["ended"]
+    assert await _code(backend.unbind(ids["a"], ids["child"])) == "NOT_BOUND"
+
+
+async def test_premium_quote_pay_replay_conflict(backend: Backend) -> None:
+    ids = await seed(backend)
+    await backend.bind(ids["a"], ids["parent"], "parent")
+    quote = await backend.premium_quote(ids["a"], ids["parent"], 2025)
+    assert (quote.amount_fen, quote.balance_after_fen) == (40_000, 60_000)
+    paid = await backend.premium_pay(ids["a"], ids["parent"], 2025, key="pay-1")
+    assert (paid.amount_fen, paid.balance_after_fen, paid.replayed) == (40_000, 60_000, False)
+    again = await backend.premium_pay(ids["a"], ids["parent"], 2025, key="pay-1")
+    assert again.replayed and again.payment_id == paid.payment_id
+    assert (await backend.balance(ids["a"])).balance_fen == 60_000
+    assert await _code(backend.premium_pay(ids["a"], ids["parent"], 2024, key="pay-1")) == "IDEMPOTENCY_CONFLICT"
+    assert await _code(backend.premium_pay(ids["a"], ids["parent"], 2025)) == "PREMIUM_ALREADY_PAID"
+    assert [p.payment_id for p in await backend.premium_payments(ids["a"])] == [paid.payment_id]
+
+
+async def test_spend_own_account_then_cash(backend: Backend) -> None:
+    ids = await seed(backend)
+    result = await backend.spend(ids["stranger"], 8_000, "pharmacy", key="bill-1")
+    assert [(c.account_id, c.amount_fen) for c in result.charges] == [(ids["stranger"], 5_000)]
+    assert result.cash_fen == 3_000 and not result.replayed
+    replay = await backend.spend(ids["stranger"], 8_000, "pharmacy", key="bill-1")
+    assert replay.replayed and replay.cash_fen == 3_000
+    assert (await backend.balance(ids["stranger"])).balance_fen == 0
+    assert await _code(backend.spend(ids["a"], 100, "pension")) == "USE_NOT_ALLOWED"
+
+
+async def test_credit_and_its_replay(backend: Backend) -> None:
+    ids = await seed(backend)
+    first = await backend.credit(ids["b"], 3_000, key="c-1")
+    second = await backend.credit(ids["b"], 3_000, key="c-1")
+    assert (first.replayed, second.replayed) == (False, True)
+    assert second.balance_after_fen == first.balance_after_fen == 23_000
+
+
+@pytest.mark.parametrize(
+    ("call", "code"),
+    [
+        (lambda b, ids: b.balance(make_id("110101", dt.date(1991, 1, 1), 99)), "UNKNOWN_PERSON"),
+        (lambda b, ids: b.credit(ids["a"], -5), "INVALID_AMOUNT"),
+        (lambda b, ids: b.add_person("11010119800517011X", "某人", "employee", "110000"), "INVALID_ID_NUMBER"),
+        (lambda b, ids: b.bind(ids["a"], ids["a"], "spouse"), "SELF_BINDING"),
+        (lambda b, ids: b.bind(ids["a"], ids["stranger"], "cousin"), "NOT_CLOSE_RELATIVE"),
+        (lambda b, ids: b.premium_pay(ids["a"], ids["stranger"], 2025), "NOT_BOUND"),
+        (lambda b, ids: b.balance(ids["child"]), "NOT_EMPLOYEE_INSURED"),
+        (lambda b, ids: b.withdrawal_check(ids["a"], "lottery", {}), "UNKNOWN_WITHDRAWAL_CASE"),
+        (lambda b, ids: b.add_person(ids["a"], "重复", "employee", "110000"), "PERSON_EXISTS"),
+    ],
+)
+async def test_errors_have_the_same_codes(backend: Backend, call: object, code: str) -> None:
+    ids = await seed(backend)
+    with pytest.raises(YibaoError) as info:
+        await call(backend, ids)  # type: ignore[operator]
+    assert info.value.code == code
+    assert info.value.message() and "{" not in info.value.message()
+
+
+async def test_withdrawal_summary_verify_audit(backend: Backend) -> None:
+    ids = await seed(backend)
+    verdict = await backend.withdrawal_check(ids["a"], "death", {"death_certified": "yes"})
+    assert verdict.case == "death" and verdict.materials
+    summary = await backend.summary(ids["a"], 2026, months=3)
+    assert summary.id == ids["a"] and len(summary.months) == len(summary.month_balances_fen)
+    assert (await backend.verify()).ok
+    rows = await backend.audit(person=ids["a"], limit=5)
+    assert rows and all(r.subject == ids["a"] for r in rows)
+
+
+async def test_import_all_or_nothing(backend: Backend) -> None:
+    await seed(backend)
+    good = {"id": "110101200001010010", "name": "赵一", "scheme": "employee", "region": "110000",
+            "card": "", "opening_balance": "10", "line": "2"}
+    bad = {**good, "id": "110101200001010015", "line": "3"}
+    result = await backend.import_persons([good, bad])
+    assert result.imported == 0 and result.errors
+    assert (await backend.import_persons([good])).imported == 1

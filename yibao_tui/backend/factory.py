@@ -1,0 +1,30 @@
+"""Choosing the backend: the local ledger file, or a server when a URL is given."""
+
+from __future__ import annotations
+
+import os
+
+from yibao_tui.backend.base import Actor, Backend
+
+
+def backend_url(explicit: str | None, db: str | None = None) -> str | None:
+    """The server URL to use: ``--backend URL``, else ``$YIBAO_BACKEND`` unless ``--db`` was given."""
+    if explicit:
+        return explicit
+    if db:
+        return None
+    return os.environ.get("YIBAO_BACKEND") or None
+
+
+def make_backend(db: str | None, backend_url_: str | None, actor: Actor) -> Backend:
+    """``HttpBackend(url)`` when a server URL is given (or ``$YIBAO_BACKEND`` is set and no
+    ``--db``), else ``LocalBackend`` on ``db`` or the default ledger."""
+    url = backend_url(backend_url_, db)
+    if url:
+        from yibao_tui.backend.http import HttpBackend
+
+        return HttpBackend(url, actor=actor)
+    from yibao_tui.backend.local import LocalBackend
+    from yibao_tui.config import default_db_path
+
+    return LocalBackend(db or default_db_path(), actor=actor)

@@ -1,0 +1,443 @@
+"""``HttpBackend``: the ``Backend`` protocol over HTTP against ``yibao serve``.
+
+- One ``httpx.AsyncClient`` per backend; TLS certificates are verified unless told otherwise.
+- Timeouts on connect and read (a timed-out call is retried once, so a hung server costs at
+  most two timeouts). A GET is retried after a transport failure; a POST is retried
+  only with the same ``Idempotency-Key`` (the caller's ``key``, or one uuid4 made per logical
+  call), so a retry after a lost response gets the stored result instead of a second charge.
+  ``409 IN_PROGRESS`` and ``503`` are retried the same way.
+- The token comes from the caller, else ``$YIBAO_TOKEN``, else the keyring entry that
+  ``yibao login`` stored for this URL. It is never logged, shown, or put in an error.
+- A refusal from the server becomes the same ``YibaoError`` code the local backend raises; an
+  unreachable or failing server becomes ``BACKEND_UNAVAILABLE``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import uuid
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from yibao_tui.backend.base import Actor
+from yibao_tui.domain.errors import YibaoError
+from yibao_tui.domain.models import (
+    AuditRow,
+    Balance,
+    Binding,
+    CreditResult,
+    ImportResult,
+    Operator,
+    Person,
+    PremiumPayment,
+    PremiumQuote,
+    SpendResult,
+    StatementPage,
+    Summary,
+    VerifyReport,
+    WithdrawalReceipt,
+    WithdrawalVerdict,
+)
+from yibao_tui.i18n import catalogue, get_lang, t
+
+KEYRING_SERVICE = "yibao-tui"
+#: Codes worth another attempt with the same request (and the same idempotency key).
+RETRY_CODES = frozenset({"IN_PROGRESS", "DATABASE_BUSY"})
+RETRY_STATUSES = frozenset({502, 503, 504})
+#: Calls that may legitimately take long (bulk work on the server).
+LONG_TIMEOUT = 600.0
+
+#: Session tokens opened in this process, by (url, channel, operator or person). The counter
+#: app logs in on its window's backend, then makes a backend for ``Actor("counter", operator)``:
+#: that backend finds the operator's session here. Kept in memory only, never written anywhere.
+_SESSIONS: dict[tuple[str, str, str], str] = {}
+
+
+def normalise_url(url: str) -> str:
+    """``http(s)://host[:port][/prefix]`` without a trailing slash, or ``INVALID_ARGUMENT``."""
+    value = (url or "").strip().rstrip("/")
+    if not value.lower().startswith(("http://", "https://")) or len(value) < 8:
+        raise YibaoError("INVALID_ARGUMENT", detail=t("http.invalid_url", url=value[:200]))
+    return value
+
+
+def stored_token(url: str) -> str | None:
+    """The token ``yibao login`` saved for ``url``, or None (also when there is no keyring)."""
+    try:
+        import keyring
+        from keyring.errors import KeyringError
+
+        try:
+            return keyring.get_password(KEYRING_SERVICE, normalise_url(url))
+        except KeyringError:
+            return None
+    except Exception:  # a broken keyring backend must not stop the CLI
+        return None
+
+
+def resolve_token(url: str) -> str | None:
+    """``$YIBAO_TOKEN`` (for scripts), else the keyring entry for ``url``."""
+    return os.environ.get("YIBAO_TOKEN") or stored_token(url)
+
+
+class RemoteError(YibaoError):
+    """A refusal from the server: the same code, with the server's text as a last resort."""
+
+    def __init__(self, code: str, server_message: str, **params: Any) -> None:
+        super().__init__(code, **params)
+        self.server_message = server_message
+
+    def message(self, lang: str | None = None) -> str:
+        """The local catalogue's text; the server's when the code or its parameters are unknown."""
+        key = f"error.{self.code}"
+        if key not in catalogue(lang):
+            return self.server_message or self.code
+        text = super().message(lang)
+        return self.server_message if "{" in text and self.server_message else text
+
+
+def _path(*parts: str) -> str:
+    return "/v1/" + "/".join(quote(str(p), safe="") for p in parts)
+
+
+class HttpBackend:
+    """The ledger behind ``yibao serve`` at ``url``."""
+
+    def __init__(
+        self,
+        url: str,
+        token: str | None = None,
+        *,
+        actor: Actor | None = None,
+        timeout: float = 10.0,
+        connect_timeout: float = 5.0,
+        retries: int = 4,
+        timeout_retries: int = 1,
+        backoff: float = 0.1,
+        verify: bool | str = True,
+    ) -> None:
+        self.url = normalise_url(url)
+        self.actor = actor or Actor("http")
+        self._token = token
+        self._session: tuple[str, str, str] | None = None
+        self._retries = max(0, retries)
+        self._timeout_retries = max(0, timeout_retries)
+        self._backoff = backoff
+        self._timeout = httpx.Timeout(timeout, connect=connect_timeout)
+        self._verify = verify
+        self._clients: dict[int, tuple[asyncio.AbstractEventLoop, httpx.AsyncClient]] = {}
+
+    @property
+    def _client(self) -> httpx.AsyncClient:
+        """The connection pool of the running event loop (a pool cannot cross loops, and the
+        CLI may run several ``asyncio.run`` calls on one backend)."""
+        loop = asyncio.get_running_loop()
+        entry = self._clients.get(id(loop))
+        if entry is None or entry[0] is not loop:
+            client = httpx.AsyncClient(base_url=self.url, timeout=self._timeout, verify=self._verify,
+                                       follow_redirects=False)
+            self._clients = {k: v for k, v in self._clients.items() if not v[0].is_closed()}
+            self._clients[id(loop)] = entry = (loop, client)
+        return entry[1]
+
+    def __repr__(self) -> str:  # never the token
+        return f"HttpBackend({self.url!r})"
+
+    # ------------------------------------------------------------------ plumbing
+
+    def _session_key(self) -> tuple[str, str, str] | None:
+        if self._session is not None:
+            return self._session
+        if self.actor.channel in ("counter", "kiosk") and self.actor.operator:
+            key = (self.url, self.actor.channel, self.actor.operator)
+            return key if key in _SESSIONS else None
+        return None
+
+    def _auth(self) -> str:
+        session = self._session_key()
+        if session is not None and session in _SESSIONS:
+            return _SESSIONS[session]
+        if self._token is None:
+            self._token = resolve_token(self.url)
+        if not self._token:
+            raise YibaoError("NO_TOKEN", url=self.url)
+        return self._token
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: list[tuple[str, Any]] | None = None,
+        body: dict[str, Any] | None = None,
+        key: str | None = None,
+        timeout: float | None = None,
+    ) -> Any:
+        headers = {"Authorization": f"Bearer {self._auth()}", "Accept-Language": get_lang()}
+        if method == "POST":
+            headers["Idempotency-Key"] = key or str(uuid.uuid4())
+        kwargs: dict[str, Any] = {"headers": headers}
+        if params:
+            kwargs["params"] = [(k, v) for k, v in params if v is not None]
+        if body is not None:
+            kwargs["json"] = body
+        if timeout is not None:
+            kwargs["timeout"] = httpx.Timeout(timeout, connect=self._timeout.connect)
+        failure: YibaoError | None = None
+        timeouts = 0
+        waited = timeout if timeout is not None else self._timeout.read
+        for attempt in range(self._retries + 1):
+            if attempt:
+                delay = min(2.0, self._backoff * 2 ** (attempt - 1))
+                await asyncio.sleep(delay * (0.5 + random.random() / 2))
+            try:
+                response = await self._client.request(method, path, **kwargs)
+            except httpx.TimeoutException:
+                failure = YibaoError("BACKEND_UNAVAILABLE", detail=t("http.timeout", seconds=waited))
+                timeouts += 1
+                if timeouts > self._timeout_retries:  # a hung server: do not make the user wait on
+                    break
+                continue
+            except (httpx.HTTPError, OSError) as e:
+                failure = YibaoError("BACKEND_UNAVAILABLE", detail=_transport_detail(self.url, e))
+                continue
+            outcome = self._decode(response)
+            if isinstance(outcome, YibaoError):
+                if outcome.code in RETRY_CODES or response.status_code in RETRY_STATUSES:
+                    failure = outcome
+                    continue
+                raise outcome
+            return outcome
+        assert failure is not None
+        raise failure
+
+    def _decode(self, response: httpx.Response) -> Any:
+        """The JSON result, or the error it carries (returned, for the retry loop to judge)."""
+        try:
+            data = response.json()
+        except ValueError:
+            data = None
+        if response.status_code < 300 and data is not None:
+            return data
+        err = data.get("error") if isinstance(data, dict) else None
+        if isinstance(err, dict) and isinstance(err.get("code"), str):
+            params = err.get("params") if isinstance(err.get("params"), dict) else {}
+            return RemoteError(err["code"], str(err.get("message") or ""), **params)
+        return YibaoError("BACKEND_UNAVAILABLE", detail=t("http.bad_response", status=response.status_code))
+
+    async def _get(self, *parts: str, params: list[tuple[str, Any]] | None = None,
+                   timeout: float | None = None) -> Any:
+        return await self._request("GET", _path(*parts), params=params, timeout=timeout)
+
+    async def _post(self, *parts: str, body: dict[str, Any], key: str | None,
+                    timeout: float | None = None) -> Any:
+        return await self._request("POST", _path(*parts), body=body, key=key, timeout=timeout)
+
+    # ------------------------------------------------------------------ protocol
+
+    async def close(self) -> None:
+        """End the session this backend acts in, if any, and close the connection pool."""
+        try:
+            await self.end_session()
+        finally:
+            loop = asyncio.get_running_loop()
+            entry = self._clients.pop(id(loop), None)
+            if entry is not None and entry[0] is loop:
+                await entry[1].aclose()
+
+    async def end_session(self) -> None:
+        """End the operator's or the card's session (best effort: it also expires by itself)."""
+        session = self._session_key()
+        self._session = None
+        if session is None:
+            return
+        token = _SESSIONS.pop(session, None)
+        if token is None:
+            return
+        try:
+            await self._client.post(
+                "/v1/logout", json={}, timeout=2.0,
+                headers={"Authorization": f"Bearer {token}", "Idempotency-Key": str(uuid.uuid4())})
+        except (httpx.HTTPError, OSError):
+            pass
+
+    async def whoami(self) -> dict[str, Any]:
+        """The token's role and scope as the server sees them (not part of ``Backend``)."""
+        result: dict[str, Any] = await self._get("whoami")
+        return result
+
+    async def init(self) -> str:
+        """Check that the server answers and accepts the token; returns its URL."""
+        await self._get("ledger")
+        return self.url
+
+    async def is_empty(self) -> bool:
+        """True when no person is registered."""
+        return bool((await self._get("ledger"))["empty"])
+
+    async def demo(self, persons: int = 20, seed: int = 1) -> dict[str, Any]:
+        """Load demo data on the server (admin)."""
+        result: dict[str, Any] = await self._post(
+            "demo", body={"persons": persons, "seed": seed}, key=None, timeout=LONG_TIMEOUT)
+        return result
+
+    async def demo_owner(self) -> str | None:
+        """The demo owner, or for a personal or kiosk token its own person."""
+        owner = (await self._get("ledger"))["demo_owner"]
+        return str(owner) if owner is not None else None
+
+    async def add_person(
+        self, id: str, name: str, scheme: str, region: str, card: str | None = None,
+        opening_balance_fen: int = 0, key: str | None = None,
+    ) -> Person:
+        """Register a person."""
+        body = {"id": id, "name": name, "scheme": scheme, "region": region, "card": card,
+                "opening_balance_fen": opening_balance_fen}
+        return Person.from_json(await self._post("persons", body=body, key=key))
+
+    async def person(self, who: str) -> Person:
+        """A person by ID or card number."""
+        return Person.from_json(await self._get("persons", who))
+
+    async def balance(self, who: str) -> Balance:
+        """The balance and status."""
+        return Balance.from_json(await self._get("persons", who, "balance"))
+
+    async def summary(self, who: str, year: int, months: int = 24) -> Summary:
+        """This year's figures and month-end balances."""
+        return Summary.from_json(
+            await self._get("persons", who, "summary", params=[("year", year), ("months", months)]))
+
+    async def statement(
+        self, who: str, date_from: str | None = None, date_to: str | None = None,
+        kind: str | None = None, cursor: str | None = None, limit: int = 50, newest_first: bool = True,
+    ) -> StatementPage:
+        """One page of the statement."""
+        params = [("from", date_from), ("to", date_to), ("kind", kind), ("cursor", cursor),
+                  ("limit", limit), ("order", "newest" if newest_first else "oldest")]
+        return StatementPage.from_json(await self._get("persons", who, "statement", params=params))
+
+    async def credit(self, who: str, amount_fen: int, memo: str = "", key: str | None = None) -> CreditResult:
+        """The monthly fund credit (admin)."""
+        body = {"amount_fen": amount_fen, "memo": memo}
+        return CreditResult.from_json(await self._post("persons", who, "credits", body=body, key=key))
+
+    async def spend(self, patient: str, amount_fen: int, kind: str, key: str | None = None) -> SpendResult:
+        """A bill (admin)."""
+        body = {"patient": patient, "amount_fen": amount_fen, "kind": kind}
+        return SpendResult.from_json(await self._post("spending", body=body, key=key))
+
+    async def bindings(self, who: str, include_ended: bool = False) -> list[Binding]:
+        """The holder's bindings."""
+        params = [("include_ended", "true" if include_ended else "false")]
+        data = await self._get("persons", who, "bindings", params=params)
+        return [Binding.from_json(b) for b in data["bindings"]]
+
+    async def bound_by(self, who: str) -> list[Binding]:
+        """Active bindings in which ``who`` is the relative."""
+        data = await self._get("persons", who, "bound-by")
+        return [Binding.from_json(b) for b in data["bindings"]]
+
+    async def bind(
+        self, holder: str, relative: str, relation: str, verified_by: str = "counter",
+        pledge_accepted: bool = True, key: str | None = None,
+    ) -> Binding:
+        """Bind a close relative."""
+        body = {"relative": relative, "relation": relation, "verified_by": verified_by,
+                "pledge_accepted": pledge_accepted}
+        return Binding.from_json(await self._post("persons", holder, "bindings", body=body, key=key))
+
+    async def unbind(self, holder: str, relative: str, key: str | None = None) -> Binding:
+        """End a binding."""
+        return Binding.from_json(
+            await self._post("persons", holder, "bindings", relative, "unbind", body={}, key=key))
+
+    async def premium_quote(self, payer: str, relative: str, year: int) -> PremiumQuote:
+        """What paying the relative's premium would cost."""
+        params = [("relative", relative), ("year", year)]
+        return PremiumQuote.from_json(await self._get("persons", payer, "premium-quote", params=params))
+
+    async def premium_pay(self, payer: str, relative: str, year: int, key: str | None = None) -> PremiumPayment:
+        """Pay it, all or nothing."""
+        body = {"relative": relative, "year": year}
+        return PremiumPayment.from_json(await self._post("persons", payer, "premium-payments", body=body, key=key))
+
+    async def premium_payments(self, who: str) -> list[PremiumPayment]:
+        """Payments made by or for ``who``."""
+        data = await self._get("persons", who, "premium-payments")
+        return [PremiumPayment.from_json(p) for p in data["payments"]]
+
+    async def withdrawal_check(self, who: str, case: str, facts: dict[str, str]) -> WithdrawalVerdict:
+        """The withdrawal checklist verdict."""
+        params: list[tuple[str, Any]] = [("case", case)]
+        params += [("fact", f"{k}={v}") for k, v in facts.items()]
+        return WithdrawalVerdict.from_json(await self._get("persons", who, "withdrawal-check", params=params))
+
+    async def verify(self) -> VerifyReport:
+        """Check the whole ledger (admin)."""
+        return VerifyReport.from_json(await self._get("verify", timeout=LONG_TIMEOUT))
+
+    async def audit(
+        self, person: str | None = None, operator: str | None = None, since: str | None = None,
+        limit: int = 1000,
+    ) -> list[AuditRow]:
+        """The audit log, newest first (admin)."""
+        params = [("person", person), ("operator", operator), ("since", since), ("limit", limit)]
+        data = await self._get("audit", params=params)
+        return [AuditRow.from_json(r) for r in data["rows"]]
+
+    async def import_persons(self, rows: list[dict[str, str]], key: str | None = None) -> ImportResult:
+        """Import roster rows, all or nothing (admin)."""
+        return ImportResult.from_json(
+            await self._post("import", "persons", body={"rows": rows}, key=key, timeout=LONG_TIMEOUT))
+
+
+    async def operator_add(self, op_id: str, name: str, role: str, password: str) -> Operator:
+        """Add a member of staff (admin)."""
+        body = {"id": op_id, "name": name, "role": role, "password": password}
+        return Operator.from_json(await self._post("operators", body=body, key=None))
+
+    async def operator_login(self, op_id: str, password: str) -> Operator:
+        """Log an operator in at this window; a backend made for ``Actor("counter", op_id)``
+        then acts in the operator's session."""
+        data = await self._post("operator-sessions", body={"operator": op_id, "password": password}, key=None)
+        operator = Operator.from_json(data["operator"])
+        _SESSIONS[(self.url, "counter", operator.id)] = str(data["token"])
+        return operator
+
+    async def card_set_pin(self, card: str, pin: str) -> str:
+        """Set a card's PIN (staff)."""
+        return str((await self._post("cards", card, "pin", body={"pin": pin}, key=None))["id"])
+
+    async def card_login(self, card: str, pin: str) -> Person:
+        """Open a card session at this kiosk: from now on this backend acts in it (scoped to
+        that person) until ``end_session()`` or ``close()``; a backend made for
+        ``Actor("kiosk", person_id)`` finds it too."""
+        data = await self._post("kiosk-sessions", body={"card": card, "pin": pin}, key=None)
+        person = Person.from_json(data["person"])
+        key = (self.url, "kiosk", person.id)
+        _SESSIONS[key] = str(data["token"])
+        self._session = key
+        return person
+
+    async def withdrawal_execute(
+        self, who: str, case: str, facts: dict[str, str], payee_name: str, payee_account: str,
+        supervisor: str, supervisor_password: str, key: str | None = None,
+    ) -> WithdrawalReceipt:
+        """Counter only, supervisor co-signed: pay the balance out and close the account."""
+        body = {"case": case, "facts": facts, "payee_name": payee_name, "payee_account": payee_account,
+                "supervisor": supervisor, "supervisor_password": supervisor_password}
+        return WithdrawalReceipt.from_json(await self._post("persons", who, "withdrawals", body=body, key=key))
+
+
+def _transport_detail(url: str, exc: BaseException) -> str:
+    """A short reason without anything from the request headers."""
+    reason = type(exc).__name__
+    text = str(exc).strip()
+    if text and len(text) < 200 and "Bearer" not in text:
+        reason = f"{reason}: {text}"
+    return f"{t('http.connect', url=url)} ({reason})"

@@ -1,0 +1,197 @@
+"""Bearer tokens and their scopes, stored (as sha256 hashes only) in the ledger's SQLite file.
+
+Roles:
+
+- ``admin``: everything, including batch jobs, fund credits and settlements.
+- ``counter``: a service window. The window's own token may only log an operator in
+  (``POST /v1/operator-sessions``, password checked and locked out by the ledger); that returns
+  a session token which acts for the operator, with the operator named in the audit log.
+- ``kiosk``: the kiosk device's token may only open a card session (``POST /v1/kiosk-sessions``,
+  card and PIN checked and locked out by the ledger); the session token is scoped to that one
+  person and expires after its TTL.
+- ``personal``: only its own person.
+
+The table lives in the ledger file but belongs to the server: nothing in the ledger reads it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from yibao_tui.domain.errors import YibaoError
+
+ROLES = ("admin", "counter", "kiosk", "personal")
+#: Roles whose every request is confined to one person.
+SCOPED_ROLES = frozenset({"kiosk", "personal"})
+#: Default lifetime of a kiosk card session, in seconds.
+KIOSK_TTL = 300.0
+#: Lifetime of a counter operator's session (the window's app also logs out when idle).
+COUNTER_TTL = 8 * 3600.0
+TOKEN_PREFIX = "yb_"
+
+Clock = Callable[[], float]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS http_tokens (
+    id          INTEGER PRIMARY KEY,
+    hash        TEXT NOT NULL UNIQUE,
+    role        TEXT NOT NULL CHECK (role IN ('admin', 'counter', 'kiosk', 'personal')),
+    person_id   TEXT,
+    label       TEXT NOT NULL DEFAULT '',
+    created_at  REAL NOT NULL,
+    expires_at  REAL,
+    revoked_at  REAL,
+    operator    TEXT,
+    parent_id   INTEGER,
+    CHECK (role <> 'personal' OR person_id IS NOT NULL)
+);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who a request comes from: a token's role and, for scoped roles, its one person."""
+
+    token_id: int
+    role: str
+    person_id: str | None = None
+    label: str = ""
+    expires_at: float | None = None
+    operator: str | None = None
+
+    @property
+    def scoped(self) -> bool:
+        """True when every request must name this principal's own person."""
+        return self.role in SCOPED_ROLES
+
+    @property
+    def device(self) -> bool:
+        """A counter with no operator logged in, or a kiosk with no card session: such a token
+        may only open a session (and ask who it is)."""
+        return (self.role == "counter" and not self.operator) or (self.role == "kiosk" and not self.person_id)
+
+
+def hash_token(token: str) -> str:
+    """The sha256 hex digest stored in place of the token."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def connect(path: str) -> sqlite3.Connection:
+    """A connection to the ledger file for the server's own tables."""
+    conn = sqlite3.connect(path, timeout=10.0, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA busy_timeout = 10000")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = FULL")
+    return conn
+
+
+class TokenStore:
+    """Create and check tokens. Thread-safe; writes use ``BEGIN IMMEDIATE``."""
+
+    def __init__(self, path: str, clock: Clock = time.time) -> None:
+        self.path = path
+        self.clock = clock
+        self._conn = connect(path)
+        self._lock = threading.Lock()
+        with self._lock:
+            self._conn.executescript(_SCHEMA)
+            have = {r[1] for r in self._conn.execute("PRAGMA table_info(http_tokens)")}
+            for column in ("operator TEXT", "parent_id INTEGER"):  # tables made before sessions
+                if column.split()[0] not in have:
+                    self._conn.execute(f"ALTER TABLE http_tokens ADD COLUMN {column}")
+
+    def close(self) -> None:
+        """Close the connection."""
+        with self._lock:
+            self._conn.close()
+
+    def create(
+        self,
+        role: str,
+        person_id: str | None = None,
+        label: str = "",
+        ttl: float | None = None,
+        operator: str | None = None,
+        parent_id: int | None = None,
+    ) -> str:
+        """Issue a token and return it (the only time it exists in clear)."""
+        if role not in ROLES:
+            raise YibaoError("INVALID_ROLE", role=role)
+        if role == "personal" and not person_id:
+            raise YibaoError("INVALID_ARGUMENT", detail="personal token needs a person")
+        if role in ("admin", "counter") and person_id:
+            raise YibaoError("INVALID_ARGUMENT", detail="admin and counter tokens take no person")
+        if role == "kiosk" and person_id and ttl is None:
+            ttl = KIOSK_TTL
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        now = self.clock()
+        expires = now + ttl if ttl is not None else None
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._conn.execute(
+                    "INSERT INTO http_tokens (hash, role, person_id, label, created_at, expires_at,"
+                    " operator, parent_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (hash_token(token), role, person_id, label, now, expires, operator, parent_id),
+                )
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+        return token
+
+    def revoke(self, token: str) -> bool:
+        """Revoke a token; True if it existed."""
+        return self._revoke("hash = ?", hash_token(token))
+
+    def revoke_id(self, token_id: int) -> bool:
+        """Revoke a token by its row id (a session ending itself)."""
+        return self._revoke("id = ?", token_id)
+
+    def _revoke(self, where: str, value: object) -> bool:
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                cur = self._conn.execute(
+                    f"UPDATE http_tokens SET revoked_at = ? WHERE {where} AND revoked_at IS NULL",
+                    (self.clock(), value),
+                )
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+        return cur.rowcount > 0
+
+    def authenticate(self, header: str | None) -> Principal:
+        """The principal for an ``Authorization: Bearer ...`` header, or ``UNAUTHORIZED``."""
+        token = _bearer(header)
+        if token is None:
+            raise YibaoError("UNAUTHORIZED")
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT id, role, person_id, label, expires_at, revoked_at, operator FROM http_tokens"
+                " WHERE hash = ?",
+                (hash_token(token),),
+            ).fetchone()
+        if row is None or row[5] is not None:
+            raise YibaoError("UNAUTHORIZED")
+        if row[4] is not None and self.clock() >= row[4]:
+            raise YibaoError("SESSION_EXPIRED")
+        return Principal(token_id=row[0], role=row[1], person_id=row[2], label=row[3], expires_at=row[4],
+                         operator=row[6])
+
+
+def _bearer(header: str | None) -> str | None:
+    if not header:
+        return None
+    scheme, _, value = header.strip().partition(" ")
+    value = value.strip()
+    if scheme.lower() != "bearer" or not value or len(value) > 512:
+        return None
+    return value

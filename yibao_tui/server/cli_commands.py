@@ -1,0 +1,200 @@
+"""What ``yibao serve``, ``yibao login`` and ``yibao token create`` do (cli.py calls these).
+
+Each prints one clear line on failure and returns an exit code; none prints a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import socket
+import sys
+import threading
+from collections.abc import Coroutine
+from pathlib import Path
+from typing import Any, TypeVar
+
+from yibao_tui.domain.errors import YibaoError
+from yibao_tui.i18n import t
+
+T = TypeVar("T")
+
+
+def _say(text: str) -> None:
+    print(text, file=sys.stderr)
+
+
+def _db_path(db: str | None) -> str:
+    if db:
+        return str(db)
+    from yibao_tui.config import default_db_path
+
+    return str(default_db_path())
+
+
+def serve(db: str | None, host: str = "127.0.0.1", port: int = 8765) -> int:
+    """Serve the ledger at ``db`` on ``host:port`` until Ctrl+C; returns the exit code."""
+    try:
+        import uvicorn
+
+        from yibao_tui.server.app import create_app
+    except ModuleNotFoundError:
+        _say(YibaoError("SERVER_EXTRA_MISSING").message())
+        return 1
+    path = _db_path(db)
+    try:
+        sock = _bind(host, port)
+    except OSError as e:
+        _say(t("server.port_in_use", host=host, port=port, detail=e.strerror or str(e)))
+        return 1
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        _run(_open_ledger(path))  # a bad ledger is one clear line here, not a lifespan traceback
+    except YibaoError as e:
+        sock.close()
+        _say(e.message())
+        return 1
+    app = create_app(path)
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on", server_header=False)
+    server = uvicorn.Server(config)
+    shown = f"[{host}]" if ":" in host else host
+    _say(t("server.listening", url=f"http://{shown}:{sock.getsockname()[1]}", db=path))
+    try:
+        server.run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass
+    except SystemExit as e:  # uvicorn exits when the lifespan (opening the ledger) fails
+        sock.close()
+        return int(e.code) if isinstance(e.code, int) else 1
+    finally:
+        sock.close()
+    _say(t("server.stopped"))
+    return 0 if server.started else 1
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    """A listening socket, bound before uvicorn starts so that a busy port is a clear message."""
+    family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(2048)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def login(url: str) -> int:
+    """Ask for a token, check it against the server, and keep it in the keyring."""
+    from yibao_tui.backend.http import KEYRING_SERVICE, HttpBackend, normalise_url
+
+    try:
+        url = normalise_url(url)
+    except YibaoError as e:
+        _say(e.message())
+        return 2
+    try:
+        token = getpass.getpass(t("login.prompt", url=url)).strip()
+    except (EOFError, KeyboardInterrupt):
+        token = ""
+    if not token:
+        _say(t("login.empty"))
+        return 1
+
+    async def check() -> str:
+        backend = HttpBackend(url, token, retries=1)
+        try:
+            return str((await backend.whoami())["role"])
+        finally:
+            await backend.close()
+
+    try:
+        role = _run(check())
+    except YibaoError as e:
+        _say(t("login.rejected", detail=e.message()))
+        return 1
+    try:
+        import keyring
+        from keyring.errors import KeyringError, NoKeyringError
+
+        keyring.set_password(KEYRING_SERVICE, url, token)
+    except NoKeyringError:
+        _say(YibaoError("NO_KEYRING").message())
+        return 1
+    except KeyringError as e:
+        _say(f"{YibaoError('NO_KEYRING').message()} ({type(e).__name__})")
+        return 1
+    _say(t("login.saved", role=role))
+    return 0
+
+
+def token_create(
+    db: str | None, role: str, person: str | None = None, label: str = "", ttl: float | None = None
+) -> str:
+    """Issue a token for ``role`` (``personal`` and ``kiosk`` sessions name a person) and return
+    it; only its hash is stored. A kiosk token with a person is a session that expires after
+    ``ttl`` seconds (default 300). Raises ``YibaoError`` for a bad role or an unknown person."""
+    from yibao_tui.server.auth import ROLES, TokenStore
+
+    if role not in ROLES:
+        raise YibaoError("INVALID_ROLE", role=role)
+    if role == "personal" and not person:
+        raise YibaoError("INVALID_ARGUMENT", detail=t("token.role_needs_person", role=role))
+    if role in ("admin", "counter") and person:
+        raise YibaoError("INVALID_ARGUMENT", detail=t("token.role_no_person"))
+    path = _db_path(db)
+    person_id = _run(_canonical_person(path, person)) if person else None
+    store = TokenStore(path)
+    try:
+        return store.create(role, person_id, label=label, ttl=ttl)
+    finally:
+        store.close()
+
+
+async def _open_ledger(path: str) -> None:
+    """Create or migrate the ledger before serving it."""
+    from yibao_tui.backend.base import Actor
+    from yibao_tui.backend.local import LocalBackend
+
+    backend = LocalBackend(path, actor=Actor("http", None))
+    try:
+        await backend.init()
+    finally:
+        await backend.close()
+
+
+async def _canonical_person(path: str, who: str) -> str:
+    """The person's ID number (they must exist), looked up through the local backend."""
+    from yibao_tui.backend.base import Actor
+    from yibao_tui.backend.local import LocalBackend
+
+    backend = LocalBackend(path, actor=Actor("cli", "token-create"))
+    try:
+        await backend.init()
+        return (await backend.person(who)).id
+    finally:
+        await backend.close()
+
+
+def _run(coro: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to completion, also when called from inside a running event loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    box: dict[str, object] = {}
+
+    def work() -> None:
+        try:
+            box["value"] = asyncio.run(coro)
+        except BaseException as e:  # re-raised on the caller's thread
+            box["error"] = e
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join()
+    if "error" in box:
+        raise box["error"]  # type: ignore[misc]
+    return box["value"]  # type: ignore[return-value]

@@ -1,0 +1,301 @@
+"""The operations under ``/v1``: each one calls the backend and nothing else.
+
+The rules live in the backend; a handler only unpacks the validated arguments and wraps the
+result. Who may call what is declared here (``roles``, ``scoped``) and enforced in ``app``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from yibao_tui.domain.errors import YibaoError
+from yibao_tui.server.auth import COUNTER_TTL, KIOSK_TTL
+from yibao_tui.server.spec import ADMIN, ALL_ROLES, STAFF, Call, Field, Op
+
+PERSONAL_ROLES = frozenset({"admin", "counter", "kiosk", "personal"})
+#: Verification that a scoped principal (an app or a kiosk) may not claim for itself.
+STAFF_ONLY_VERIFICATION = frozenset({"counter"})
+
+_AMOUNT = Field("amount_fen", "integer", required=True, description="Amount in fen (分)")
+_YEAR_Q = Field("year", "integer", required=True, minimum=1, maximum=9999)
+
+
+async def ping(c: Call) -> dict[str, Any]:
+    """The trivial endpoint (the benchmark's yardstick): authenticated, no backend."""
+    return {"ok": True}
+
+
+async def whoami(c: Call) -> dict[str, Any]:
+    p = c.principal
+    return {"role": p.role, "person_id": p.person_id, "operator": p.operator, "label": p.label,
+            "expires_at": p.expires_at}
+
+
+async def ledger_info(c: Call) -> dict[str, Any]:
+    empty = await c.backend.is_empty()
+    owner = c.principal.person_id if c.principal.scoped else await c.backend.demo_owner()
+    return {"empty": empty, "demo_owner": owner}
+
+
+async def demo(c: Call) -> dict[str, Any]:
+    return await c.backend.demo(persons=c.body["persons"], seed=c.body["seed"])
+
+
+async def add_person(c: Call) -> dict[str, Any]:
+    b = c.body
+    person = await c.backend.add_person(
+        b["id"], b["name"], b["scheme"], b["region"], card=b["card"],
+        opening_balance_fen=b["opening_balance_fen"], key=c.key,
+    )
+    return person.to_json()
+
+
+async def person(c: Call) -> dict[str, Any]:
+    return (await c.backend.person(c.path["who"])).to_json()
+
+
+async def balance(c: Call) -> dict[str, Any]:
+    return (await c.backend.balance(c.path["who"])).to_json()
+
+
+async def summary(c: Call) -> dict[str, Any]:
+    q = c.query
+    return (await c.backend.summary(c.path["who"], q["year"], months=q["months"])).to_json()
+
+
+async def statement(c: Call) -> dict[str, Any]:
+    q = c.query
+    page = await c.backend.statement(
+        c.path["who"], date_from=q["date_from"], date_to=q["date_to"], kind=q["kind"],
+        cursor=q["cursor"], limit=q["limit"], newest_first=q["order"] == "newest",
+    )
+    return page.to_json()
+
+
+async def credit(c: Call) -> dict[str, Any]:
+    b = c.body
+    return (await c.backend.credit(c.path["who"], b["amount_fen"], memo=b["memo"], key=c.key)).to_json()
+
+
+async def spend(c: Call) -> dict[str, Any]:
+    b = c.body
+    return (await c.backend.spend(b["patient"], b["amount_fen"], b["kind"], key=c.key)).to_json()
+
+
+async def bindings(c: Call) -> dict[str, Any]:
+    who = c.path["who"]
+    rows = await c.backend.bindings(who, include_ended=c.query["include_ended"])
+    return {"id": who, "bindings": [b.to_json() for b in rows]}
+
+
+async def bound_by(c: Call) -> dict[str, Any]:
+    who = c.path["who"]
+    rows = await c.backend.bound_by(who)
+    return {"id": who, "bindings": [b.to_json() for b in rows]}
+
+
+async def bind(c: Call) -> dict[str, Any]:
+    b = c.body
+    if c.principal.scoped and b["verified_by"] in STAFF_ONLY_VERIFICATION:
+        raise YibaoError("FORBIDDEN")
+    binding = await c.backend.bind(
+        c.path["who"], b["relative"], b["relation"], verified_by=b["verified_by"],
+        pledge_accepted=b["pledge_accepted"], key=c.key,
+    )
+    return binding.to_json()
+
+
+async def unbind(c: Call) -> dict[str, Any]:
+    return (await c.backend.unbind(c.path["who"], c.path["relative"], key=c.key)).to_json()
+
+
+async def premium_quote(c: Call) -> dict[str, Any]:
+    q = c.query
+    return (await c.backend.premium_quote(c.path["who"], q["relative"], q["year"])).to_json()
+
+
+async def premium_pay(c: Call) -> dict[str, Any]:
+    b = c.body
+    return (await c.backend.premium_pay(c.path["who"], b["relative"], b["year"], key=c.key)).to_json()
+
+
+async def premium_payments(c: Call) -> dict[str, Any]:
+    who = c.path["who"]
+    rows = await c.backend.premium_payments(who)
+    return {"id": who, "payments": [p.to_json() for p in rows]}
+
+
+async def withdrawal_check(c: Call) -> dict[str, Any]:
+    facts: dict[str, str] = {}
+    for item in c.query["facts"]:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise YibaoError("INVALID_FACT", detail=item)
+        facts[name.strip()] = value.strip()
+    return (await c.backend.withdrawal_check(c.path["who"], c.query["case"], facts)).to_json()
+
+
+async def verify(c: Call) -> dict[str, Any]:
+    return (await c.backend.verify()).to_json()
+
+
+async def audit(c: Call) -> dict[str, Any]:
+    q = c.query
+    rows = await c.backend.audit(person=q["person"], operator=q["operator"], since=q["since"], limit=q["limit"])
+    return {"rows": [r.to_json() for r in rows]}
+
+
+async def import_persons(c: Call) -> dict[str, Any]:
+    return (await c.backend.import_persons(c.body["rows"], key=c.key)).to_json()
+
+
+async def operator_add(c: Call) -> dict[str, Any]:
+    b = c.body
+    return (await c.backend.operator_add(b["id"], b["name"], b["role"], b["password"])).to_json()
+
+
+def _issue(c: Call, role: str, ttl: float, person_id: str | None = None,
+           operator: str | None = None) -> tuple[str, float]:
+    assert c.tokens is not None
+    token = c.tokens.create(role, person_id, label=c.principal.label, ttl=ttl, operator=operator,
+                            parent_id=c.principal.token_id)
+    return token, c.tokens.clock() + ttl
+
+
+async def operator_login(c: Call) -> dict[str, Any]:
+    """A window's token logs an operator in (the ledger checks the password and locks out)."""
+    operator = await c.backend.operator_login(c.body["operator"], c.body["password"])
+    token, expires = _issue(c, "counter", COUNTER_TTL, operator=operator.id)
+    return {"token": token, "expires_at": expires, "operator": operator.to_json()}
+
+
+async def kiosk_login(c: Call) -> dict[str, Any]:
+    """A kiosk's token opens a card session (the ledger checks the PIN and locks the card)."""
+    person = await c.backend.card_login(c.body["card"], c.body["pin"])
+    token, expires = _issue(c, "kiosk", KIOSK_TTL, person_id=person.id)
+    return {"token": token, "expires_at": expires, "person": person.to_json()}
+
+
+async def logout(c: Call) -> dict[str, Any]:
+    """End the calling session (an operator's or a card's); other tokens are left alone."""
+    assert c.tokens is not None
+    ended = c.principal.expires_at is not None and c.tokens.revoke_id(c.principal.token_id)
+    return {"ended": bool(ended)}
+
+
+async def card_pin(c: Call) -> dict[str, Any]:
+    return {"id": await c.backend.card_set_pin(c.path["card"], c.body["pin"])}
+
+
+async def withdrawal_execute(c: Call) -> dict[str, Any]:
+    b = c.body
+    facts: dict[str, str] = b["facts"] or {}
+    receipt = await c.backend.withdrawal_execute(
+        c.path["who"], b["case"], facts, b["payee_name"], b["payee_account"], b["supervisor"],
+        b["supervisor_password"], key=c.key,
+    )
+    return receipt.to_json()
+
+
+_WHO = "/v1/persons/{who}"
+
+OPS: tuple[Op, ...] = (
+    Op("ping", "GET", "/v1/ping", ping, ALL_ROLES, "Pong", "Trivial authenticated endpoint", device=True),
+    Op("whoami", "GET", "/v1/whoami", whoami, ALL_ROLES, "WhoAmI", "The caller's role and scope",
+       device=True),
+    Op("ledgerInfo", "GET", "/v1/ledger", ledger_info, ALL_ROLES, "LedgerInfo",
+       "Whether the ledger is empty, and whose account to open first", device=True),
+    Op("operatorLogin", "POST", "/v1/operator-sessions", operator_login, frozenset({"counter"}),
+       "OperatorSession", "A window logs an operator in; returns the operator's session token",
+       body=(Field("operator", "string", required=True, max_length=32),
+             Field("password", "string", required=True, max_length=200)), device=True, secret=True),
+    Op("kioskLogin", "POST", "/v1/kiosk-sessions", kiosk_login, frozenset({"kiosk"}), "KioskSession",
+       "A kiosk opens a card session (card or ID number, and PIN); returns its token",
+       body=(Field("card", "string", required=True, max_length=40),
+             Field("pin", "string", required=True, max_length=20)), device=True, secret=True),
+    Op("logout", "POST", "/v1/logout", logout, frozenset({"counter", "kiosk"}), "LogoutResult",
+       "End the calling session", body=()),
+    Op("operatorAdd", "POST", "/v1/operators", operator_add, ADMIN, "Operator", "Add a member of staff",
+       body=(Field("id", "string", required=True, max_length=32),
+             Field("name", "string", required=True, max_length=100),
+             Field("role", "string", required=True, max_length=20, description="clerk | supervisor"),
+             Field("password", "string", required=True, max_length=200))),
+    Op("cardPin", "POST", "/v1/cards/{card}/pin", card_pin, STAFF, "CardPin",
+       "Set a card's six-digit PIN (card or ID number)",
+       body=(Field("pin", "string", required=True, max_length=20),)),
+    Op("demo", "POST", "/v1/demo", demo, ADMIN, "DemoResult", "Load deterministic demo data",
+       body=(Field("persons", "integer", default=20, minimum=1, maximum=100_000),
+             Field("seed", "integer", default=1, minimum=0, maximum=2**31 - 1))),
+    Op("addPerson", "POST", "/v1/persons", add_person, STAFF, "Person", "Register a person",
+       body=(Field("id", "string", required=True, max_length=40, description="ID number"),
+             Field("name", "string", required=True, max_length=100),
+             Field("scheme", "string", required=True, max_length=20, description="employee | resident"),
+             Field("region", "string", required=True, max_length=20),
+             Field("card", "string", nullable=True, max_length=40),
+             Field("opening_balance_fen", "integer", default=0))),
+    Op("person", "GET", _WHO, person, PERSONAL_ROLES, "Person", "A person (ID or card number)",
+       scoped=("who",)),
+    Op("balance", "GET", _WHO + "/balance", balance, PERSONAL_ROLES, "Balance", "Balance and status",
+       scoped=("who",)),
+    Op("summary", "GET", _WHO + "/summary", summary, PERSONAL_ROLES, "Summary",
+       "This year's credits and spending, month-end balances", scoped=("who",),
+       query=(_YEAR_Q, Field("months", "integer", default=24, minimum=1, maximum=600))),
+    Op("statement", "GET", _WHO + "/statement", statement, PERSONAL_ROLES, "StatementPage",
+       "One page of the statement (keyset cursor)", scoped=("who",),
+       query=(Field("date_from", "string", alias="from", max_length=10, description="YYYY-MM-DD"),
+              Field("date_to", "string", alias="to", max_length=10, description="YYYY-MM-DD"),
+              Field("kind", "string", max_length=40),
+              Field("cursor", "string", max_length=200),
+              Field("limit", "integer", default=50, minimum=1, maximum=1000),
+              Field("order", "string", default="newest", enum=("newest", "oldest")))),
+    Op("credit", "POST", _WHO + "/credits", credit, ADMIN, "CreditResult", "The monthly fund credit (划入)",
+       body=(_AMOUNT, Field("memo", "string", default="", max_length=200))),
+    Op("spend", "POST", "/v1/spending", spend, ADMIN, "SpendResult",
+       "A bill: the patient's account first, then the holders who bound the patient",
+       body=(Field("patient", "string", required=True, max_length=40), _AMOUNT,
+             Field("kind", "string", required=True, max_length=40,
+                   description="outpatient | pharmacy | inpatient | commercial-insurance | long-term-care | pension"))),
+    Op("bindings", "GET", _WHO + "/bindings", bindings, PERSONAL_ROLES, "BindingList",
+       "The holder's bindings", scoped=("who",),
+       query=(Field("include_ended", "boolean", default=False),)),
+    Op("boundBy", "GET", _WHO + "/bound-by", bound_by, PERSONAL_ROLES, "BindingList",
+       "Active bindings in which this person is the relative", scoped=("who",)),
+    Op("bind", "POST", _WHO + "/bindings", bind, PERSONAL_ROLES, "Binding",
+       "Bind a close relative to the holder's account", scoped=("who",),
+       body=(Field("relative", "string", required=True, max_length=40),
+             Field("relation", "string", required=True, max_length=40),
+             Field("verified_by", "string", default="counter", max_length=20, description="counter | face | letter"),
+             Field("pledge_accepted", "boolean", default=True))),
+    Op("unbind", "POST", _WHO + "/bindings/{relative}/unbind", unbind, PERSONAL_ROLES, "Binding",
+       "End a binding (history is kept)", scoped=("who",), body=()),
+    Op("premiumQuote", "GET", _WHO + "/premium-quote", premium_quote, PERSONAL_ROLES, "PremiumQuote",
+       "What paying a relative's resident premium would cost", scoped=("who",),
+       query=(Field("relative", "string", required=True, max_length=40), _YEAR_Q)),
+    Op("premiumPay", "POST", _WHO + "/premium-payments", premium_pay, PERSONAL_ROLES, "PremiumPayment",
+       "Pay a relative's resident premium, all or nothing", scoped=("who",),
+       body=(Field("relative", "string", required=True, max_length=40),
+             Field("year", "integer", required=True, minimum=1, maximum=9999))),
+    Op("premiumPayments", "GET", _WHO + "/premium-payments", premium_payments, PERSONAL_ROLES,
+       "PremiumPaymentList", "Payments made by or for this person", scoped=("who",)),
+    Op("withdrawalCheck", "GET", _WHO + "/withdrawal-check", withdrawal_check, PERSONAL_ROLES,
+       "WithdrawalVerdict", "The withdrawal checklist verdict", scoped=("who",),
+       query=(Field("case", "string", required=True, max_length=40),
+              Field("facts", "array", alias="fact", default=(), max_length=200,
+                    description="NAME=VALUE, repeated"))),
+    Op("withdrawalExecute", "POST", _WHO + "/withdrawals", withdrawal_execute, STAFF, "WithdrawalReceipt",
+       "Counter only, co-signed by a supervisor: pay the balance out and close the account",
+       body=(Field("case", "string", required=True, max_length=40),
+             Field("facts", "facts", default=None),
+             Field("payee_name", "string", required=True, max_length=100),
+             Field("payee_account", "string", required=True, max_length=64),
+             Field("supervisor", "string", required=True, max_length=32),
+             Field("supervisor_password", "string", required=True, max_length=200))),
+    Op("verify", "GET", "/v1/verify", verify, ADMIN, "VerifyReport", "Check the whole ledger"),
+    Op("audit", "GET", "/v1/audit", audit, ADMIN, "AuditList", "The audit log, newest first",
+       query=(Field("person", "string", max_length=40), Field("operator", "string", max_length=100),
+              Field("since", "string", max_length=40),
+              Field("limit", "integer", default=1000, minimum=1, maximum=100_000))),
+    Op("importPersons", "POST", "/v1/import/persons", import_persons, ADMIN, "ImportResult",
+       "Import roster rows, all or nothing",
+       body=(Field("rows", "rows", required=True),)),
+)

@@ -1,0 +1,84 @@
+"""How an operation is declared: its route, who may call it, and its parameters.
+
+One table of ``Op`` (in ``routes``) drives both the Starlette routes and the OpenAPI document, so
+the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from yibao_tui.backend.base import Backend
+from yibao_tui.server.auth import Principal, TokenStore
+
+ALL_ROLES = frozenset({"admin", "counter", "kiosk", "personal"})
+ADMIN = frozenset({"admin"})
+STAFF = frozenset({"admin", "counter"})
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """One query parameter or body field."""
+
+    name: str
+    type: str  # string | integer | boolean | array (of strings) | rows (array of objects)
+    required: bool = False
+    default: Any = None
+    minimum: int | None = None
+    maximum: int | None = None
+    max_length: int = 200
+    enum: tuple[str, ...] | None = None
+    nullable: bool = False
+    description: str = ""
+    #: Name in the query string when it differs (``from`` is a Python keyword).
+    alias: str | None = None
+
+    @property
+    def wire(self) -> str:
+        """The name on the wire."""
+        return self.alias or self.name
+
+
+@dataclass(slots=True)
+class Call:
+    """What a handler gets: the backend acting for the caller and the validated arguments."""
+
+    backend: Backend
+    principal: Principal
+    path: dict[str, str]
+    query: dict[str, Any]
+    body: dict[str, Any]
+    key: str | None = None
+    tokens: TokenStore | None = None
+
+
+Handler = Callable[[Call], Awaitable[dict[str, Any]]]
+
+
+@dataclass(frozen=True, slots=True)
+class Op:
+    """One HTTP operation."""
+
+    name: str
+    method: str
+    path: str
+    handler: Handler
+    roles: frozenset[str]
+    response: str
+    summary: str
+    query: tuple[Field, ...] = ()
+    body: tuple[Field, ...] | None = None
+    #: Path parameters that a scoped principal (personal, kiosk) must own.
+    scoped: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    #: Callable by a device token (a counter with no operator, a kiosk with no card session).
+    device: bool = False
+    #: The response carries a new session token: never stored for idempotent replay.
+    secret: bool = False
+
+    @property
+    def path_params(self) -> tuple[str, ...]:
+        """The ``{names}`` in the path, in order."""
+        return tuple(part[1:-1] for part in self.path.split("/") if part.startswith("{"))

@@ -1,0 +1,173 @@
+"""Checking the shape of what arrives (types, sizes, text) before the backend sees it.
+
+Only the shape: whether an ID number is valid or an amount allowed is the backend's business.
+Every failure is ``INVALID_ARGUMENT`` naming the field.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from yibao_tui.domain.errors import YibaoError
+from yibao_tui.server.spec import Field
+
+MAX_BODY_BYTES = 16 * 1024 * 1024
+MAX_ROWS = 200_000
+#: Largest integer accepted anywhere (SQLite's INTEGER is 64-bit; JSON's safe range is 2**53).
+INT_LIMIT = 2**53 - 1
+PATH_MAX = 64
+
+
+def bad(name: str, why: str) -> YibaoError:
+    """An ``INVALID_ARGUMENT`` for one field."""
+    return YibaoError("INVALID_ARGUMENT", detail=f"{name}: {why}")
+
+
+def check_text(name: str, value: str, max_length: int) -> str:
+    """Text must be valid Unicode without control characters, and not too long."""
+    if len(value) > max_length:
+        raise bad(name, f"longer than {max_length} characters")
+    for ch in value:
+        o = ord(ch)
+        if o < 0x20 or o == 0x7F or 0xD800 <= o <= 0xDFFF:
+            raise bad(name, "contains a control or invalid character")
+    return value
+
+
+def path_param(name: str, value: str) -> str:
+    """A person, relative or other identifier in the path."""
+    value = check_text(name, value, PATH_MAX).strip()
+    if not value:
+        raise bad(name, "empty")
+    return value
+
+
+def _int(f: Field, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise bad(f.wire, "must be an integer")
+    lo = f.minimum if f.minimum is not None else -INT_LIMIT
+    hi = f.maximum if f.maximum is not None else INT_LIMIT
+    if not lo <= value <= hi:
+        raise bad(f.wire, f"must be between {lo} and {hi}")
+    return value
+
+
+def _rows(f: Field, value: Any) -> list[dict[str, Any]]:
+    if not isinstance(value, list):
+        raise bad(f.wire, "must be an array of objects")
+    if len(value) > MAX_ROWS:
+        raise bad(f.wire, f"more than {MAX_ROWS} rows")
+    rows: list[dict[str, Any]] = []
+    for i, row in enumerate(value):
+        if not isinstance(row, dict):
+            raise bad(f"{f.wire}[{i}]", "must be an object")
+        clean: dict[str, Any] = {}
+        for k, v in row.items():
+            check_text(f"{f.wire}[{i}] key", k, 64)
+            if v is None:
+                v = ""
+            if isinstance(v, int) and not isinstance(v, bool) and abs(v) <= INT_LIMIT:
+                clean[k] = v  # a line number
+                continue
+            if not isinstance(v, str):
+                raise bad(f"{f.wire}[{i}].{k}", "must be a string")
+            clean[k] = check_text(f"{f.wire}[{i}].{k}", v, 1000)
+        rows.append(clean)
+    return rows
+
+
+def _facts(f: Field, value: Any) -> dict[str, str]:
+    if not isinstance(value, dict) or len(value) > 100:
+        raise bad(f.wire, "must be an object of at most 100 names")
+    out: dict[str, str] = {}
+    for k, v in value.items():
+        if not isinstance(v, str):
+            raise bad(f"{f.wire}.{str(k)[:40]}", "must be a string")
+        out[check_text(f"{f.wire} name", k, 64)] = check_text(f"{f.wire}.{k}", v, 200)
+    return out
+
+
+def _value(f: Field, value: Any) -> Any:
+    """A JSON value checked against ``f``."""
+    if value is None:
+        if f.nullable or not f.required:
+            return f.default
+        raise bad(f.wire, "required")
+    if f.type == "integer":
+        return _int(f, value)
+    if f.type == "boolean":
+        if not isinstance(value, bool):
+            raise bad(f.wire, "must be true or false")
+        return value
+    if f.type == "rows":
+        return _rows(f, value)
+    if f.type == "facts":
+        return _facts(f, value)
+    if not isinstance(value, str):
+        raise bad(f.wire, "must be a string")
+    value = check_text(f.wire, value, f.max_length)
+    if f.enum is not None and value not in f.enum:
+        raise bad(f.wire, "must be one of " + ", ".join(f.enum))
+    return value
+
+
+def body(fields: tuple[Field, ...], raw: bytes) -> dict[str, Any]:
+    """Parse and check a JSON object body (an empty body counts as ``{}``)."""
+    if len(raw) > MAX_BODY_BYTES:
+        raise bad("body", "too large")
+    data: Any = {}
+    if raw.strip():
+        try:
+            data = json.loads(raw)
+        except (ValueError, RecursionError):
+            raise bad("body", "not valid JSON") from None
+    if not isinstance(data, dict):
+        raise bad("body", "must be a JSON object")
+    known = {f.wire for f in fields}
+    extra = sorted(set(data) - known)
+    if extra:
+        raise bad(str(extra[0])[:40], "unknown field")
+    out: dict[str, Any] = {}
+    for f in fields:
+        if f.required and f.wire not in data:
+            raise bad(f.wire, "required")
+        out[f.name] = _value(f, data.get(f.wire))
+    return out
+
+
+def _query_scalar(f: Field, text: str) -> Any:
+    if f.type == "integer":
+        t = text.strip()
+        if not t or len(t) > 20 or not t.isascii() or not t.lstrip("-").isdecimal():
+            raise bad(f.wire, "must be an integer")
+        return _int(f, int(t))
+    if f.type == "boolean":
+        t = text.strip().lower()
+        if t in ("true", "1", "yes"):
+            return True
+        if t in ("false", "0", "no"):
+            return False
+        raise bad(f.wire, "must be true or false")
+    return _value(f, text)
+
+
+def query(fields: tuple[Field, ...], params: Mapping[str, Any], getlist: Any) -> dict[str, Any]:
+    """Check query parameters; ``getlist(name)`` gives every value of a repeated one."""
+    out: dict[str, Any] = {}
+    for f in fields:
+        if f.type == "array":
+            values = [check_text(f.wire, v, f.max_length) for v in getlist(f.wire)]
+            if len(values) > 100:
+                raise bad(f.wire, "too many values")
+            out[f.name] = values
+            continue
+        raw = params.get(f.wire)
+        if raw is None:
+            if f.required:
+                raise bad(f.wire, "required")
+            out[f.name] = f.default
+            continue
+        out[f.name] = _query_scalar(f, raw)
+    return out
