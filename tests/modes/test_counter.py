@@ -1,0 +1,268 @@
+"""The service-window mode: operator login and lockout, idle logout, lookups and reveals in the
+audit log, the supervisor's audit screen, the co-signed withdrawal and the closed account."""
+
+from __future__ import annotations
+
+from textual.widgets import Button, Input, Select, Static
+
+from tests.modes.conftest import CLERK, CLERK_PW, SUPER, SUPER_PW, TODAY, World
+from tests.modes.kit import ID18, screen_text, settle
+from yibao_tui.modes.counter import CounterApp
+
+
+def make(world: World, **kw: object) -> CounterApp:
+    return CounterApp(world.make_backend, window="7", idle_minutes=5, today=TODAY, clock=world.idle,
+                      cursor_blink=False, **kw)  # type: ignore[arg-type]
+
+
+async def login(pilot, op: str = CLERK, pw: str = CLERK_PW) -> None:
+    screen = pilot.app.screen
+    screen.query_one("#op-id", Input).value = op
+    screen.query_one("#op-pw", Input).value = pw
+    await pilot.click("#login")
+    await settle(pilot)
+
+
+async def lookup(pilot, who: str) -> None:
+    app = pilot.app
+    if type(app.screen).__name__ != "LookupScreen":
+        await pilot.press("ctrl+f")
+        await settle(pilot)
+    app.screen.query_one("#who", Input).value = who
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def test_login_shows_operator_and_window(world: World):
+    app = make(world)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        assert type(app.screen).__name__ == "CounterLoginScreen"
+        await pilot.press("f2")  # nothing before login
+        await settle(pilot)
+        assert type(app.screen).__name__ == "CounterLoginScreen"
+        await login(pilot)
+        assert app.operator is not None and app.operator.id == CLERK
+        assert type(app.screen).__name__ == "LookupScreen"
+        text = screen_text(app)
+        assert "窗口 7" in text and "[b]张[/b]经办" in text and CLERK in text
+
+
+async def test_wrong_password_then_lockout_kept_in_ledger(world: World):
+    app = make(world)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        for i in range(4):
+            await login(pilot, pw="wrong-password")
+            message = app.screen.query_one("#login-message", Static).content.plain
+            assert "工号或密码错误" in message and f"还可尝试 {4 - i} 次" in message
+        await login(pilot, pw="wrong-password")
+        message = app.screen.query_one("#login-message", Static).content.plain
+        assert "已锁定" in message and "10:15" in message  # the ledger's clock, not the wall's
+        await login(pilot)  # the right password does not help while locked
+        assert app.operator is None
+        assert "已锁定" in app.screen.query_one("#login-message", Static).content.plain
+        world.clock.advance(minutes=16)
+        await login(pilot)
+        assert app.operator is not None and app.operator.id == CLERK
+    rows = await world.backend().audit(operator=None, limit=50)
+    actions = [r.action for r in rows if r.action.startswith("operator.login")]
+    assert actions.count("operator.login.failed") == 5
+    assert actions.count("operator.login") == 1
+
+
+async def test_idle_logout_wipes_the_person(world: World):
+    app = make(world)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        await login(pilot)
+        await lookup(pilot, world.owner)
+        assert app.person is not None and app.person.id == world.owner
+        world.idle.advance(4 * 60)
+        app.idle_tick()
+        await settle(pilot)
+        assert app.operator is not None  # not yet
+        await pilot.press("f3")  # activity restarts the count
+        await settle(pilot)
+        world.idle.advance(4 * 60)
+        app.idle_tick()
+        await settle(pilot)
+        assert app.operator is not None
+        world.idle.advance(61)
+        for _ in range(30):  # the app's own one-second timer does it
+            await pilot.pause(0.1)
+            if app.operator is None:
+                break
+        await settle(pilot)
+        assert app.operator is None and app.person is None
+        assert type(app.screen).__name__ == "CounterLoginScreen"
+        assert "长时间无操作" in app.screen.query_one("#login-message", Static).content.plain
+        assert app.screen_stack == [app.screen]
+        text = screen_text(app)
+        assert world.owner[-4:] not in text and world.owner_name not in text
+        await pilot.press("f2")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "CounterLoginScreen"
+        # the next operator starts clean
+        await login(pilot, SUPER, SUPER_PW)
+        assert app.person is None and app.masked
+
+
+async def test_lookup_and_reveal_are_audited_with_the_operator(world: World):
+    app = make(world)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        await login(pilot)
+        await lookup(pilot, world.owner_card)  # as a card reader types it
+        assert app.person is not None and app.person.id == world.owner
+        line = app.screen.query_one("#person-line", Static).content.plain
+        assert world.owner not in line and world.owner_name not in line
+        assert not ID18.search(screen_text(app))
+        await pilot.press("f6")
+        await settle(pilot)
+        assert not app.masked
+        assert world.owner in app.screen.query_one("#person-line", Static).content.plain
+        app.notify(f"refused: {world.owner}")  # revealed: errors may name the ID
+        await pilot.press("f6")  # masks again, without a read
+        await settle(pilot)
+        assert app.masked
+        app.notify(f"refused: {world.owner}")  # masked: every notification is scrubbed
+        await settle(pilot)
+        shown = [n.message for n in app._notifications]
+        assert f"refused: {world.owner}" in shown and f"refused: {world.owner[:3]}" in shown[-1]
+        await lookup(pilot, world.other)
+        assert app.masked and app.person.id == world.other
+    rows = await world.backend().audit(operator=CLERK, limit=500)
+    assert {r.channel for r in rows} == {"counter"}
+    shows = [(r.subject) for r in rows if r.action == "person.show"]
+    assert shows.count(world.owner) == 2  # the lookup and the reveal
+    assert shows.count(world.other) == 1
+    assert all(r.operator == CLERK for r in rows)
+
+
+async def test_audit_screen_is_for_supervisors(world: World):
+    app = make(world)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        await login(pilot)
+        await lookup(pilot, world.owner)
+        await pilot.press("f9")
+        await settle(pilot)
+        assert type(app.screen).__name__ != "AuditScreen"
+        await pilot.press("f12")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "CounterLoginScreen"
+        await login(pilot, SUPER, SUPER_PW)
+        await pilot.press("escape")
+        await pilot.press("f9")
+        await settle(pilot)
+        screen = app.screen
+        assert type(screen).__name__ == "AuditScreen"
+        screen.query_one("#audit-operator", Input).value = CLERK
+        screen.query_one("#audit-person", Input).value = world.owner
+        await pilot.click("#audit-search")
+        await settle(pilot)
+        assert screen.rows and all(r.operator == CLERK and r.subject == world.owner for r in screen.rows)
+        actions = {r.action for r in screen.rows}
+        assert "person.show" in actions
+        table = screen.query_one("#audit-table")
+        cells = " ".join(c.plain for i in range(table.row_count) for c in table.get_row_at(i))
+        assert world.owner[-4:] in cells and not ID18.search(cells)  # the subject is masked
+
+
+async def test_withdrawal_needs_a_supervisor_then_the_account_is_closed(world: World, tmp_path):
+    app = make(world)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await login(pilot)
+        await lookup(pilot, world.owner)
+        before = app.person.balance_fen
+        await pilot.press("f5")
+        await settle(pilot)
+        screen = app.screen
+        screen.query_one("#case", Select).value = "emigration"
+        await settle(pilot)
+        for i in range(4):
+            screen.query_one(f"#q-{i}", Select).value = "yes"
+        await settle(pilot)
+        assert screen.verdict is not None and screen.verdict.eligible
+
+        async def execute(sup: str, pw: str) -> str:
+            screen.query_one("#payee-name", Input).value = "吴文"
+            screen.query_one("#payee-account", Input).value = "6222020200112233"
+            screen.query_one("#sup-id", Input).value = sup
+            screen.query_one("#sup-pw", Input).value = pw
+            await pilot.click("#execute")
+            await settle(pilot)
+            await pilot.click("#yes")
+            await settle(pilot)
+            return screen.query_one("#execute-message", Static).content.plain
+
+        # the clerk cannot co-sign their own withdrawal, a wrong password does not either
+        assert "主管" in await execute(CLERK, CLERK_PW)
+        assert "工号或密码错误" in await execute(SUPER, "nope-nope")
+        assert (await world.backend().balance(world.owner)).status == "active"
+        await execute(SUPER, SUPER_PW)
+        assert type(app.screen).__name__ == "MessageDialog"
+        receipt = app.screen.query_one("#message-body", Static).content.plain
+        assert "WD" in receipt and CLERK in receipt and SUPER in receipt
+        assert not ID18.search(receipt) and "2233" in receipt and "6222020200112233" not in receipt
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.person.status == "closed"
+        assert "已销户" in screen.query_one("#execute-message", Static).content.plain
+        # what follows is refused: a premium for the bound child
+        await pilot.press("f4")
+        await settle(pilot)
+        premium = app.screen
+        premium.query_one("#relative", Select).value = world.child
+        await settle(pilot)
+        await pilot.click("#quote")
+        await settle(pilot)
+        assert "已销户" in premium.query_one("#quote-panel", Static).content.plain
+        assert premium.query_one("#pay", Button).disabled
+    b = world.backend()
+    bal = await b.balance(world.owner)
+    assert bal.balance_fen == 0 and bal.status == "closed" and before > 0
+    from yibao_tui.domain.errors import YibaoError
+
+    try:
+        await b.credit(world.owner, 100)
+    except YibaoError as err:
+        assert err.code == "ACCOUNT_CLOSED"
+    else:
+        raise AssertionError("a credit to a closed account must be refused")
+    rows = await b.audit(person=world.owner, limit=500)
+    executed = [r for r in rows if r.action == "withdrawal.execute"]
+    assert len(executed) == 1 and executed[0].operator == CLERK and executed[0].channel == "counter"
+    receipts = list((tmp_path / "exports" / "receipts").glob("withdrawal-*.txt"))
+    assert len(receipts) == 1 and not ID18.search(receipts[0].read_text("utf-8"))
+
+
+async def test_premium_at_the_counter_one_audit_row_and_a_receipt(world: World, tmp_path):
+    app = make(world)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        await login(pilot)
+        await lookup(pilot, world.owner)
+        await pilot.press("f4")
+        await settle(pilot)
+        premium = app.screen
+        premium.query_one("#relative", Select).value = world.child
+        premium.query_one("#year", Select).value = 2024
+        await settle(pilot)
+        await pilot.click("#quote")
+        await settle(pilot)
+        panel = premium.query_one("#quote-panel", Static).content.plain
+        assert not premium.query_one("#pay", Button).disabled, panel
+        await pilot.click("#pay")
+        await settle(pilot)
+        await pilot.click("#confirm")
+        await settle(pilot)
+        receipt = app.screen.query_one("#message-body", Static).content.plain
+        assert CLERK in receipt and "PM" in receipt and not ID18.search(receipt)
+    rows = await world.backend().audit(person=world.owner, limit=500)
+    pays = [r for r in rows if r.action == "premium.pay" and r.channel == "counter"]
+    assert len(pays) == 1 and pays[0].operator == CLERK
+    files = list((tmp_path / "exports" / "receipts").glob("premium-*.txt"))
+    assert len(files) == 1 and CLERK in files[0].read_text("utf-8")

@@ -1,0 +1,1 @@
+"""The modes that stand in front of the public: ``yibao counter`` and ``yibao kiosk``."""

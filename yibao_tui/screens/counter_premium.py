@@ -1,0 +1,52 @@
+"""代缴保费 at the counter: the personal screen, with a saved text receipt naming the operator."""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from yibao_tui.domain.models import PremiumPayment
+from yibao_tui.i18n import t
+from yibao_tui.screens.premium import PremiumScreen
+
+
+class CounterPremiumScreen(PremiumScreen):
+    """As the personal screen; receipts are masked text files naming the operator."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.saved: dict[str, str] = {}
+
+    def show_receipt(self, payment: PremiumPayment) -> None:
+        """Save the receipt (once per payment) and show it with its path."""
+        from yibao_tui.modes.receipts import premium_receipt, save_receipt
+        from yibao_tui.screens.dialogs import MessageDialog
+
+        person = self.person
+        operator = getattr(self.app, "operator", None)
+        binding = self.relatives.get(payment.relative_id)
+        text = premium_receipt(
+            payment,
+            payer_name=person.name if person and person.id == payment.payer_id else "",
+            relative_name=binding.relative_name if binding else "",
+            operator=operator.id if operator else None,
+            channel="counter",
+        )
+        if payment.payment_id not in self.saved:
+            try:
+                self.saved[payment.payment_id] = str(
+                    save_receipt(text, f"premium-{payment.payment_id}")
+                )
+            except OSError as err:
+                self.report(err)
+        body = Text(text)
+        if payment.payment_id in self.saved:
+            body.append(t("mode.receipt.saved", path=self.saved[payment.payment_id]), style="dim")
+        self.app.push_screen(MessageDialog(t("ui.receipt.title"), body, dialog_id="receipt"))
+
+    def _panel(self, text: Text) -> None:
+        """Refusals may name a relative's full ID: masked unless revealed."""
+        from yibao_tui.modes.receipts import ID_PATTERN, scrub_ids
+
+        if self.masked and ID_PATTERN.search(text.plain):
+            text = Text(scrub_ids(text.plain), style="bold red")
+        super()._panel(text)

@@ -1,0 +1,171 @@
+"""代缴保费 at the kiosk: a bound relative and a year → the quote → the PIN again → paid."""
+
+from __future__ import annotations
+
+import uuid
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Button, Select, Static
+
+from yibao_tui.domain.masking import mask_id, mask_name
+from yibao_tui.domain.models import Binding, PremiumPayment, PremiumQuote
+from yibao_tui.domain.money import format_fen
+from yibao_tui.i18n import t
+from yibao_tui.screens.kiosk_base import KioskScreen
+from yibao_tui.widgets.common import relation_name
+
+
+class KioskPremium(KioskScreen):
+    """Pay a bound relative's resident premium from the holder's account."""
+
+    TITLE_KEY = "mode.kiosk.svc.premium"
+    AUTO_FOCUS = "#relative"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.relatives: dict[str, Binding] = {}
+        #: The relatives in the picker's order (its values are indexes: no ID in a widget).
+        self.choices: list[str] = []
+        self.quote: PremiumQuote | None = None
+        self.key = str(uuid.uuid4())
+
+    def compose_body(self) -> ComposeResult:
+        year = self.kapp.today.year
+        with Horizontal(classes="kiosk-form"):
+            yield Select([], prompt=t("mode.kiosk.pick_relative"), id="relative")
+            yield Select(
+                [(str(y), y) for y in range(year + 1, year - 3, -1)],
+                value=year,
+                allow_blank=False,
+                id="year",
+            )
+        yield Static(Text(t("mode.kiosk.premium_hint")), id="quote", classes="kiosk-panel")
+        with Horizontal(classes="kiosk-buttons"):
+            yield Button(
+                t("mode.kiosk.pay"), id="pay", variant="warning", disabled=True, classes="kiosk-nav"
+            )
+        yield Static("", id="receipt", classes="kiosk-panel")
+
+    def on_mount(self) -> None:
+        self.load()
+
+    def label(self, relative_id: str) -> str:
+        """``配偶 王* 440***********0045``."""
+        b = self.relatives.get(relative_id)
+        if b is None:
+            return mask_id(relative_id)
+        return f"{relation_name(b.relation)} {mask_name(b.relative_name)} {mask_id(b.relative_id)}"
+
+    @work(exclusive=True, exit_on_error=False, group="load")
+    async def load(self) -> None:
+        """The holder's active bindings."""
+        try:
+            bindings = await self.backend.bindings(self.kapp.person_id)
+        except Exception as err:  # noqa: BLE001
+            self.say_error(self.query_one("#quote", Static), err)
+            return
+        self.relatives = {b.relative_id: b for b in bindings if b.status == "active"}
+        self.choices = list(self.relatives)
+        self.query_one("#relative", Select).set_options(
+            [(Text(self.label(rid)), i) for i, rid in enumerate(self.choices)]
+        )
+        if not self.relatives:
+            self.query_one("#quote", Static).update(Text(t("mode.kiosk.family_none")))
+
+    @on(Select.Changed, "#relative, #year")
+    def _changed(self) -> None:
+        self.quote = None
+        self.key = str(uuid.uuid4())
+        self.query_one("#pay", Button).disabled = True
+        index = self.query_one("#relative", Select).value
+        year = self.query_one("#year", Select).value
+        if isinstance(index, int) and 0 <= index < len(self.choices) and isinstance(year, int):
+            self.get_quote(self.choices[index], year)
+
+    @work(exclusive=True, exit_on_error=False, group="quote")
+    async def get_quote(self, relative: str, year: int) -> None:
+        """The quote, or the rule's refusal (masked)."""
+        panel = self.query_one("#quote", Static)
+        try:
+            quote = await self.backend.premium_quote(self.kapp.person_id, relative, year)
+        except Exception as err:  # noqa: BLE001
+            self.say_error(panel, err)
+            return
+        self.quote = quote
+        text = Text()
+        text.append(
+            t("mode.kiosk.quote", year=quote.year, who=self.label(relative)) + "\n", style="bold"
+        )
+        text.append(t("mode.kiosk.quote_amount", amount=format_fen(quote.amount_fen)) + "\n")
+        text.append(
+            t(
+                "mode.kiosk.quote_balance",
+                before=format_fen(quote.balance_fen),
+                after=format_fen(quote.balance_after_fen),
+            )
+        )
+        short = quote.balance_after_fen < 0
+        if short:
+            text.append("\n" + t("mode.kiosk.short"), style="bold red")
+        panel.update(text)
+        self.query_one("#pay", Button).disabled = short
+
+    @on(Button.Pressed, "#pay")
+    def pay(self) -> None:
+        """Ask for the PIN again, then pay with this quote's idempotency key."""
+        from yibao_tui.screens.kiosk_dialogs import KioskPinConfirm
+
+        quote = self.quote
+        if quote is None:
+            return
+        question = Text(
+            t(
+                "mode.kiosk.confirm",
+                amount=format_fen(quote.amount_fen),
+                who=self.label(quote.relative_id),
+                year=quote.year,
+            )
+        )
+
+        def confirmed(ok: bool | None) -> None:
+            if ok and self.quote is quote:
+                self.query_one("#pay", Button).disabled = True
+                self.do_pay(quote, self.key)
+
+        self.app.push_screen(KioskPinConfirm(question), confirmed)
+
+    @work(exclusive=True, exit_on_error=False, group="pay")
+    async def do_pay(self, quote: PremiumQuote, key: str) -> None:
+        """The payment, all or nothing; the receipt on screen."""
+        panel = self.query_one("#quote", Static)
+        try:
+            payment = await self.backend.premium_pay(
+                quote.payer_id, quote.relative_id, quote.year, key=key
+            )
+        except Exception as err:  # noqa: BLE001
+            self.query_one("#pay", Button).disabled = False
+            self.say_error(panel, err)
+            return
+        self.quote = None
+        self.key = str(uuid.uuid4())
+        panel.update(Text(t("mode.kiosk.paid", id=payment.payment_id), style="bold green"))
+        self.show_receipt(payment)
+
+    def show_receipt(self, payment: PremiumPayment) -> None:
+        """The masked text receipt, on screen."""
+        from yibao_tui.modes.receipts import premium_receipt
+
+        holder = self.holder
+        b = self.relatives.get(payment.relative_id)
+        text = premium_receipt(
+            payment,
+            payer_name=holder.name if holder else "",
+            relative_name=b.relative_name if b else "",
+            operator=None,
+            channel="kiosk",
+        )
+        self.last_receipt = text
+        self.query_one("#receipt", Static).update(Text(text))
