@@ -88,3 +88,22 @@ def test_withdrawal_needs_counter_and_supervisor_then_closes(db_path):
     kiosk = Ledger(db_path, clock=Clock(), channel="kiosk")
     assert code_of(kiosk.withdrawal_execute, f.spouse, "death", facts, "x", "6222020000000001", "3001", "super-pass") == "COUNTER_ONLY"
     kiosk.close()
+
+
+def test_a_refused_login_while_locked_is_still_audited(tmp_path):
+    """Issue 4: every attempt is recorded, also one refused because the operator is locked."""
+    ledger = Ledger(tmp_path / "l.db", channel="counter")
+    ledger.operator_add("A01", "王", "clerk", "correct-horse-1")
+    for _ in range(5):
+        with pytest.raises(YibaoError):
+            ledger.operator_login("A01", "wrong-password")
+    with pytest.raises(YibaoError) as e:
+        ledger.operator_login("A01", "correct-horse-1")
+    assert e.value.code == "OPERATOR_LOCKED"
+    with pytest.raises(YibaoError) as e:
+        ledger.operator_login("NOBODY", "whatever-1")
+    assert e.value.code == "BAD_CREDENTIALS"
+    actions = [r.action for r in ledger.audit()]
+    ledger.close()
+    assert actions.count("operator.login.failed") == 6  # five wrong passwords, one unknown operator
+    assert actions.count("operator.login.refused") == 1

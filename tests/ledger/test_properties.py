@@ -526,15 +526,11 @@ def test_replay_after_the_balance_is_gone_still_answers_the_original(tmp_path):
 
 
 # A replay must answer with the original result (issue 2: "an identical replay returns the original
-# result marked replayed"). bind/unbind/add_person answer with the record as it is *now*: a bind
-# replayed after an unbind says "ended", a registration replayed after a credit shows today's
-# balance, and that read of the person's data leaves no audit record. Fix: store the full result
-# in the operation's response, as premium_pay and spend do, and rebuild the replay from it.
-# strict: once fixed these pass, and the marker must go.
-BUG_REPLAY_NOW = "ledger bug: bind/unbind/add_person replays answer with the current record"
+# result marked replayed"): a bind replayed after an unbind still says what the bind did, and a
+# registration replayed after a credit does not disclose today's balance. The ledger keeps the
+# full record in the operation's response, as premium_pay and spend do.
 
 
-@pytest.mark.xfail(strict=True, reason=BUG_REPLAY_NOW)
 def test_bind_replay_answers_with_the_original_binding(tmp_path):
     ledger = Ledger(tmp_path / "l.db", channel="test")
     holder, kid = POOL[0], POOL[2]
@@ -548,7 +544,6 @@ def test_bind_replay_answers_with_the_original_binding(tmp_path):
     assert without_replayed(again.to_json()) == without_replayed(first.to_json())
 
 
-@pytest.mark.xfail(strict=True, reason=BUG_REPLAY_NOW)
 def test_person_replay_does_not_disclose_the_current_balance(tmp_path):
     ledger = Ledger(tmp_path / "l.db", channel="test")
     pid = POOL[0]

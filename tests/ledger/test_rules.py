@@ -276,3 +276,25 @@ def test_demo_is_deterministic_and_verifies(tmp_path):
     months = {e.time[:7] for e in a.iter_statement(owner)}
     assert len(months) >= 24  # two years and more of history
     assert code_of(a.demo, 5, 1) == "INVALID_ARGUMENT"  # never into a non-empty ledger
+
+
+def test_opening_a_ledger_at_the_current_schema_takes_no_write_lock(tmp_path):
+    """Every app and CLI call opens the ledger: it must not queue behind a busy writer."""
+    import sqlite3
+
+    from yibao_tui.ledger.store import Ledger
+
+    path = tmp_path / "l.db"
+    first = Ledger(path)
+    assert first.is_empty()  # opening creates the schema
+    first.close()
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+    try:
+        ledger = Ledger(path)
+        ledger.conn.execute("PRAGMA busy_timeout = 0")
+        assert ledger.is_empty()  # would raise DATABASE_BUSY if opening wrote
+        ledger.close()
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()

@@ -45,6 +45,7 @@ class LocalBackend:
         self.actor = actor or Actor("cli")
         self._ledger = Ledger(path, clock=clock, channel=self.actor.channel, operator=self.actor.operator)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="yibao-ledger")
+        self._closed = False
 
     @property
     def ledger(self) -> Ledger:
@@ -71,7 +72,10 @@ class LocalBackend:
         return self._pool.submit(fn, self._ledger).result()
 
     async def close(self) -> None:
-        """Close the connection on its own thread and stop the thread."""
+        """Close the connection on its own thread and stop the thread (safe to call twice)."""
+        if self._closed:
+            return
+        self._closed = True
         try:
             await self._call(self._ledger.close)
         finally:

@@ -111,10 +111,16 @@ def site_policy_path() -> Path | None:
     env = os.environ.get("YIBAO_POLICY")
     if env:
         return Path(env)
+    p = _config_policy_file(os.environ.get("XDG_CONFIG_HOME"), os.environ.get("HOME"), os.environ.get("APPDATA"))
+    return p if p.exists() else None
+
+
+@lru_cache(maxsize=4)
+def _config_policy_file(xdg: str | None, home: str | None, appdata: str | None) -> Path:
+    """Where the site file would be (platformdirs costs more than the stat; keyed on what it reads)."""
     from platformdirs import user_config_dir
 
-    p = Path(user_config_dir("yibao")) / "policy.toml"
-    return p if p.exists() else None
+    return Path(user_config_dir("yibao")) / "policy.toml"
 
 
 @lru_cache(maxsize=8)

@@ -188,13 +188,34 @@ def connect(path: str | Path) -> sqlite3.Connection:
     return conn
 
 
-def migrate(conn: sqlite3.Connection) -> None:
-    """Create the schema (idempotent) and the system accounts."""
-    with immediate(conn):
-        from yibao_tui.ledger.access import SCHEMA as ACCESS_SCHEMA
-        from yibao_tui.ledger.withdrawals import SCHEMA as WITHDRAWAL_SCHEMA
+def _full_schema() -> str:
+    from yibao_tui.ledger.access import SCHEMA as ACCESS_SCHEMA
+    from yibao_tui.ledger.withdrawals import SCHEMA as WITHDRAWAL_SCHEMA
 
-        for stmt in _statements(SCHEMA + ACCESS_SCHEMA + WITHDRAWAL_SCHEMA):
+    return SCHEMA + ACCESS_SCHEMA + WITHDRAWAL_SCHEMA
+
+
+def _schema_hash(script: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(script.encode()).hexdigest()[:16]
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    """Create the schema (idempotent) and the system accounts.
+
+    A ledger already at this schema is recognised with one read, so opening it takes no write
+    lock (a busy office's writers do not hold up every app and CLI call that starts)."""
+    script = _full_schema()
+    digest = _schema_hash(script)
+    try:
+        row = conn.execute("SELECT value FROM meta WHERE key = 'schema_hash'").fetchone()
+    except sqlite3.OperationalError:  # a new file: no meta table yet
+        row = None
+    if row is not None and row[0] == digest:
+        return
+    with immediate(conn):
+        for stmt in _statements(script):
             conn.execute(stmt)
         for code in SYSTEM_ACCOUNTS:
             conn.execute(
@@ -203,6 +224,7 @@ def migrate(conn: sqlite3.Connection) -> None:
         conn.execute(
             "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
         )
+        conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_hash', ?)", (digest,))
 
 
 def _statements(script: str) -> Iterator[str]:
