@@ -142,11 +142,15 @@ def build_parser() -> argparse.ArgumentParser:
     ct.add_argument("--idle-minutes", type=float, default=5.0, help="back to login after this idle time")
     ks = sub.add_parser("kiosk", help="the self-service kiosk mode (自助终端): card and PIN, locked down")
     ks.add_argument("--config", help="kiosk config file (admin PIN hash, idle seconds); default <config dir>/kiosk.toml")
+    ks.add_argument("--set-admin-pin", action="store_true",
+                    help="prompt for the admin PIN that leaves the kiosk, store its hash in the config, and exit")
 
     sv = sub.add_parser("serve", help="the reference HTTP server (extra: yibao-tui[server])")
     sv.add_argument("--host", default="127.0.0.1")
     sv.add_argument("--port", type=int, default=8765)
-    sub.add_parser("login", help="store a server token in the keyring")
+    lg = sub.add_parser("login", help="store a server token in the keyring")
+    # `yibao login --backend URL` (the issue's spelling) and `yibao --backend URL login` both work
+    lg.add_argument("--backend", dest="login_backend", help="server URL")
     tk = sub.add_parser("token", help="server tokens").add_subparsers(dest="sub", required=True, parser_class=_Parser)
     tc = tk.add_parser("create")
     tc.add_argument("--role", required=True, choices=["admin", "counter", "kiosk", "personal"])
@@ -450,7 +454,7 @@ def _server_command(args: argparse.Namespace, out: Out) -> int:
     if args.command == "serve":
         return int(cli_commands.serve(db, args.host, args.port))
     if args.command == "login":
-        url = args.backend or os.environ.get("YIBAO_BACKEND")
+        url = args.login_backend or args.backend or os.environ.get("YIBAO_BACKEND")
         if not url:
             raise YibaoError("INVALID_ARGUMENT", detail="--backend URL")
         return int(cli_commands.login(url))
@@ -472,6 +476,12 @@ def _policy_show(args: argparse.Namespace, out: Out) -> int:
 def _run_mode(args: argparse.Namespace) -> int:
     """``yibao counter`` / ``yibao kiosk``: the modes that stand in front of the public."""
     lang = args.lang or os.environ.get("YIBAO_LANG", "zh")
+    if args.command == "kiosk" and args.set_admin_pin:
+        from yibao_tui.i18n import set_lang
+        from yibao_tui.modes.kiosk import main as kiosk_admin
+
+        set_lang(lang)
+        return int(kiosk_admin(["--set-admin-pin"] + (["--config", args.config] if args.config else [])))
     if args.command == "kiosk":
         from yibao_tui.modes.kiosk import run_kiosk
 

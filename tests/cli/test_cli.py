@@ -233,3 +233,24 @@ def test_audit_lists_reads_and_writes(capsys, db):
     assert rows[0]["action"] == "balance" and rows[0]["subject"] == H and rows[0]["channel"] == "cli"
     assert {"seq", "time", "channel", "operator", "action", "subject"} <= set(rows[0])
     assert any(r["action"] == "person.add" for r in rows)
+
+
+def test_kiosk_admin_pin_is_set_from_the_yibao_command(db, tmp_path):
+    """`yibao kiosk --set-admin-pin` stores only a hash of the PIN that leaves the kiosk."""
+    config = tmp_path / "kiosk.toml"
+    proc = _piped(db, "12ab\n", "kiosk", "--set-admin-pin", "--config", str(config))
+    assert proc.returncode == 2 and not config.exists()
+    proc = _piped(db, "20261123\n", "kiosk", "--set-admin-pin", "--config", str(config))
+    assert proc.returncode == 0, proc.stderr
+    text = config.read_text("utf-8")
+    assert "admin_pin_hash" in text and "scrypt" in text and "20261123" not in text
+
+
+def test_login_takes_backend_after_the_command_too(db):
+    """Issue 5 spells it `yibao login --backend URL`; the global `yibao --backend URL login` works as well."""
+    for argv in (("login", "--backend", "ftp://example.org"), ("--backend", "ftp://example.org", "login")):
+        proc = subprocess.run([sys.executable, "-m", "yibao_tui", "--db", db, *argv], input="",
+                              capture_output=True, text=True, cwd=ROOT, timeout=60)
+        assert proc.returncode == 2
+        assert "unrecognized" not in proc.stderr and "ftp://example.org" in proc.stderr
+        assert "Traceback" not in proc.stderr
