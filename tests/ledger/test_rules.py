@@ -298,3 +298,14 @@ def test_opening_a_ledger_at_the_current_schema_takes_no_write_lock(tmp_path):
     finally:
         writer.execute("ROLLBACK")
         writer.close()
+
+
+async def test_local_backend_close_is_safe_twice(tmp_path):
+    """An app that closes its backend on unmount and again on exit must not crash on the way out."""
+    from yibao_tui.backend.local import LocalBackend
+
+    backend = LocalBackend(tmp_path / "l.db")
+    assert await backend.is_empty()
+    await backend.close()
+    await backend.close()
+    assert backend.ledger._conn is None
