@@ -129,6 +129,7 @@ def test_one_way_region(ledger: Ledger):
 
 
 def test_closed_account_refuses(ledger: Ledger, family: Family, db_path):
+    ledger.spend(family.spouse, 10_000, "outpatient")  # a closed account is an empty one
     conn = sqlite3.connect(db_path)
     conn.execute("UPDATE accounts SET status = 'closed' WHERE person_id = ?", (family.spouse,))
     conn.commit()
@@ -246,6 +247,37 @@ def test_verify_detects_tampering(tmp_path):
     assert not report.ok
     text = "\n".join(report.failures)
     assert "entries sum" in text and "audit #1" in text and "transfer" in text
+
+
+def test_verify_detects_orphan_premium_and_withdrawal_transfers_and_a_closed_account_with_money(tmp_path):
+    path = tmp_path / "tampered.db"
+    led = Ledger(path, clock=frozen_clock)
+    family = Family(led)
+    led.close()
+    conn = sqlite3.connect(path, isolation_level=None)
+    acct = conn.execute("SELECT id FROM accounts WHERE person_id = ?", (family.holder,)).fetchone()[0]
+    sys_premium = conn.execute("SELECT id FROM accounts WHERE code = 'SYS:premium'").fetchone()[0]
+    sys_wd = conn.execute("SELECT id FROM accounts WHERE code = 'SYS:withdrawal'").fetchone()[0]
+    conn.execute("BEGIN")
+    for kind, to in (("premium", sys_premium), ("withdrawal", sys_wd)):  # balanced, but no record behind
+        tid = conn.execute(
+            "INSERT INTO transfers (kind, debit_account, credit_account, amount, time) VALUES (?, ?, ?, 100, ?)",
+            (kind, acct, to, "2026-11-22 10:00:00")).lastrowid
+        for a, amount in ((acct, -100), (to, 100)):
+            bal = conn.execute("UPDATE accounts SET balance = balance + ? WHERE id = ? RETURNING balance",
+                               (amount, a)).fetchone()[0]
+            conn.execute("INSERT INTO entries (transfer_id, account_id, amount, balance_after, time, kind)"
+                         " VALUES (?, ?, ?, ?, ?, ?)", (tid, a, amount, bal, "2026-11-22 10:00:00", kind))
+    conn.execute("UPDATE accounts SET status = 'closed' WHERE id = ?", (acct,))
+    conn.execute("COMMIT")
+    conn.close()
+    report = Ledger(path, clock=frozen_clock).verify()
+    text = "\n".join(report.failures)
+    assert not report.ok
+    assert "premium transfer without its payment record" in text
+    assert "withdrawal without its withdrawal record" in text
+    assert "closed with a balance" in text
+    assert "entries sum" not in text  # balanced and consistent: only the new checks see it
 
 
 def test_corrupt_file_is_a_clear_error(tmp_path):

@@ -13,7 +13,8 @@ LIMIT = 20
 
 def verify(conn: sqlite3.Connection, year: int) -> VerifyReport:
     """Every balance from its entries, each transfer balanced, the zero sum, no negative personal
-    balance, running balances, the audit chain, the binding caps, one premium per relative-year."""
+    balance, running balances, the audit chain, the binding caps, one premium per relative-year, a
+    record behind every premium and withdrawal transfer, closed accounts empty."""
     f: list[str] = []
 
     def q(sql: str, *args: object) -> list[tuple]:  # type: ignore[type-arg]
@@ -73,6 +74,23 @@ def verify(conn: sqlite3.Connection, year: int) -> VerifyReport:
         " WHERE t.id IS NULL OR t.amount <> pp.amount OR t.kind <> 'premium'"
     ):
         f.append(f"payment {pid}: its transfer {tid} is missing or different")
+    for tid, in q(
+        "SELECT t.id FROM transfers t WHERE t.kind = 'premium'"
+        " AND NOT EXISTS (SELECT 1 FROM premium_payments pp WHERE pp.transfer_id = t.id) LIMIT ?", LIMIT
+    ):
+        f.append(f"transfer {tid}: a premium transfer without its payment record")
+    for tid, in q(
+        "SELECT t.id FROM transfers t WHERE t.kind = 'withdrawal'"
+        " AND NOT EXISTS (SELECT 1 FROM withdrawals w WHERE w.transfer_id = t.id) LIMIT ?", LIMIT
+    ):
+        f.append(f"transfer {tid}: a withdrawal without its withdrawal record")
+    for code, bal in q("SELECT code, balance FROM accounts WHERE status = 'closed' AND balance <> 0 LIMIT ?", LIMIT):
+        f.append(f"account {code}: closed with a balance of {bal}")
+    for wid, code in q(
+        "SELECT w.withdrawal_id, a.code FROM withdrawals w JOIN accounts a ON a.person_id = w.person_id"
+        " WHERE a.status <> 'closed' LIMIT ?", LIMIT
+    ):
+        f.append(f"withdrawal {wid}: account {code} was paid out but is not closed")
     for op, in q("SELECT id FROM operations WHERE response IS NULL LIMIT ?", LIMIT):
         f.append(f"operation {op}: no recorded response (half-written)")
     counts = q("SELECT (SELECT COUNT(*) FROM accounts), (SELECT COUNT(*) FROM entries), (SELECT COUNT(*) FROM audit)")[0]
