@@ -83,3 +83,13 @@ def test_site_file_overrides(tmp_path, monkeypatch):
     assert p.enabled_cases == {"death", "serious-illness"}
     assert policy_for("110000", 2026).binding_cap == 6
     assert policy_document("440300", 2026)["site_file"] == str(site)
+
+
+def test_premium_form_opens_on_the_newest_configured_year():
+    from yibao_tui.domain.policy import default_premium_year, premium_years
+
+    # 2026 and 2027 have no standard in the shipped policy (DOMAIN.md §4): never guessed
+    assert default_premium_year("440300", 2026) == 2025
+    assert default_premium_year("440300", 2024) == 2025  # next year is already configured
+    assert default_premium_year("440300", 2040) == 2040  # nothing near: the quote will say POLICY_MISSING
+    assert premium_years("440300", 2026) == [2027, 2026, 2025, 2024, 2023]

@@ -83,6 +83,9 @@ def test_withdrawal_needs_counter_and_supervisor_then_closes(db_path):
     assert code_of(led.bind, f.holder, f.parent, "parent") == "ACCOUNT_CLOSED"
     again = led.withdrawal_execute(f.holder, "death", facts, "王继承", "6222020000000001", "3001", "super-pass", key="w1")
     assert again.replayed and again.withdrawal_id == r.withdrawal_id
+    executed = [a for a in led.audit(person=f.holder) if a.action == "withdrawal.execute"]
+    assert len(executed) == 1  # the audit, read on screens others see, masks the payee
+    assert "6222020000000001" not in executed[0].detail and "王继承" not in executed[0].detail
     assert led.verify().ok
     led.close()
     kiosk = Ledger(db_path, clock=Clock(), channel="kiosk")
@@ -107,3 +110,14 @@ def test_a_refused_login_while_locked_is_still_audited(tmp_path):
     ledger.close()
     assert actions.count("operator.login.failed") == 6  # five wrong passwords, one unknown operator
     assert actions.count("operator.login.refused") == 1
+
+
+def test_login_attempts_are_filed_under_the_operator_they_name(tmp_path):
+    ledger = Ledger(tmp_path / "l.db", channel="counter")
+    ledger.operator_add("S001", "赵主管", "supervisor", "correct-horse-1")
+    with pytest.raises(YibaoError):
+        ledger.operator_login("S001", "wrong-password")
+    ledger.operator_login("S001", "correct-horse-1")
+    actions = [r.action for r in ledger.audit(operator="S001")]
+    ledger.close()
+    assert actions[:2] == ["operator.login", "operator.login.failed"]

@@ -200,6 +200,20 @@ def _policy_for(region: str, year: int, site: str) -> RegionPolicy:
     )
 
 
+def premium_years(region: str, this_year: int) -> list[int]:
+    """The contribution years a form offers, newest first: next year, this year and the three before."""
+    return list(range(this_year + 1, this_year - 4, -1))
+
+
+def default_premium_year(region: str, this_year: int) -> int:
+    """The year a premium form opens on: the newest year around now whose standard is configured
+    for the region (never a guessed one), else this year (whose quote then says POLICY_MISSING)."""
+    for year in premium_years(region, this_year):
+        if policy_for(region, year).premium_fen is not None:
+            return year
+    return this_year
+
+
 def region_name(region: str, lang: str = "zh") -> str:
     """``440300`` → ``深圳`` (or ``Shenzhen``); the code itself when unknown."""
     names = raw_policy().get("regions", {}).get(region)

@@ -20,6 +20,7 @@ from typing import Any
 from yibao_tui.domain import rules
 from yibao_tui.domain.errors import YibaoError
 from yibao_tui.domain.idnum import normalise_id, parse_id
+from yibao_tui.domain.masking import mask_card
 from yibao_tui.domain.models import (
     AuditRow,
     Balance,
@@ -795,7 +796,9 @@ class Ledger:
                 detail = key if table == "operators" else ""
                 if outcome.endswith(".refused"):
                     detail = f"{detail} {failure.code}".strip() if failure else detail
-                audit_log.append(conn, now, self.channel, self.operator, outcome, subject, detail)
+                # a login attempt is filed under the operator it names (`yibao audit --operator ID`)
+                who = key if table == "operators" else self.operator
+                audit_log.append(conn, now, self.channel, who, outcome, subject, detail)
             if failure is not None:
                 raise failure
             return row
@@ -960,7 +963,12 @@ def _fmt(fen: int) -> str:
 
 
 def _audit_detail(request: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in request.items() if k not in ("name",)}
+    """What an audit record says of a request: no names, a payee's bank account masked (the
+    audit is read on screens others can see; the operation itself keeps the full request)."""
+    out = {k: v for k, v in request.items() if k not in ("name", "payee")}
+    if isinstance(out.get("account"), str):
+        out["account"] = mask_card(out["account"])
+    return out
 
 
 _PERSON_SQL = (
