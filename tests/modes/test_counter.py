@@ -266,3 +266,156 @@ async def test_premium_at_the_counter_one_audit_row_and_a_receipt(world: World, 
     assert len(pays) == 1 and pays[0].operator == CLERK
     files = list((tmp_path / "exports" / "receipts").glob("premium-*.txt"))
     assert len(files) == 1 and CLERK in files[0].read_text("utf-8")
+    pdfs = list((tmp_path / "exports" / "receipts").glob("premium-*.pdf"))  # the PDF beside it
+    assert [p.stem for p in pdfs] == [files[0].stem]
+    assert f"  {pdfs[0].name}" in receipt.splitlines()
+
+
+# --- found by trying the counter as an operator would (each test names the bug it pins) -------
+
+
+async def eligible_withdrawal(pilot, world: World):
+    """Log in, look up the owner, F5, the emigration case answered so that it is eligible."""
+    await settle(pilot)
+    await login(pilot)
+    await lookup(pilot, world.owner)
+    await pilot.press("f5")
+    await settle(pilot)
+    screen = pilot.app.screen
+    screen.query_one("#case", Select).value = "emigration"
+    await settle(pilot)
+    for i in range(4):
+        screen.query_one(f"#q-{i}", Select).value = "yes"
+    await settle(pilot)
+    assert screen.verdict is not None and screen.verdict.eligible
+    screen.query_one("#payee-name", Input).value = "欧阳小明"
+    screen.query_one("#payee-account", Input).value = "6222 0202 0011 2233"
+    screen.query_one("#sup-id", Input).value = SUPER
+    screen.query_one("#sup-pw", Input).value = SUPER_PW
+    return screen
+
+
+async def test_withdrawal_confirmation_defaults_to_cancel_and_says_to_whom(world: World, tmp_path):
+    """Bug: the irreversible pay-out-and-close confirmation had 是 focused (a second Enter after
+    the supervisor's password executed it) and did not say who is paid into which account; after
+    it, the withdrawal id was replaced by "closed" and the execute button stayed enabled; the
+    receipt dialog's title repeated the receipt's first line; its path wrapped mid-name."""
+    from pypdf import PdfReader
+
+    app = make(world)
+    async with app.run_test(size=(140, 40)) as pilot:
+        screen = await eligible_withdrawal(pilot, world)
+        screen.query_one("#sup-pw", Input).focus()
+        await settle(pilot)
+        await pilot.press("enter")  # in the supervisor's password field: asks
+        await settle(pilot)
+        assert type(app.screen).__name__ == "ConfirmDialog"
+        assert app.focused is not None and app.focused.id == "no"
+        question = app.screen.query_one(".dialog-body", Static).content.plain
+        assert "欧**明" in question and "************2233" in question and SUPER in question
+        assert "欧阳小明" not in question and "6222" not in question
+        await pilot.press("enter")  # Enter alone cancels
+        await settle(pilot)
+        assert type(app.screen).__name__ == "CounterWithdrawalScreen"
+        assert (await world.backend().balance(world.owner)).status == "active"
+        screen.query_one("#sup-pw", Input).value = SUPER_PW
+        await pilot.click("#execute")
+        await settle(pilot)
+        await pilot.click("#yes")
+        await settle(pilot)
+        dialog = app.screen
+        assert type(dialog).__name__ == "MessageDialog" and dialog.title_text == "提取已办理"
+        body = dialog.query_one("#message-body", Static).content.plain.splitlines()
+        wd_id = screen.last_receipt.withdrawal_id
+        folder = tmp_path / "exports" / "receipts"
+        assert f"回执已保存到 {folder}/" in body
+        assert f"  withdrawal-{wd_id}.txt" in body and f"  withdrawal-{wd_id}.pdf" in body
+        pdf = PdfReader(folder / f"withdrawal-{wd_id}.pdf").pages[0].extract_text().replace(" ", "")
+        assert wd_id in pdf and "复核人：S001" in pdf and "经办人：A001" in pdf and not ID18.search(pdf)
+        await pilot.press("escape")
+        await settle(pilot)
+        message = screen.query_one("#execute-message", Static).content.plain
+        assert wd_id in message and "已销户" in message
+        assert screen.query_one("#execute", Button).disabled
+        # another person, then back: the plain "closed" message, still disabled
+        await lookup(pilot, world.other)
+        assert not screen.query_one("#execute", Button).disabled
+        await lookup(pilot, world.owner)
+        assert "不能再办理业务" in screen.query_one("#execute-message", Static).content.plain
+        assert screen.query_one("#execute", Button).disabled
+
+
+async def test_audit_screen_masks_payee_names_and_accounts(world: World):
+    """Bug: the audit screen (masked) showed a withdrawal's full bank account and the payee's
+    full name from the detail, and cut ``operator.login.failed`` to ``operator.login.fai``."""
+    from yibao_tui.backend.base import Actor
+
+    clerk = world.make_backend(Actor("counter", CLERK))
+    facts = {"settled_abroad": "yes", "before_retirement": "yes", "household_deregistered": "yes",
+             "insurance_stopped": "yes"}
+    await clerk.withdrawal_execute(world.owner, "emigration", facts, "欧阳小明", "6222020200112233",
+                                   SUPER, SUPER_PW, key="wd-audit-1")
+    app = make(world)
+    async with app.run_test(size=(200, 40)) as pilot:
+        await settle(pilot)
+        await login(pilot, SUPER, "wrong-password")
+        await login(pilot, SUPER, SUPER_PW)
+        await pilot.press("escape")
+        await pilot.press("f9")
+        await settle(pilot)
+        screen = app.screen
+        assert type(screen).__name__ == "AuditScreen"
+        table = screen.query_one("#audit-table")
+        cells = [[c.plain for c in table.get_row_at(i)] for i in range(table.row_count)]
+        flat = " ".join(" ".join(row) for row in cells)
+        [detail] = [row[6] for row in cells if row[4] == "withdrawal.execute"]
+        assert "************2233" in detail  # the ledger masks the account and leaves the name out
+        assert "6222020200112233" not in flat and "欧阳小明" not in flat and not ID18.search(flat)
+        assert table.columns["action"].width >= len("operator.login.failed")
+        assert "operator.login.failed" in screen_text(app)
+
+
+async def test_help_keeps_f6_with_its_words(world: World):
+    """Bug: the help's privacy note wrapped between "F6" and "显示完整号码"."""
+    app = make(world)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await login(pilot)
+        await pilot.press("escape")
+        await pilot.press("f1")
+        await settle(pilot)
+        assert "；F6 显示完整号码" in screen_text(app)
+
+
+async def test_premium_receipt_without_reportlab_says_where_the_text_went(world: World, tmp_path,
+                                                                          monkeypatch):
+    """The PDF is optional: without reportlab the counter saves the text receipt, says where,
+    and says why there is no PDF."""
+    import sys
+
+    for module in [m for m in sys.modules if m == "reportlab" or m.startswith("reportlab.")]:
+        monkeypatch.setitem(sys.modules, module, None)
+    monkeypatch.setitem(sys.modules, "reportlab", None)
+    app = make(world)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await login(pilot)
+        await lookup(pilot, world.owner)
+        await pilot.press("f4")
+        await settle(pilot)
+        premium = app.screen
+        premium.query_one("#relative", Select).value = world.child
+        premium.query_one("#year", Select).value = 2024
+        await settle(pilot)
+        await pilot.click("#quote")
+        await settle(pilot)
+        await pilot.click("#pay")
+        await settle(pilot)
+        await pilot.click("#confirm")
+        await settle(pilot)
+        body = app.screen.query_one("#message-body", Static).content.plain.splitlines()
+    folder = tmp_path / "exports" / "receipts"
+    [txt] = folder.glob("premium-*.txt")
+    assert f"回执已保存到 {folder}/" in body and f"  {txt.name}" in body
+    assert any("未生成 PDF" in line and "yibao-tui[pdf]" in line for line in body)
+    assert not list(folder.glob("*.pdf"))

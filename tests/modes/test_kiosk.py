@@ -332,3 +332,112 @@ async def test_english_kiosk_wiped_by_its_own_timer(world: World):
         assert name(app) == "KioskWelcome" and app.session is None
         assert "without activity" in screen_text(app)
         assert_wiped(app, world)
+
+
+# --- found by trying the kiosk at 80x24 and larger (each test names the bug it pins) -----------
+
+
+async def test_statement_fits_80x24_and_names_relatives(world: World):
+    """Bug: at 80x24 a ten-row page scrolled inside the table and the memo column cut the
+    counterparty's masked ID to ``440***********0`` (the last four, the only telling part, lost;
+    the holder's own spending showed the holder's own masked ID)."""
+    from rich.cells import cell_len
+
+    app = make(world)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await sign_in(pilot, world)
+        await pilot.press("1")
+        await settle(pilot, rounds=5)
+        screen = app.screen
+        table = screen.query_one("#statement")
+        first = table.row_count
+        assert first >= 3 and table.max_scroll_y == 0 and table.max_scroll_x == 0
+        memo_w = table.columns["memo"].width
+        memos = [table.get_row_at(i)[4].plain for i in range(first)]
+        assert all(cell_len(m) <= memo_w for m in memos), (memo_w, memos)
+        assert not any("***" in m for m in memos), memos  # relatives by relation, not by ID
+        assert "本人" in memos or any(m.startswith(("子女", "配偶", "父母")) or " · " in m for m in memos)
+        times = [table.get_row_at(i)[0].plain for i in range(first)]
+        await pilot.press("n")
+        await settle(pilot, rounds=5)
+        times += [table.get_row_at(i)[0].plain for i in range(table.row_count)]
+        assert_nothing_unmasked(app, world)
+    # the two pages are the statement's first entries, in order, nothing skipped or repeated
+    page = await world.backend().statement(world.owner, limit=len(times))
+    from yibao_tui.widgets.common import short_time
+
+    assert times == [short_time(e.time) for e in page.entries]
+    labels = {b.relative_id for b in await world.backend().bindings(world.owner, include_ended=True)}
+    shown = {e.counterparty for e in page.entries if e.counterparty}
+    assert shown and shown <= labels | {world.owner}
+
+
+async def test_premium_receipt_fits_80x24(world: World):
+    """Bug: at 80x24 the receipt went below the docked bottom buttons (its time and footer out
+    of sight), the pay button stayed, and it listed an empty 经办人 row at a kiosk."""
+    app = make(world)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await sign_in(pilot, world)
+        await pilot.press("3")
+        await settle(pilot)
+        screen = app.screen
+        # on 2026-03-02 the form opens on 2025, the newest year with a configured standard
+        assert screen.query_one("#year", Select).value == 2025
+        screen.query_one("#relative", Select).value = screen.choices.index(world.child)
+        screen.query_one("#year", Select).value = 2024
+        await settle(pilot)
+        await pilot.click("#pay")
+        await settle(pilot)
+        await pilot.press(*PIN, "enter")
+        await settle(pilot)
+        assert name(app) == "KioskPremium"
+        receipt = screen.query_one("#receipt", Static)
+        text = receipt.content.plain
+        assert "经办人" not in text and "自助终端" in text
+        shown = screen_text(app)
+        for line in text.splitlines():  # every line of the receipt is on screen, above the buttons
+            assert line.replace(" ", "") in shown.replace(" ", ""), line
+        assert receipt.region.bottom <= screen.query_one(".kiosk-bottom").region.y
+        assert screen.max_scroll_y == 0
+        assert not screen.query_one("#pay-row").display and not screen.query_one("#quote").display
+        # choosing again brings the quote (and the pay button) back
+        screen.query_one("#year", Select).value = 2025
+        await settle(pilot)
+        assert screen.query_one("#pay-row").display and not receipt.display
+        assert_nothing_unmasked(app, world)
+
+
+def gaps(inner, outer) -> tuple[int, int, int, int]:
+    """Left, right, top, bottom space between a widget's region and its container's."""
+    return (inner.x - outer.x, outer.right - inner.right, inner.y - outer.y, outer.bottom - inner.bottom)
+
+
+async def test_pin_box_and_countdown_are_centred(world: World):
+    """Bug: the PIN box sat at the top of the screen, and the countdown's 继续办理 button at the
+    left of its box under centred text."""
+    for size in ((80, 24), (120, 40)):
+        app = make(world)
+        async with app.run_test(size=size) as pilot:
+            await settle(pilot)
+            await insert_card(pilot, world.owner_card)
+            box = app.screen.query_one(".kiosk-box")
+            left, right, top, bottom = gaps(box.region, app.screen.region)
+            assert abs(left - right) <= 1 and abs(top - bottom) <= 1, (size, left, right, top, bottom)
+            await enter_pin(pilot, PIN)
+            world.idle.advance(61)
+            app.idle_tick()
+            await settle(pilot)
+            assert name(app) == "KioskCountdown"
+            box = app.screen.query_one(".kiosk-box")
+            inner = box.content_region
+            button = app.screen.query_one("#continue").region
+            left, right, _, _ = gaps(button, inner)
+            assert abs(left - right) <= 1, (size, left, right)
+            text = app.screen.query_one("#countdown-text")
+            assert text.region.width == inner.width
+            await pilot.press("space")
+            await settle(pilot)
+            await pilot.press("f10")
+            await settle(pilot)

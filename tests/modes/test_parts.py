@@ -93,8 +93,8 @@ def test_receipts_are_masked(lang: str, tmp_path: Path):
                            payee="holder", payee_name="欧阳小明", payee_account="6222020200112233",
                            amount_fen=760744, operator="A001", cosigner="S001", time="2026-03-02 10:00:00")
     texts = [
-        premium_receipt(payment, payer_name="张三", relative_name="张小花", operator="A001"),
-        withdrawal_receipt(wd, holder_name="欧阳小明"),
+        premium_receipt(payment, payer_name="张三", relative_name="张小花", operator="A001").text(),
+        withdrawal_receipt(wd, holder_name="欧阳小明").text(),
     ]
     for text in texts:
         assert not ID18.search(text) and "欧阳小明" not in text and "张小花" not in text
@@ -115,3 +115,35 @@ def test_catalogue_has_the_same_keys_in_both_languages():
     assert modes.ZH.keys() == modes.EN.keys()
     for key in modes.ZH:
         assert modes.ZH[key].count("{") == modes.EN[key].count("{"), key
+
+
+@pytest.mark.parametrize(("lang", "said"), [("zh", "没有管理员密码"), ("en", "no admin PIN")])
+def test_kiosk_start_messages_in_the_users_language(lang: str, said: str, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch, capsys):
+    """Bug: ``yibao kiosk`` and ``python -m yibao_tui.modes.kiosk`` spoke English only."""
+    for name in [k for k in os.environ if k.upper().startswith("TEXTUAL")]:
+        monkeypatch.setenv(name, os.environ[name])  # restored after the test
+    code = kiosk.run_kiosk(lambda actor: None, config=tmp_path / "none.toml", lang=lang)  # type: ignore[arg-type,return-value]
+    err = capsys.readouterr().err
+    assert code == 2 and said in err and "--set-admin-pin" in err
+    (tmp_path / "bad.toml").write_text("admin_pin_hash = [", "utf-8")
+    assert kiosk.run_kiosk(lambda actor: None, config=tmp_path / "bad.toml", lang=lang) == 2  # type: ignore[arg-type,return-value]
+    assert ("配置文件有误" if lang == "zh" else "damaged") in capsys.readouterr().err
+    import io
+
+    set_lang(lang)
+    monkeypatch.setattr("sys.stdin", io.StringIO("12ab\n"))
+    assert kiosk.main(["--set-admin-pin", "--config", str(tmp_path / "k.toml")]) == 2
+    assert ("6 至 12 位数字" if lang == "zh" else "6 to 12 digits") in capsys.readouterr().err
+    monkeypatch.setattr("sys.stdin", io.StringIO("97531864\n"))
+    assert kiosk.main(["--set-admin-pin", "--config", str(tmp_path / "k.toml")]) == 0
+    assert kiosk.main(["--config", str(tmp_path / "k.toml")]) == 0
+    out = capsys.readouterr().out
+    assert ("已保存" in out and "已设置" in out) if lang == "zh" else ("stored" in out and "set," in out)
+
+
+def test_list_separator_follows_the_language():
+    """Bug: the kiosk joined the holders who bound you with "、" in English too."""
+    from yibao_tui.i18n import t
+
+    assert t("mode.list_sep", lang="zh") == "、" and t("mode.list_sep", lang="en") == ", "

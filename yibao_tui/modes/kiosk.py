@@ -123,18 +123,18 @@ def run_kiosk(
     scrub_environment()  # before Textual is imported (its constants read the environment)
     import signal
 
+    from yibao_tui.i18n import set_lang, t  # no Textual in the catalogue
+
+    set_lang(lang)
     path = Path(config) if config else default_config_path()
     try:
         cfg = KioskConfig.load(path)
     except ValueError as err:
-        print(f"yibao kiosk: {err}", file=sys.stderr)
+        print(t("mode.kiosk.cli.bad_config", error=str(err)), file=sys.stderr)
         return 2
     if not cfg.admin_pin_hash:
-        print(
-            f"yibao kiosk: no admin PIN in {path}; set one first:\n"
-            f"  python -m yibao_tui.modes.kiosk --set-admin-pin --config {path}",
-            file=sys.stderr,
-        )
+        command = f"python -m yibao_tui.modes.kiosk --set-admin-pin --config {path}"
+        print(t("mode.kiosk.cli.no_admin_pin", path=str(path), command=command), file=sys.stderr)
         return 2
     for sig in (signal.SIGINT, signal.SIGQUIT):
         signal.signal(sig, signal.SIG_IGN)
@@ -154,27 +154,38 @@ def _read_pin(prompt: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m yibao_tui.modes.kiosk --set-admin-pin [--config PATH]``."""
+    """``python -m yibao_tui.modes.kiosk --set-admin-pin [--config PATH]`` (messages in
+    ``$YIBAO_LANG``, Chinese by default)."""
+    from yibao_tui.i18n import t
+
     parser = argparse.ArgumentParser(prog="python -m yibao_tui.modes.kiosk")
     parser.add_argument("--set-admin-pin", action="store_true", help="prompt for the admin PIN and store its hash")
     parser.add_argument("--config", help="kiosk config file (default <config dir>/kiosk.toml)")
     args = parser.parse_args(argv)
     path = Path(args.config) if args.config else default_config_path()
     if not args.set_admin_pin:
-        cfg = KioskConfig.load(path)
-        print(f"{path}: admin PIN {'set' if cfg.admin_pin_hash else 'NOT set'}, idle {cfg.idle_seconds:g} s, "
-              f"countdown {cfg.countdown_seconds:g} s, admin key {cfg.admin_key}")
+        try:
+            cfg = KioskConfig.load(path)
+        except ValueError as err:
+            print(t("mode.kiosk.cli.bad_config", error=str(err)), file=sys.stderr)
+            return 2
+        print(t("mode.kiosk.cli.status", path=str(path),
+                pin=t("mode.kiosk.cli.pin_set" if cfg.admin_pin_hash else "mode.kiosk.cli.pin_unset"),
+                idle=f"{cfg.idle_seconds:g}", countdown=f"{cfg.countdown_seconds:g}", key=cfg.admin_key))
         return 0
-    pin = _read_pin("Admin PIN (6-12 digits): ")
-    if sys.stdin.isatty() and _read_pin("Again: ") != pin:
-        print("The PINs differ.", file=sys.stderr)
+    pin = _read_pin(t("mode.kiosk.cli.pin_prompt"))
+    if sys.stdin.isatty() and _read_pin(t("mode.kiosk.cli.pin_again")) != pin:
+        print(t("mode.kiosk.cli.pin_differ"), file=sys.stderr)
         return 2
     try:
         set_admin_pin(path, pin)
-    except ValueError as err:
-        print(str(err), file=sys.stderr)
+    except ValueError:
+        print(t("mode.kiosk.cli.pin_invalid"), file=sys.stderr)
         return 2
-    print(f"Admin PIN stored in {path}")
+    except OSError as err:
+        print(t("mode.kiosk.cli.bad_config", error=str(err)), file=sys.stderr)
+        return 1
+    print(t("mode.kiosk.cli.pin_stored", path=str(path)))
     return 0
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -43,7 +46,7 @@ class AuditScreen(YibaoScreen):
             ("time", ["2026-01-01 00:00"]),
             ("channel", ["counter"]),
             ("operator", ["A0001"]),
-            ("action", ["withdrawal.execute"]),
+            ("action", ["withdrawal.execute", "operator.login.failed"]),
             ("subject", ["110***********002X"]),
             ("detail", ["x" * 30]),
         ):
@@ -80,12 +83,10 @@ class AuditScreen(YibaoScreen):
         self._fill()
 
     def _fill(self) -> None:
-        from yibao_tui.modes.receipts import scrub_ids
-
         table = self.query_one("#audit-table", DataTable)
         table.clear()
         for r in self.rows:
-            detail = scrub_ids(r.detail or "") if self.masked else (r.detail or "")
+            detail = mask_detail(r.detail or "") if self.masked else (r.detail or "")
             table.add_row(
                 cell(r.seq, right=True),
                 cell(short_time(r.time)),
@@ -98,3 +99,46 @@ class AuditScreen(YibaoScreen):
         self.query_one("#audit-info", Static).update(
             Text(t("mode.audit.count", n=len(self.rows), limit=LIMIT), style="dim")
         )
+
+
+#: Keys of an audit detail (the request of a write, as JSON) that hold a person's name or a bank
+#: account; masked like names and card numbers elsewhere (DOMAIN.md §8) until F6 reveals them.
+NAME_KEYS = frozenset({"name", "payee", "payee_name", "relative_name", "holder_name"})
+ACCOUNT_KEYS = frozenset({"account", "payee_account", "card", "bank_account"})
+#: A run of digits long enough to be a bank or card number (IDs are handled by ``scrub_ids``).
+_LONG_NUMBER = re.compile(r"(?<![0-9])[0-9]{12,}(?![0-9])")
+
+
+def mask_detail(detail: str) -> str:
+    """An audit detail fit for a shared screen: full IDs, names and account numbers masked."""
+    import json
+
+    from yibao_tui.domain.masking import mask_card, mask_name
+    from yibao_tui.modes.receipts import scrub_ids
+
+    def walk(value: Any, key: str = "") -> Any:
+        if isinstance(value, dict):
+            return {k: walk(v, str(k)) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(v, key) for v in value]
+        if isinstance(value, str):
+            if key in NAME_KEYS:
+                return mask_name(value)
+            if key in ACCOUNT_KEYS:
+                return mask_card(value)
+            return _mask_numbers(scrub_ids(value))
+        return value
+
+    try:
+        data = json.loads(detail)
+    except ValueError:
+        return _mask_numbers(scrub_ids(detail))
+    if not isinstance(data, dict | list):
+        return _mask_numbers(scrub_ids(detail))
+    return json.dumps(walk(data), ensure_ascii=False, sort_keys=True)
+
+
+def _mask_numbers(text: str) -> str:
+    from yibao_tui.domain.masking import mask_card
+
+    return _LONG_NUMBER.sub(lambda m: mask_card(m.group(0)), text)

@@ -1,4 +1,5 @@
-"""代缴保费 at the counter: the personal screen, with a saved text receipt naming the operator."""
+"""代缴保费 at the counter: the personal screen, with a saved receipt (text, and PDF when
+reportlab is installed) naming the operator."""
 
 from __future__ import annotations
 
@@ -10,21 +11,23 @@ from yibao_tui.screens.premium import PremiumScreen
 
 
 class CounterPremiumScreen(PremiumScreen):
-    """As the personal screen; receipts are masked text files naming the operator."""
+    """As the personal screen; receipts are masked files naming the operator."""
 
     def __init__(self) -> None:
         super().__init__()
+        #: What was saved for each payment shown (a receipt is saved once per payment).
         self.saved: dict[str, str] = {}
 
     def show_receipt(self, payment: PremiumPayment) -> None:
-        """Save the receipt (once per payment) and show it with its path."""
-        from yibao_tui.modes.receipts import premium_receipt, save_receipt
+        """Save the receipt (text, and PDF when reportlab is installed; once per payment) and
+        show it with where it went."""
+        from yibao_tui.modes.receipts import premium_receipt, save_receipt_files
         from yibao_tui.screens.dialogs import MessageDialog
 
         person = self.person
         operator = getattr(self.app, "operator", None)
         binding = self.relatives.get(payment.relative_id)
-        text = premium_receipt(
+        receipt = premium_receipt(
             payment,
             payer_name=person.name if person and person.id == payment.payer_id else "",
             relative_name=binding.relative_name if binding else "",
@@ -33,14 +36,13 @@ class CounterPremiumScreen(PremiumScreen):
         )
         if payment.payment_id not in self.saved:
             try:
-                self.saved[payment.payment_id] = str(
-                    save_receipt(text, f"premium-{payment.payment_id}")
-                )
+                saved = save_receipt_files(receipt, f"premium-{payment.payment_id}")
+                self.saved[payment.payment_id] = saved.describe()
             except OSError as err:
                 self.report(err)
-        body = Text(text)
+        body = Text(receipt.text())
         if payment.payment_id in self.saved:
-            body.append(t("mode.receipt.saved", path=self.saved[payment.payment_id]), style="dim")
+            body.append(self.saved[payment.payment_id], style="dim")
         self.app.push_screen(MessageDialog(t("ui.receipt.title"), body, dialog_id="receipt"))
 
     def _panel(self, text: Text) -> None:

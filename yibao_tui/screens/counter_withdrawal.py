@@ -2,7 +2,8 @@
 
 The supervisor logs in on the same screen (工号 + password). The ledger pays the whole balance
 to the stated payee and closes the account in one transaction; one idempotency key per
-execution, so pressing twice pays once. A masked text receipt is saved and shown.
+execution, so pressing twice pays once. A masked receipt is saved (text, and PDF when reportlab
+is installed) and shown.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from textual.containers import Horizontal
 from textual.widgets import Button, Input, Static
 
 from yibao_tui.domain.errors import YibaoError
+from yibao_tui.domain.masking import mask_card, mask_name
 from yibao_tui.domain.models import Person, WithdrawalReceipt
 from yibao_tui.domain.money import format_fen
 from yibao_tui.i18n import t
@@ -56,7 +58,16 @@ class CounterWithdrawalScreen(WithdrawalScreen):
         self._say("")
         for field in ("#payee-name", "#payee-account", "#sup-id", "#sup-pw"):
             self.query_one(field, Input).value = ""
-        if person is not None and person.status == "closed":
+        closed = person is not None and person.status == "closed"
+        # A closed account has nothing left to pay out: the button says so by being disabled.
+        self.query_one("#execute", Button).disabled = closed or self.executing
+        done = self.last_receipt
+        if done is not None and (person is None or done.person_id != person.id):
+            self.last_receipt = done = None  # another person: this one's withdrawal is done with
+        if closed and done is not None:
+            # Just executed here: keep the withdrawal id in sight (the reload closes the account).
+            self._say(t("mode.wd.done", id=done.withdrawal_id), style="bold green")
+        elif closed:
             self._say(t("mode.wd.closed"), style="bold red")
 
     def _say(self, message: str, style: str = "bold red") -> None:
@@ -85,6 +96,16 @@ class CounterWithdrawalScreen(WithdrawalScreen):
             self._say(t("mode.wd.missing"))
             return
         question = Text(t("mode.wd.confirm", amount=format_fen(verdict.balance_fen)))
+        # What is about to happen, as the operator typed it (masked: the public may be watching).
+        question.append("\n\n")
+        for label, value in (
+            (t("mode.receipt.payee"), mask_name(payee)),
+            (t("mode.receipt.account"), mask_card(account)),
+            (t("mode.receipt.cosigner"), sup),
+        ):
+            question.append(f"{label}{t('mode.colon')}", style="dim")
+            question.append(value + "\n")
+        question.rstrip()
         facts = self.facts()
 
         def answered(yes: bool | None) -> None:
@@ -93,7 +114,11 @@ class CounterWithdrawalScreen(WithdrawalScreen):
                 self.query_one("#execute", Button).disabled = True
                 self.run_execute(person.id, case, facts, payee, account, sup, pw)
 
-        self.app.push_screen(ConfirmDialog(question), answered)
+        # Irreversible (pays out and closes the account): Enter alone must not do it.
+        self.app.push_screen(
+            ConfirmDialog(question, yes=t("mode.wd.execute"), no=t("ui.cancel"), default_no=True),
+            answered,
+        )
 
     @work(exclusive=True, exit_on_error=False, group="execute")
     async def run_execute(
@@ -122,6 +147,7 @@ class CounterWithdrawalScreen(WithdrawalScreen):
             self.executing = False
             self.query_one("#execute", Button).disabled = False
         self.last_receipt = receipt
+        self.query_one("#execute", Button).disabled = True  # the account is closed now
         self.key = str(uuid.uuid4())
         self._say(t("mode.wd.done", id=receipt.withdrawal_id), style="bold green")
         self.show_receipt(receipt)
@@ -131,18 +157,18 @@ class CounterWithdrawalScreen(WithdrawalScreen):
             self.report(err)
 
     def show_receipt(self, receipt: WithdrawalReceipt) -> None:
-        """Save the masked text receipt and show it."""
-        from yibao_tui.modes.receipts import save_receipt, withdrawal_receipt
+        """Save the masked receipt (text, and PDF when reportlab is installed) and show it."""
+        from yibao_tui.modes.receipts import save_receipt_files, withdrawal_receipt
         from yibao_tui.screens.dialogs import MessageDialog
 
         person = self.person
-        text = withdrawal_receipt(receipt, holder_name=person.name if person else "")
-        body = Text(text)
+        doc = withdrawal_receipt(receipt, holder_name=person.name if person else "")
+        body = Text(doc.text())
         try:
-            path = save_receipt(text, f"withdrawal-{receipt.withdrawal_id}")
-            body.append(t("mode.receipt.saved", path=str(path)), style="dim")
+            saved = save_receipt_files(doc, f"withdrawal-{receipt.withdrawal_id}")
+            body.append(saved.describe(), style="dim")
         except OSError as err:
             self.report(err)
         self.app.push_screen(
-            MessageDialog(t("mode.receipt.withdrawal_title"), body, dialog_id="wd-receipt")
+            MessageDialog(t("mode.wd.receipt_title"), body, dialog_id="wd-receipt")
         )

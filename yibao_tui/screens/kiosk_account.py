@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -17,12 +19,48 @@ from yibao_tui.modes.receipts import scrub_ids
 from yibao_tui.screens.kiosk_base import KioskScreen
 from yibao_tui.widgets.common import cell, kind_name, relation_name, short_time
 
-#: Statement rows per page at the kiosk (large text, few rows).
+#: Statement rows per page when the table's height is not known yet.
 PAGE = 10
+#: Bounds of the rows per page (a page is what fits on screen: no scrolling inside a page).
+MIN_PAGE, MAX_PAGE = 3, 30
+#: Every statement kind (for the kind column's width).
+KIND_CODES: tuple[str, ...] = (
+    "opening", "credit", "outpatient", "pharmacy", "inpatient", "commercial-insurance",
+    "long-term-care", "pension", "premium", "withdrawal", "reversal",
+)
+#: Fixed columns: time (``2026-03-02 10:00``), amount and balance (``-¥12,345.67``).
+TIME_W, MONEY_W = 16, 11
+#: The memo column's minimum: a masked ID (18 cells) or ``2025 · 子女 王*``.
+MEMO_MIN = 18
+
+
+def statement_widths(screen_width: int) -> list[tuple[str, int]]:
+    """Column widths that fit ``screen_width`` (80 cells at least): the kind column gets its
+    longest name if there is room, the memo column the rest (never less than a masked ID)."""
+    from rich.cells import cell_len
+
+    # the table's margins (2), each column's padding (2 x 5), the two money columns and the time
+    room = max(80, screen_width) - 2 - 10 - TIME_W - 2 * MONEY_W
+    longest = max(cell_len(kind_name(k)) for k in KIND_CODES)
+    kind = max(8, min(longest, room - MEMO_MIN))
+    return [
+        ("time", TIME_W),
+        ("kind", kind),
+        ("amount", MONEY_W),
+        ("balance", MONEY_W),
+        ("memo", max(MEMO_MIN, room - kind)),
+    ]
+
+
+def fit(text: str, width: int) -> Text:
+    """A cell cut to ``width`` cells with an ellipsis (the table would cut it silently)."""
+    cell_text = Text(text, no_wrap=True)
+    cell_text.truncate(width, overflow="ellipsis")
+    return cell_text
 
 
 class KioskBalance(KioskScreen):
-    """余额与明细: the balance in big digits and the statement, ten rows a page."""
+    """余额与明细: the balance in big digits and the statement, a screenful of rows a page."""
 
     TITLE_KEY = "mode.kiosk.svc.balance"
     AUTO_FOCUS = "#next"
@@ -35,6 +73,9 @@ class KioskBalance(KioskScreen):
         super().__init__()
         self.cursors: list[str | None] = [None]
         self.page: StatementPage | None = None
+        #: Who a statement line's counterparty is, as the holder knows them (``子女 王*``);
+        #: fetched once per screen (the screen is dropped with the session).
+        self.labels: dict[str, str] | None = None
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="kiosk-balance"):
@@ -50,15 +91,37 @@ class KioskBalance(KioskScreen):
 
     def on_mount(self) -> None:
         table = self.query_one("#statement", DataTable)
-        for key, width in (
-            ("time", 16),
-            ("kind", 10),
-            ("amount", 13),
-            ("balance", 13),
-            ("memo", 28),
-        ):
+        for key, width in statement_widths(self.app.size.width):
             table.add_column(t(f"ui.col.{key}"), key=key, width=width)
-        self.load()
+        # after the first layout: the rows per page follow the table's height
+        self.call_after_refresh(self.load)
+
+    def page_rows(self) -> int:
+        """As many rows as the table shows without scrolling (its header takes one line)."""
+        height = self.query_one("#statement", DataTable).scrollable_content_region.height
+        if height <= 1:
+            return PAGE
+        return max(MIN_PAGE, min(MAX_PAGE, height - 1))
+
+    async def _labels(self) -> dict[str, str]:
+        """The holder's relatives (ended bindings too) as ``relation masked-name``."""
+        if self.labels is None:
+            labels: dict[str, str] = {}
+            try:
+                for b in await self.backend.bindings(self.kapp.person_id, include_ended=True):
+                    labels[b.relative_id] = f"{relation_name(b.relation)} {mask_name(b.relative_name)}"
+            except Exception:  # noqa: BLE001 - the masked ID will do
+                pass
+            # two children both ``子女 王*``: the last four of their IDs tell them apart
+            seen = Counter(labels.values())
+            labels = {rid: f"{v} {rid[-4:]}" if seen[v] > 1 else v for rid, v in labels.items()}
+            labels[self.kapp.person_id] = t("mode.kiosk.self")
+            self.labels = labels
+        return self.labels
+
+    def counterparty(self, who: str, labels: dict[str, str]) -> str:
+        """``子女 王*`` for a relative, ``本人`` for the holder, else the masked ID."""
+        return labels.get(who) or mask_id(who)
 
     @work(exclusive=True, exit_on_error=False, group="load")
     async def load(self) -> None:
@@ -67,8 +130,9 @@ class KioskBalance(KioskScreen):
         try:
             bal = await self.backend.balance(self.kapp.person_id)
             page = await self.backend.statement(
-                self.kapp.person_id, cursor=self.cursors[-1], limit=PAGE
+                self.kapp.person_id, cursor=self.cursors[-1], limit=self.page_rows()
             )
+            labels = await self._labels()
         except Exception as err:  # noqa: BLE001
             self.say_error(status, err)
             return
@@ -79,20 +143,22 @@ class KioskBalance(KioskScreen):
         self.page = page
         table = self.query_one("#statement", DataTable)
         table.clear()
+        kind_w, memo_w = table.columns["kind"].width, table.columns["memo"].width
         for e in page.entries:
             memo = e.memo
             if e.counterparty:
-                memo = f"{memo} · {mask_id(e.counterparty)}" if memo else mask_id(e.counterparty)
+                who = self.counterparty(e.counterparty, labels)
+                memo = f"{memo} · {who}" if memo else who
             table.add_row(
                 cell(short_time(e.time)),
-                cell(kind_name(e.kind)),
+                fit(kind_name(e.kind), kind_w),  # cut visibly (English names are long)
                 cell(
                     format_fen(e.amount_fen),
                     right=True,
                     style="green" if e.amount_fen > 0 else "red",
                 ),
                 cell(format_fen(e.balance_after_fen), right=True),
-                cell(scrub_ids(memo)),
+                fit(scrub_ids(memo), memo_w),
             )
         self.query_one("#page-info", Static).update(Text(t("mode.kiosk.page", n=len(self.cursors))))
         self.query_one("#prev", Button).disabled = len(self.cursors) <= 1
@@ -159,5 +225,5 @@ class KioskFamily(KioskScreen):
         if not bindings:
             note.update(Text(t("mode.kiosk.family_none")))
         if bound_by:
-            holders = "、".join(mask_id(b.holder_id) for b in bound_by)
+            holders = t("mode.list_sep").join(mask_id(b.holder_id) for b in bound_by)
             note.update(Text(t("mode.kiosk.bound_by", holders=holders)))

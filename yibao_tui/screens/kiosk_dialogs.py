@@ -24,9 +24,10 @@ class KioskCountdown(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="kiosk-box"):
             yield Static(self._text(), id="countdown-text")
-            yield Button(
-                t("mode.kiosk.continue"), id="continue", variant="primary", classes="kiosk-big"
-            )
+            with Horizontal(classes="kiosk-buttons"):  # centred under the centred text
+                yield Button(
+                    t("mode.kiosk.continue"), id="continue", variant="primary", classes="kiosk-big"
+                )
 
     def _text(self) -> Text:
         return Text(t("mode.kiosk.countdown", n=self.seconds), style="bold", justify="center")

@@ -13,6 +13,7 @@ from textual.widgets import Button, Select, Static
 from yibao_tui.domain.masking import mask_id, mask_name
 from yibao_tui.domain.models import Binding, PremiumPayment, PremiumQuote
 from yibao_tui.domain.money import format_fen
+from yibao_tui.domain.policy import default_premium_year, premium_years
 from yibao_tui.i18n import t
 from yibao_tui.screens.kiosk_base import KioskScreen
 from yibao_tui.widgets.common import relation_name
@@ -33,21 +34,26 @@ class KioskPremium(KioskScreen):
         self.key = str(uuid.uuid4())
 
     def compose_body(self) -> ComposeResult:
-        year = self.kapp.today.year
+        this_year = self.kapp.today.year
+        region = self.holder.region if self.holder else ""
         with Horizontal(classes="kiosk-form"):
             yield Select([], prompt=t("mode.kiosk.pick_relative"), id="relative")
             yield Select(
-                [(str(y), y) for y in range(year + 1, year - 3, -1)],
-                value=year,
+                [(str(y), y) for y in premium_years(region, this_year)],
+                value=default_premium_year(region, this_year),  # a configured standard, never guessed
                 allow_blank=False,
                 id="year",
             )
         yield Static(Text(t("mode.kiosk.premium_hint")), id="quote", classes="kiosk-panel")
-        with Horizontal(classes="kiosk-buttons"):
+        with Horizontal(classes="kiosk-buttons", id="pay-row"):
             yield Button(
                 t("mode.kiosk.pay"), id="pay", variant="warning", disabled=True, classes="kiosk-nav"
             )
-        yield Static("", id="receipt", classes="kiosk-panel")
+        # After a payment the receipt takes the quote's place (it must fit above the bottom
+        # buttons on an 80x24 screen); choosing again brings the quote back.
+        receipt = Static("", id="receipt", classes="kiosk-panel")
+        receipt.display = False
+        yield receipt
 
     def on_mount(self) -> None:
         self.load()
@@ -75,11 +81,20 @@ class KioskPremium(KioskScreen):
         if not self.relatives:
             self.query_one("#quote", Static).update(Text(t("mode.kiosk.family_none")))
 
+    def _show_receipt_panel(self, shown: bool) -> None:
+        """The receipt, or the quote and the pay button."""
+        self.query_one("#receipt", Static).display = shown
+        self.query_one("#quote", Static).display = not shown
+        self.query_one("#pay-row").display = not shown
+
     @on(Select.Changed, "#relative, #year")
     def _changed(self) -> None:
         self.quote = None
         self.key = str(uuid.uuid4())
         self.query_one("#pay", Button).disabled = True
+        if self.query_one("#receipt", Static).display:
+            self.query_one("#quote", Static).update(Text(t("mode.kiosk.premium_hint")))
+            self._show_receipt_panel(False)
         index = self.query_one("#relative", Select).value
         year = self.query_one("#year", Select).value
         if isinstance(index, int) and 0 <= index < len(self.choices) and isinstance(year, int):
@@ -155,17 +170,22 @@ class KioskPremium(KioskScreen):
         self.show_receipt(payment)
 
     def show_receipt(self, payment: PremiumPayment) -> None:
-        """The masked text receipt, on screen."""
+        """The masked receipt, on screen in place of the quote (no operator at a kiosk)."""
         from yibao_tui.modes.receipts import premium_receipt
 
         holder = self.holder
         b = self.relatives.get(payment.relative_id)
-        text = premium_receipt(
+        receipt = premium_receipt(
             payment,
             payer_name=holder.name if holder else "",
             relative_name=b.relative_name if b else "",
             operator=None,
             channel="kiosk",
         )
-        self.last_receipt = text
-        self.query_one("#receipt", Static).update(Text(text))
+        self.last_receipt = receipt.text()
+        text = Text()
+        text.append(t("mode.kiosk.paid_title") + "\n", style="bold green")
+        text.append("\n".join(receipt.row_lines()) + "\n")
+        text.append(receipt.footer, style="dim")
+        self.query_one("#receipt", Static).update(text)
+        self._show_receipt_panel(True)

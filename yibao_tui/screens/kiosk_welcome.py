@@ -85,6 +85,7 @@ class _Entry(Screen[None]):
     """A centred box with a prompt, a masked input, a message and OK / cancel."""
 
     AUTO_FOCUS = "#entry"
+    DEFAULT_CLASSES = "kiosk-entry"  # centred on the screen both ways (kiosk.tcss)
     PROMPT = ""
 
     def input_widget(self) -> Input:
