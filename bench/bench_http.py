@@ -142,7 +142,7 @@ async def run_payments(host: str, port: int, token: str, clients: int, pairs: li
     elapsed = time.perf_counter() - t0
     for c in conns:
         c.close()
-    return Result("premium payment (durable)", clients, len(latencies), elapsed, latencies)
+    return Result("premium payment over HTTP (durable)", clients, len(latencies), elapsed, latencies)
 
 
 async def build_ledger(db: Path, employees: int) -> tuple[list[str], list[tuple[str, str]]]:

@@ -20,6 +20,7 @@ from yibao_tui.backend.local import LocalBackend
 from yibao_tui.domain.idnum import make_id
 from yibao_tui.server.app import Hooks, create_app
 from yibao_tui.server.auth import TokenStore
+from yibao_tui.server.backends import BackendFactory
 
 
 class FakeClock:
@@ -42,6 +43,8 @@ class LiveServer:
     db: Path
     clock: FakeClock = field(default_factory=FakeClock)
     hooks: Hooks = field(default_factory=Hooks)
+    #: Makes the server's backends (default: the ledger at ``db``).
+    backend_factory: BackendFactory | None = None
     port: int = 0
     _server: uvicorn.Server | None = None
     _thread: threading.Thread | None = None
@@ -57,7 +60,7 @@ class LiveServer:
         sock.bind(("127.0.0.1", self.port))
         self.port = sock.getsockname()[1]
         self._sock = sock
-        app = create_app(str(self.db), clock=self.clock, hooks=self.hooks)
+        app = create_app(str(self.db), clock=self.clock, hooks=self.hooks, backend_factory=self.backend_factory)
         config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, daemon=True)

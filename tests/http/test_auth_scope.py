@@ -121,14 +121,37 @@ def test_only_hashes_are_stored(live_server: LiveServer) -> None:
 
 
 def test_revoked_token_is_refused(live_server: LiveServer) -> None:
-    from yibao_tui.server.auth import TokenStore
+    """Revoked by another process (``TokenStore`` on the file): refused as soon as the server's
+    brief token cache has passed, measured on the server's clock."""
+    from yibao_tui.server.auth import TOKEN_CACHE_SECONDS, TokenStore
 
     token = live_server.token("admin")
     assert _get(live_server, "/v1/ping", token).status_code == 200
     store = TokenStore(str(live_server.db))
     assert store.revoke(token)
     store.close()
-    assert _get(live_server, "/v1/ping", token).status_code == 401
+    live_server.clock.advance(TOKEN_CACHE_SECONDS)
+    r = _get(live_server, "/v1/ping", token)
+    assert r.status_code == 401 and _code(r) == "UNAUTHORIZED"
+
+
+def test_ended_session_is_refused_at_once(live_server: LiveServer, ids: dict[str, str]) -> None:
+    """A session ended through the server (logout) is refused on the very next request."""
+    token = live_server.token("kiosk", ids["a"], ttl=120)
+    assert _get(live_server, f"/v1/persons/{ids['a']}/balance", token).status_code == 200
+    r = httpx.post(live_server.url + "/v1/logout", json={},
+                   headers={"Authorization": f"Bearer {token}", "Idempotency-Key": "bye"})
+    assert r.status_code == 200 and r.json()["ended"] is True
+    r = _get(live_server, f"/v1/persons/{ids['a']}/balance", token)
+    assert r.status_code == 401 and _code(r) == "UNAUTHORIZED"
+
+
+def test_token_cache_keeps_checking_expiry(live_server: LiveServer, ids: dict[str, str]) -> None:
+    """A cached session still expires on time: expiry is checked on every request."""
+    token = live_server.token("kiosk", ids["a"], ttl=1)
+    assert _get(live_server, f"/v1/persons/{ids['a']}/balance", token).status_code == 200
+    live_server.clock.advance(1)
+    assert _code(_get(live_server, f"/v1/persons/{ids['a']}/balance", token)) == "SESSION_EXPIRED"
 
 
 def _scope_cases() -> list[Op]:

@@ -153,3 +153,26 @@ async def test_bad_keys_are_400(live_server: LiveServer, admin_token: str, key: 
         r = await c.post("/v1/demo", json={}, headers={"Idempotency-Key": key})
         assert r.status_code == 400
         assert r.json()["error"]["code"] == "IDEMPOTENCY_KEY_INVALID"
+
+
+async def test_a_response_that_cannot_be_stored_is_still_answered(
+    live_server: LiveServer, admin_token: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The write committed but the server's key table is busy: the client still gets the result,
+    and a retry is a replay by the ledger, charged once."""
+    ids = await _seeded(live_server, admin_token)
+    assert live_server._server is not None
+    server = live_server._server.config.app.state.server
+
+    async def busy(*args: object, **kwargs: object) -> None:
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(server.idem, "complete", busy)
+    async with _client(live_server, admin_token) as c:
+        url = f"/v1/persons/{ids['b']}/credits"
+        first = await c.post(url, json={"amount_fen": 300}, headers={"Idempotency-Key": "unstored"})
+        assert first.status_code == 200 and first.json()["replayed"] is False
+        monkeypatch.undo()
+        again = await c.post(url, json={"amount_fen": 300}, headers={"Idempotency-Key": "unstored"})
+        assert again.status_code == 200 and again.json()["replayed"] is True
+        assert (await c.get(f"/v1/persons/{ids['b']}/balance")).json()["balance_fen"] == 20_300

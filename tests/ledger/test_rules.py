@@ -341,3 +341,13 @@ async def test_local_backend_close_is_safe_twice(tmp_path):
     await backend.close()
     await backend.close()
     assert backend.ledger._conn is None
+
+
+def test_balances_answer_each_and_audit_the_found_ones_together(ledger: Ledger, family: Family):
+    before = len(ledger.audit(limit=100_000))
+    out = ledger.balances([family.holder, "C9999999", family.child, family.spouse])
+    assert [getattr(o, "balance_fen", None) for o in out] == [500_000, None, None, 10_000]
+    assert [getattr(o, "code", None) for o in out] == [None, "UNKNOWN_PERSON", "NOT_EMPLOYEE_INSURED", None]
+    rows = ledger.audit(limit=100_000)
+    assert len(rows) - before == 2
+    assert {r.subject for r in rows[:2]} == {family.holder, family.spouse}

@@ -5,26 +5,34 @@
   most two timeouts). A GET is retried after a transport failure; a POST is retried
   only with the same ``Idempotency-Key`` (the caller's ``key``, or one uuid4 made per logical
   call), so a retry after a lost response gets the stored result instead of a second charge.
-  ``409 IN_PROGRESS`` and ``503`` are retried the same way.
+  ``409 IN_PROGRESS`` and ``502``/``503``/``504`` (a proxy's, too) are retried the same way.
 - The token comes from the caller, else ``$YIBAO_TOKEN``, else the keyring entry that
   ``yibao login`` stored for this URL. It is never logged, shown, or put in an error.
+- Every request carries ``Accept-Language`` with the current language (the CLI's ``--lang``,
+  the app's choice): the server's messages and texts come back in it.
 - A refusal from the server becomes the same ``YibaoError`` code the local backend raises; an
-  unreachable or failing server becomes ``BACKEND_UNAVAILABLE``.
+  unreachable or failing server, or an answer that is not the API's (a proxy's page, JSON of
+  another shape), becomes ``BACKEND_UNAVAILABLE`` with a message in the user's language.
+- No full ID number reaches a log through httpx (its request lines hold the person's URL).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import random
+import re
 import uuid
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import httpx
 
 from yibao_tui.backend.base import Actor
 from yibao_tui.domain.errors import YibaoError
+from yibao_tui.domain.masking import mask_id
 from yibao_tui.domain.models import (
     AuditRow,
     Balance,
@@ -44,10 +52,14 @@ from yibao_tui.domain.models import (
 )
 from yibao_tui.i18n import catalogue, get_lang, t
 
+T = TypeVar("T")
+
 KEYRING_SERVICE = "yibao-tui"
 #: Codes worth another attempt with the same request (and the same idempotency key).
 RETRY_CODES = frozenset({"IN_PROGRESS", "DATABASE_BUSY"})
 RETRY_STATUSES = frozenset({502, 503, 504})
+#: Codes that tell of the server's own condition: its message (in our language) says it best.
+SERVER_SIDE_CODES = frozenset({"DATABASE_BUSY", "DATABASE_CORRUPT", "DATABASE_UNAVAILABLE", "INTERNAL"})
 #: Calls that may legitimately take long (bulk work on the server).
 LONG_TIMEOUT = 600.0
 
@@ -87,17 +99,37 @@ def resolve_token(url: str) -> str | None:
 class RemoteError(YibaoError):
     """A refusal from the server: the same code, with the server's text as a last resort."""
 
-    def __init__(self, code: str, server_message: str, **params: Any) -> None:
+    def __init__(self, code: str, server_message: str, lang: str | None = None, **params: Any) -> None:
         super().__init__(code, **params)
         self.server_message = server_message
+        #: The language the server was asked to answer in.
+        self.lang = lang
 
     def message(self, lang: str | None = None) -> str:
-        """The local catalogue's text; the server's when the code or its parameters are unknown."""
+        """The local catalogue's text; the server's when the code or its parameters are unknown
+        here, or when it tells of the server's own condition (its ledger) in this language."""
         key = f"error.{self.code}"
         if key not in catalogue(lang):
             return self.server_message or self.code
+        if self.code in SERVER_SIDE_CODES and self.server_message and (lang or get_lang()) == self.lang:
+            return self.server_message
         text = super().message(lang)
         return self.server_message if "{" in text and self.server_message else text
+
+
+def _object(data: Any) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise TypeError("not a JSON object")
+    return data
+
+
+def _understood(parse: Callable[[Any], T], data: Any, status: int) -> T:
+    """``parse(data)``; an answer of the wrong shape (a proxy's page, another service) is
+    ``BACKEND_UNAVAILABLE``, never a traceback."""
+    try:
+        return parse(data)
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError):
+        raise YibaoError("BACKEND_UNAVAILABLE", detail=t("http.bad_response", status=status)) from None
 
 
 def _path(*parts: str) -> str:
@@ -176,8 +208,10 @@ class HttpBackend:
         body: dict[str, Any] | None = None,
         key: str | None = None,
         timeout: float | None = None,
-    ) -> Any:
-        headers = {"Authorization": f"Bearer {self._auth()}", "Accept-Language": get_lang()}
+        parse: Callable[[Any], T],
+    ) -> T:
+        lang = get_lang()
+        headers = {"Authorization": f"Bearer {self._auth()}", "Accept-Language": lang}
         if method == "POST":
             headers["Idempotency-Key"] = key or str(uuid.uuid4())
         kwargs: dict[str, Any] = {"headers": headers}
@@ -205,37 +239,37 @@ class HttpBackend:
             except (httpx.HTTPError, OSError) as e:
                 failure = YibaoError("BACKEND_UNAVAILABLE", detail=_transport_detail(self.url, e))
                 continue
-            outcome = self._decode(response)
+            outcome = self._decode(response, lang)
             if isinstance(outcome, YibaoError):
                 if outcome.code in RETRY_CODES or response.status_code in RETRY_STATUSES:
                     failure = outcome
                     continue
                 raise outcome
-            return outcome
+            return _understood(parse, outcome, response.status_code)
         assert failure is not None
         raise failure
 
-    def _decode(self, response: httpx.Response) -> Any:
+    def _decode(self, response: httpx.Response, lang: str) -> Any:
         """The JSON result, or the error it carries (returned, for the retry loop to judge)."""
         try:
             data = response.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON: an HTML page from a proxy, say
             data = None
         if response.status_code < 300 and data is not None:
             return data
         err = data.get("error") if isinstance(data, dict) else None
         if isinstance(err, dict) and isinstance(err.get("code"), str):
             params = err.get("params") if isinstance(err.get("params"), dict) else {}
-            return RemoteError(err["code"], str(err.get("message") or ""), **params)
+            return RemoteError(err["code"], str(err.get("message") or ""), lang=lang, **params)
         return YibaoError("BACKEND_UNAVAILABLE", detail=t("http.bad_response", status=response.status_code))
 
-    async def _get(self, *parts: str, params: list[tuple[str, Any]] | None = None,
-                   timeout: float | None = None) -> Any:
-        return await self._request("GET", _path(*parts), params=params, timeout=timeout)
+    async def _get(self, *parts: str, parse: Callable[[Any], T], params: list[tuple[str, Any]] | None = None,
+                   timeout: float | None = None) -> T:
+        return await self._request("GET", _path(*parts), params=params, timeout=timeout, parse=parse)
 
-    async def _post(self, *parts: str, body: dict[str, Any], key: str | None,
-                    timeout: float | None = None) -> Any:
-        return await self._request("POST", _path(*parts), body=body, key=key, timeout=timeout)
+    async def _post(self, *parts: str, parse: Callable[[Any], T], body: dict[str, Any], key: str | None,
+                    timeout: float | None = None) -> T:
+        return await self._request("POST", _path(*parts), body=body, key=key, timeout=timeout, parse=parse)
 
     # ------------------------------------------------------------------ protocol
 
@@ -267,27 +301,25 @@ class HttpBackend:
 
     async def whoami(self) -> dict[str, Any]:
         """The token's role and scope as the server sees them (not part of ``Backend``)."""
-        result: dict[str, Any] = await self._get("whoami")
-        return result
+        return await self._get("whoami", parse=_object)
 
     async def init(self) -> str:
         """Check that the server answers and accepts the token; returns its URL."""
-        await self._get("ledger")
+        await self._get("ledger", parse=_object)
         return self.url
 
     async def is_empty(self) -> bool:
         """True when no person is registered."""
-        return bool((await self._get("ledger"))["empty"])
+        return await self._get("ledger", parse=lambda d: bool(d["empty"]))
 
     async def demo(self, persons: int = 20, seed: int = 1) -> dict[str, Any]:
         """Load demo data on the server (admin)."""
-        result: dict[str, Any] = await self._post(
-            "demo", body={"persons": persons, "seed": seed}, key=None, timeout=LONG_TIMEOUT)
-        return result
+        return await self._post("demo", body={"persons": persons, "seed": seed}, key=None,
+                                timeout=LONG_TIMEOUT, parse=_object)
 
     async def demo_owner(self) -> str | None:
         """The demo owner, or for a personal or kiosk token its own person."""
-        owner = (await self._get("ledger"))["demo_owner"]
+        owner = await self._get("ledger", parse=lambda d: d["demo_owner"])
         return str(owner) if owner is not None else None
 
     async def add_person(
@@ -297,20 +329,20 @@ class HttpBackend:
         """Register a person."""
         body = {"id": id, "name": name, "scheme": scheme, "region": region, "card": card,
                 "opening_balance_fen": opening_balance_fen}
-        return Person.from_json(await self._post("persons", body=body, key=key))
+        return await self._post("persons", body=body, key=key, parse=Person.from_json)
 
     async def person(self, who: str) -> Person:
         """A person by ID or card number."""
-        return Person.from_json(await self._get("persons", who))
+        return await self._get("persons", who, parse=Person.from_json)
 
     async def balance(self, who: str) -> Balance:
         """The balance and status."""
-        return Balance.from_json(await self._get("persons", who, "balance"))
+        return await self._get("persons", who, "balance", parse=Balance.from_json)
 
     async def summary(self, who: str, year: int, months: int = 24) -> Summary:
         """This year's figures and month-end balances."""
-        return Summary.from_json(
-            await self._get("persons", who, "summary", params=[("year", year), ("months", months)]))
+        return await self._get("persons", who, "summary", params=[("year", year), ("months", months)],
+                               parse=Summary.from_json)
 
     async def statement(
         self, who: str, date_from: str | None = None, date_to: str | None = None,
@@ -319,28 +351,26 @@ class HttpBackend:
         """One page of the statement."""
         params = [("from", date_from), ("to", date_to), ("kind", kind), ("cursor", cursor),
                   ("limit", limit), ("order", "newest" if newest_first else "oldest")]
-        return StatementPage.from_json(await self._get("persons", who, "statement", params=params))
+        return await self._get("persons", who, "statement", params=params, parse=StatementPage.from_json)
 
     async def credit(self, who: str, amount_fen: int, memo: str = "", key: str | None = None) -> CreditResult:
         """The monthly fund credit (admin)."""
         body = {"amount_fen": amount_fen, "memo": memo}
-        return CreditResult.from_json(await self._post("persons", who, "credits", body=body, key=key))
+        return await self._post("persons", who, "credits", body=body, key=key, parse=CreditResult.from_json)
 
     async def spend(self, patient: str, amount_fen: int, kind: str, key: str | None = None) -> SpendResult:
         """A bill (admin)."""
         body = {"patient": patient, "amount_fen": amount_fen, "kind": kind}
-        return SpendResult.from_json(await self._post("spending", body=body, key=key))
+        return await self._post("spending", body=body, key=key, parse=SpendResult.from_json)
 
     async def bindings(self, who: str, include_ended: bool = False) -> list[Binding]:
         """The holder's bindings."""
         params = [("include_ended", "true" if include_ended else "false")]
-        data = await self._get("persons", who, "bindings", params=params)
-        return [Binding.from_json(b) for b in data["bindings"]]
+        return await self._get("persons", who, "bindings", params=params, parse=_bindings)
 
     async def bound_by(self, who: str) -> list[Binding]:
         """Active bindings in which ``who`` is the relative."""
-        data = await self._get("persons", who, "bound-by")
-        return [Binding.from_json(b) for b in data["bindings"]]
+        return await self._get("persons", who, "bound-by", parse=_bindings)
 
     async def bind(
         self, holder: str, relative: str, relation: str, verified_by: str = "counter",
@@ -349,37 +379,39 @@ class HttpBackend:
         """Bind a close relative."""
         body = {"relative": relative, "relation": relation, "verified_by": verified_by,
                 "pledge_accepted": pledge_accepted}
-        return Binding.from_json(await self._post("persons", holder, "bindings", body=body, key=key))
+        return await self._post("persons", holder, "bindings", body=body, key=key, parse=Binding.from_json)
 
     async def unbind(self, holder: str, relative: str, key: str | None = None) -> Binding:
         """End a binding."""
-        return Binding.from_json(
-            await self._post("persons", holder, "bindings", relative, "unbind", body={}, key=key))
+        return await self._post("persons", holder, "bindings", relative, "unbind", body={}, key=key,
+                                parse=Binding.from_json)
 
     async def premium_quote(self, payer: str, relative: str, year: int) -> PremiumQuote:
         """What paying the relative's premium would cost."""
         params = [("relative", relative), ("year", year)]
-        return PremiumQuote.from_json(await self._get("persons", payer, "premium-quote", params=params))
+        return await self._get("persons", payer, "premium-quote", params=params, parse=PremiumQuote.from_json)
 
     async def premium_pay(self, payer: str, relative: str, year: int, key: str | None = None) -> PremiumPayment:
         """Pay it, all or nothing."""
         body = {"relative": relative, "year": year}
-        return PremiumPayment.from_json(await self._post("persons", payer, "premium-payments", body=body, key=key))
+        return await self._post("persons", payer, "premium-payments", body=body, key=key,
+                                parse=PremiumPayment.from_json)
 
     async def premium_payments(self, who: str) -> list[PremiumPayment]:
         """Payments made by or for ``who``."""
-        data = await self._get("persons", who, "premium-payments")
-        return [PremiumPayment.from_json(p) for p in data["payments"]]
+        return await self._get("persons", who, "premium-payments",
+                               parse=lambda d: [PremiumPayment.from_json(p) for p in d["payments"]])
 
     async def withdrawal_check(self, who: str, case: str, facts: dict[str, str]) -> WithdrawalVerdict:
-        """The withdrawal checklist verdict."""
+        """The withdrawal checklist verdict (its texts in the current language)."""
         params: list[tuple[str, Any]] = [("case", case)]
         params += [("fact", f"{k}={v}") for k, v in facts.items()]
-        return WithdrawalVerdict.from_json(await self._get("persons", who, "withdrawal-check", params=params))
+        return await self._get("persons", who, "withdrawal-check", params=params,
+                               parse=WithdrawalVerdict.from_json)
 
     async def verify(self) -> VerifyReport:
         """Check the whole ledger (admin)."""
-        return VerifyReport.from_json(await self._get("verify", timeout=LONG_TIMEOUT))
+        return await self._get("verify", timeout=LONG_TIMEOUT, parse=VerifyReport.from_json)
 
     async def audit(
         self, person: str | None = None, operator: str | None = None, since: str | None = None,
@@ -387,40 +419,40 @@ class HttpBackend:
     ) -> list[AuditRow]:
         """The audit log, newest first (admin)."""
         params = [("person", person), ("operator", operator), ("since", since), ("limit", limit)]
-        data = await self._get("audit", params=params)
-        return [AuditRow.from_json(r) for r in data["rows"]]
+        return await self._get("audit", params=params, parse=lambda d: [AuditRow.from_json(r) for r in d["rows"]])
 
     async def import_persons(self, rows: list[dict[str, str]], key: str | None = None) -> ImportResult:
         """Import roster rows, all or nothing (admin)."""
-        return ImportResult.from_json(
-            await self._post("import", "persons", body={"rows": rows}, key=key, timeout=LONG_TIMEOUT))
-
+        return await self._post("import", "persons", body={"rows": rows}, key=key, timeout=LONG_TIMEOUT,
+                                parse=ImportResult.from_json)
 
     async def operator_add(self, op_id: str, name: str, role: str, password: str) -> Operator:
         """Add a member of staff (admin)."""
         body = {"id": op_id, "name": name, "role": role, "password": password}
-        return Operator.from_json(await self._post("operators", body=body, key=None))
+        return await self._post("operators", body=body, key=None, parse=Operator.from_json)
 
     async def operator_login(self, op_id: str, password: str) -> Operator:
         """Log an operator in at this window; a backend made for ``Actor("counter", op_id)``
         then acts in the operator's session."""
-        data = await self._post("operator-sessions", body={"operator": op_id, "password": password}, key=None)
-        operator = Operator.from_json(data["operator"])
-        _SESSIONS[(self.url, "counter", operator.id)] = str(data["token"])
+        operator, token = await self._post(
+            "operator-sessions", body={"operator": op_id, "password": password}, key=None,
+            parse=lambda d: (Operator.from_json(d["operator"]), str(d["token"])))
+        _SESSIONS[(self.url, "counter", operator.id)] = token
         return operator
 
     async def card_set_pin(self, card: str, pin: str) -> str:
         """Set a card's PIN (staff)."""
-        return str((await self._post("cards", card, "pin", body={"pin": pin}, key=None))["id"])
+        return await self._post("cards", card, "pin", body={"pin": pin}, key=None, parse=lambda d: str(d["id"]))
 
     async def card_login(self, card: str, pin: str) -> Person:
         """Open a card session at this kiosk: from now on this backend acts in it (scoped to
         that person) until ``end_session()`` or ``close()``; a backend made for
         ``Actor("kiosk", person_id)`` finds it too."""
-        data = await self._post("kiosk-sessions", body={"card": card, "pin": pin}, key=None)
-        person = Person.from_json(data["person"])
+        person, token = await self._post(
+            "kiosk-sessions", body={"card": card, "pin": pin}, key=None,
+            parse=lambda d: (Person.from_json(d["person"]), str(d["token"])))
         key = (self.url, "kiosk", person.id)
-        _SESSIONS[key] = str(data["token"])
+        _SESSIONS[key] = token
         self._session = key
         return person
 
@@ -431,13 +463,56 @@ class HttpBackend:
         """Counter only, supervisor co-signed: pay the balance out and close the account."""
         body = {"case": case, "facts": facts, "payee_name": payee_name, "payee_account": payee_account,
                 "supervisor": supervisor, "supervisor_password": supervisor_password}
-        return WithdrawalReceipt.from_json(await self._post("persons", who, "withdrawals", body=body, key=key))
+        return await self._post("persons", who, "withdrawals", body=body, key=key,
+                                parse=WithdrawalReceipt.from_json)
+
+
+def _bindings(data: Any) -> list[Binding]:
+    return [Binding.from_json(b) for b in data["bindings"]]
+
+
+
+#: A full 18-character ID number inside a text (a URL, a message): 17 digits and a digit or X,
+#: not inside a longer run of digits (a letter or a dash around it does not protect it).
+ID_IN_TEXT = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9])")
+
+
+def mask_ids(text: str) -> str:
+    """``text`` with every full ID number masked (``110***********1234``)."""
+    if len(text) < 18:
+        return text
+    return ID_IN_TEXT.sub(lambda m: mask_id(m.group(0).upper()), text)
+
+
+class MaskingFilter(logging.Filter):
+    """Masks ID numbers in a record's message and traceback before any handler formats it
+    (httpx logs every request's URL, and a person's URL holds their ID number)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        masked = mask_ids(text)
+        if masked != text:
+            record.msg, record.args = masked, ()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = mask_ids(logging.Formatter().formatException(record.exc_info))
+        elif record.exc_text:
+            record.exc_text = mask_ids(record.exc_text)
+        return True
+
+
+def mask_log(logger: logging.Logger) -> None:
+    """Mask ID numbers in everything ``logger`` records (idempotent)."""
+    if not any(isinstance(f, MaskingFilter) for f in logger.filters):
+        logger.addFilter(MaskingFilter())
+
+
+mask_log(logging.getLogger("httpx"))
 
 
 def _transport_detail(url: str, exc: BaseException) -> str:
     """A short reason without anything from the request headers."""
     reason = type(exc).__name__
-    text = str(exc).strip()
+    text = mask_ids(str(exc).strip())
     if text and len(text) < 200 and "Bearer" not in text:
         reason = f"{reason}: {text}"
     return f"{t('http.connect', url=url)} ({reason})"

@@ -65,6 +65,23 @@ RULE_CODES = frozenset(
     }
 )
 
+#: HTTP statuses of the codes that are neither input nor rule codes (the server's own among them).
+HTTP_STATUS: dict[str, int] = {
+    "UNAUTHORIZED": 401,
+    "SESSION_EXPIRED": 401,
+    "FORBIDDEN": 403,
+    "NOT_FOUND": 404,
+    "METHOD_NOT_ALLOWED": 405,
+    "IN_PROGRESS": 409,
+    "IDEMPOTENCY_KEY_MISSING": 400,
+    "IDEMPOTENCY_KEY_INVALID": 400,
+    "INVALID_ROLE": 400,
+    "BACKEND_UNAVAILABLE": 503,
+    "DATABASE_BUSY": 503,
+    "DATABASE_CORRUPT": 503,
+    "DATABASE_UNAVAILABLE": 503,
+}
+
 
 class YibaoError(Exception):
     """A refusal or failure with a stable ``code`` and message parameters."""
@@ -85,20 +102,16 @@ class YibaoError(Exception):
 
     @property
     def http_status(self) -> int:
-        """HTTP status for the server: 400 input, 404 unknown, 422 rule, 409/401/403/500 others."""
+        """HTTP status for the server: 400 invalid input, 401 no or bad token (or an expired
+        session), 403 out of scope, 404 unknown, 405 wrong method, 409 in progress, 422 refused by
+        a rule or an idempotency conflict, 503 ledger or server unavailable, 500 anything else."""
         if self.code in NOT_FOUND_CODES:
             return 404
         if self.code in INPUT_CODES:
             return 400
         if self.code in RULE_CODES:
             return 422
-        return {
-            "IN_PROGRESS": 409,
-            "UNAUTHORIZED": 401,
-            "FORBIDDEN": 403,
-            "BACKEND_UNAVAILABLE": 503,
-            "DATABASE_BUSY": 503,
-        }.get(self.code, 500)
+        return HTTP_STATUS.get(self.code, 500)
 
     def message(self, lang: str | None = None) -> str:
         """The one-line message in ``lang`` (default: the current language)."""

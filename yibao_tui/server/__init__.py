@@ -7,5 +7,6 @@ file (served at ``/openapi.json``), generated from ``routes.OPS``.
 Modules: ``routes`` (the operations: each calls the backend and nothing else), ``spec`` (how an
 operation is declared), ``validate`` (shapes of arguments), ``auth`` (tokens, roles, sessions),
 ``idempotency`` (the ``Idempotency-Key`` header), ``backends`` (one backend per audit identity),
-``openapi`` (the document), ``app`` (the Starlette app), ``cli_commands`` (serve, login, token).
+``errors`` (an error's status, the caller's language, ID numbers masked), ``openapi`` (the
+document), ``app`` (the Starlette app), ``cli_commands`` (serve, login, token).
 """

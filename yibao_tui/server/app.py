@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import sqlite3
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -26,25 +27,26 @@ from yibao_tui.domain.errors import YibaoError
 from yibao_tui.domain.idnum import normalise_id
 from yibao_tui.server import validate
 from yibao_tui.server.auth import Clock, Principal, TokenStore
-from yibao_tui.server.backends import BackendFactory, BackendPool, actor_for
+from yibao_tui.server.backends import BackendFactory, BackendPool, actor_for, ledger_backend
+from yibao_tui.server.errors import (
+    error_response,
+    from_sqlite,
+    install_log_redaction,
+    pick_lang,
+    redact,
+)
 from yibao_tui.server.idempotency import IdempotencyStore, check_key, fingerprint
 from yibao_tui.server.openapi import build_openapi
 from yibao_tui.server.routes import OPS
 from yibao_tui.server.spec import Call, Op
 
 log = logging.getLogger("yibao.server")
+#: Our log, and uvicorn's (an access log line holds the path, and a person's path their ID number).
+for _name in ("yibao.server", "uvicorn.access", "uvicorn.error"):
+    install_log_redaction(logging.getLogger(_name))
 
-#: HTTP statuses of the server's own codes (the ledger's codes carry theirs in ``YibaoError``).
-STATUS = {
-    "SESSION_EXPIRED": 401,
-    "IDEMPOTENCY_KEY_MISSING": 400,
-    "IDEMPOTENCY_KEY_INVALID": 400,
-    "INVALID_ROLE": 400,
-    "NOT_FOUND": 404,
-    "METHOD_NOT_ALLOWED": 405,
-    "DATABASE_CORRUPT": 503,
-    "DATABASE_UNAVAILABLE": 503,
-}
+#: The query parameter that picks the language of messages and texts (else Accept-Language).
+LANG_PARAM = "lang"
 
 AfterCommit = Callable[[str], Awaitable[None]]
 
@@ -57,38 +59,37 @@ class Hooks:
     after_commit: AfterCommit | None = None
 
 
+#: Starlette tries routes in order, a regex each: the frequent reads go first (after the
+#: trivial endpoint) so that they do not pay for matching the whole table.
+HOT_OPS = ("ping", "balance", "person", "statement", "summary", "bindings", "whoami")
+
+
+def match_order(ops: tuple[Op, ...]) -> list[Op]:
+    """``ops`` in the order routes are matched: ``HOT_OPS`` first, then reads, then writes
+    (stable, so that two methods on one path keep their order; no two paths overlap)."""
+
+    def rank(op: Op) -> tuple[int, int]:
+        hot = HOT_OPS.index(op.name) if op.name in HOT_OPS else len(HOT_OPS)
+        return hot, 0 if op.method == "GET" else 1
+
+    return sorted(ops, key=rank)
+
+
 def status_of(err: YibaoError) -> int:
-    """The HTTP status for an error code."""
-    return STATUS.get(err.code) or err.http_status
+    """The HTTP status for an error code (see ``YibaoError.http_status``)."""
+    return err.http_status
 
 
-def pick_lang(header: str | None) -> str:
-    """``en`` when the client prefers English, else ``zh``."""
-    first = (header or "").split(",")[0].strip().lower()
-    return "en" if first.startswith("en") else "zh"
-
-
-def _jsonable(value: Any) -> Any:
-    return value if isinstance(value, str | int | float | bool) or value is None else str(value)
-
-
-def error_response(err: YibaoError, lang: str) -> JSONResponse:
-    """``{"error": {"code", "message", "params"}}`` with the code's status."""
-    body = err.to_json(lang)
-    body["error"]["params"] = {k: _jsonable(v) for k, v in err.params.items()}
-    status = status_of(err)
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse(body, status_code=status, headers=headers)
+def request_lang(request: Request) -> str:
+    """The caller's language: ``?lang=`` if given, else ``Accept-Language``, else ``zh``."""
+    return pick_lang(request.query_params.get(LANG_PARAM), request.headers.get("accept-language"))
 
 
 def default_factory(db: str) -> BackendFactory:
-    """Make ``LocalBackend``s on ``db``."""
+    """Make the server's ``LedgerBackend``s (a ``LocalBackend`` each) on ``db``."""
 
     def make(actor: Actor) -> Backend:
-        from yibao_tui.backend.local import LocalBackend
-
-        backend: Backend = LocalBackend(db, actor=actor)
-        return backend
+        return ledger_backend(db, actor)
 
     return make
 
@@ -118,13 +119,15 @@ class Server:
 
     def endpoint(self, op: Op) -> Callable[[Request], Awaitable[Response]]:
         async def handle(request: Request) -> Response:
-            lang = pick_lang(request.headers.get("accept-language"))
+            lang = request_lang(request)
             try:
-                return await self._handle(op, request)
+                return await self._handle(op, request, lang)
             except YibaoError as e:
                 return error_response(e, lang)
+            except sqlite3.Error as e:  # the server's own tables (tokens, idempotency keys)
+                return error_response(from_sqlite(e), lang)
             except Exception as e:  # the client gets a message, never a traceback
-                log.error("unexpected error in %s: %s: %s", op.name, type(e).__name__, e,
+                log.error("unexpected error in %s: %s: %s", op.name, type(e).__name__, redact(str(e)),
                           exc_info=bool(os.environ.get("YIBAO_DEBUG")))
                 return error_response(YibaoError("INTERNAL", detail=type(e).__name__), lang)
 
@@ -140,25 +143,25 @@ class Server:
             raise YibaoError("FORBIDDEN")
         return principal
 
-    async def _handle(self, op: Op, request: Request) -> Response:
+    async def _handle(self, op: Op, request: Request, lang: str) -> Response:
         principal = self._principal(op, request)
         path = {k: validate.path_param(k, request.path_params[k]) for k in op.path_params}
         if principal.scoped:
             for name in op.scoped:
                 if normalise_id(path[name]) != principal.person_id:
                     raise YibaoError("FORBIDDEN")
-        query = validate.query(op.query, request.query_params, request.query_params.getlist)
+        query = validate.query(op.query, request.query_params, request.query_params.getlist) if op.query else {}
         if op.method != "POST":
             async with self.pool.use(actor_for(principal)) as backend:
-                result = await op.handler(Call(backend, principal, path, query, {}, None, self.tokens))
+                result = await op.handler(Call(backend, principal, path, query, {}, None, self.tokens, lang))
             return JSONResponse(result)
         key = check_key(request.headers.get("idempotency-key"))
         body = validate.body(op.body or (), await request.body())
-        return await self._post(op, principal, path, query, body, key, request.url.path)
+        return await self._post(op, principal, path, query, body, key, request.url.path, lang)
 
     async def _post(
         self, op: Op, principal: Principal, path: dict[str, str], query: dict[str, Any],
-        body: dict[str, Any], key: str, url_path: str,
+        body: dict[str, Any], key: str, url_path: str, lang: str,
     ) -> Response:
         assert self.idem is not None
         stored = await self.idem.begin(key, fingerprint("POST", url_path, body))
@@ -169,13 +172,21 @@ class Server:
             return JSONResponse(replay, status_code=stored.status, headers={"Idempotent-Replayed": "true"})
         try:
             async with self.pool.use(actor_for(principal)) as backend:
-                result = await op.handler(Call(backend, principal, path, query, body, key, self.tokens))
+                result = await op.handler(Call(backend, principal, path, query, body, key, self.tokens, lang))
             if self.hooks.after_commit is not None:
                 await self.hooks.after_commit(op.name)
         except BaseException:
-            await self.idem.abandon(key)
+            with contextlib.suppress(sqlite3.Error):  # the request's own failure is what to report
+                await self.idem.abandon(key)
             raise
-        await self.idem.complete(key, 200, result, secret=op.secret)
+        try:
+            await self.idem.complete(key, 200, result, secret=op.secret)
+        except sqlite3.Error as e:
+            # The write has committed: answer it. Without a stored response a retry runs again,
+            # and the ledger's own record of the key makes that a replay, not a second write.
+            log.warning("could not store the response of %s: %s", op.name, redact(str(e)))
+            with contextlib.suppress(sqlite3.Error):
+                await self.idem.abandon(key)
         return JSONResponse(result, headers={"Cache-Control": "no-store"} if op.secret else None)
 
 
@@ -202,16 +213,17 @@ def create_app(
         return JSONResponse(doc)
 
     async def http_error(request: Request, exc: Exception) -> Response:
-        lang = pick_lang(request.headers.get("accept-language"))
+        lang = request_lang(request)
         code = getattr(exc, "status_code", 500)
         if code == 405:
             return error_response(YibaoError("METHOD_NOT_ALLOWED", method=request.method), lang)
         if code == 404:
+            # the path may hold an ID number: error_response masks it
             return error_response(YibaoError("NOT_FOUND", path=request.url.path[:100]), lang)
         return error_response(YibaoError("INVALID_ARGUMENT", detail=str(getattr(exc, "detail", ""))), lang)
 
-    routes = [Route("/openapi.json", openapi, methods=["GET"])]
-    routes += [Route(op.path, server.endpoint(op), methods=[op.method]) for op in OPS]
+    routes = [Route(op.path, server.endpoint(op), methods=[op.method]) for op in match_order(OPS)]
+    routes.append(Route("/openapi.json", openapi, methods=["GET"]))
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={HTTPException: http_error})
     app.state.server = server
     return app

@@ -34,6 +34,11 @@ KIOSK_TTL = 300.0
 #: Lifetime of a counter operator's session (the window's app also logs out when idle).
 COUNTER_TTL = 8 * 3600.0
 TOKEN_PREFIX = "yb_"
+#: How long (seconds of the store's clock) a token's row, once read, is reused without asking
+#: the database again. Expiry is still checked on every request; a token revoked through this
+#: store (a logout) is refused at once, one revoked by another process within this time.
+TOKEN_CACHE_SECONDS = 2.0
+TOKEN_CACHE_SIZE = 4096
 
 Clock = Callable[[], float]
 
@@ -99,6 +104,8 @@ class TokenStore:
         self.clock = clock
         self._conn = connect(path)
         self._lock = threading.Lock()
+        #: sha256 of a token -> (when read, its principal or None when revoked)
+        self._cache: dict[str, tuple[float, Principal | None]] = {}
         with self._lock:
             self._conn.executescript(_SCHEMA)
             have = {r[1] for r in self._conn.execute("PRAGMA table_info(http_tokens)")}
@@ -166,25 +173,45 @@ class TokenStore:
             except BaseException:
                 self._conn.execute("ROLLBACK")
                 raise
+            self._cache.clear()  # revocations are rare: forget every cached lookup
         return cur.rowcount > 0
 
     def authenticate(self, header: str | None) -> Principal:
-        """The principal for an ``Authorization: Bearer ...`` header, or ``UNAUTHORIZED``."""
+        """The principal for an ``Authorization: Bearer ...`` header, or ``UNAUTHORIZED``
+        (``SESSION_EXPIRED`` for a session past its time)."""
         token = _bearer(header)
         if token is None:
             raise YibaoError("UNAUTHORIZED")
+        digest = hash_token(token)
+        now = self.clock()
+        cached = self._cache.get(digest)
+        if cached is not None and 0.0 <= now - cached[0] < TOKEN_CACHE_SECONDS:
+            principal = cached[1]
+        else:
+            principal = self._lookup(digest, now)
+        if principal is None:
+            raise YibaoError("UNAUTHORIZED")
+        if principal.expires_at is not None and now >= principal.expires_at:
+            raise YibaoError("SESSION_EXPIRED")
+        return principal
+
+    def _lookup(self, digest: str, now: float) -> Principal | None:
+        """Read a token's row (None: unknown or revoked) and cache what is known."""
         with self._lock:
             row = self._conn.execute(
                 "SELECT id, role, person_id, label, expires_at, revoked_at, operator FROM http_tokens"
                 " WHERE hash = ?",
-                (hash_token(token),),
+                (digest,),
             ).fetchone()
-        if row is None or row[5] is not None:
-            raise YibaoError("UNAUTHORIZED")
-        if row[4] is not None and self.clock() >= row[4]:
-            raise YibaoError("SESSION_EXPIRED")
-        return Principal(token_id=row[0], role=row[1], person_id=row[2], label=row[3], expires_at=row[4],
-                         operator=row[6])
+            if row is None:  # unknown tokens are not cached: guessing must not fill the cache
+                return None
+            principal = None if row[5] is not None else Principal(
+                token_id=row[0], role=row[1], person_id=row[2], label=row[3], expires_at=row[4],
+                operator=row[6])
+            if len(self._cache) >= TOKEN_CACHE_SIZE:
+                self._cache.pop(next(iter(self._cache)))
+            self._cache[digest] = (now, principal)
+        return principal
 
 
 def _bearer(header: str | None) -> str | None:

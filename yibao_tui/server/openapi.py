@@ -29,12 +29,20 @@ _RECORDS: tuple[type, ...] = (
 _SCALARS = {int: "integer", str: "string", bool: "boolean", float: "number"}
 
 _ERROR_STATUSES = {
-    "400": "Invalid input (INVALID_*, IDEMPOTENCY_KEY_MISSING)",
+    "400": "Invalid input (INVALID_*, UNKNOWN_WITHDRAWAL_CASE, IDEMPOTENCY_KEY_MISSING, IDEMPOTENCY_KEY_INVALID)",
     "401": "No token, a bad token or an expired session (UNAUTHORIZED, SESSION_EXPIRED)",
     "403": "Out of the token's scope (FORBIDDEN)",
     "404": "Unknown person or payment (UNKNOWN_*)",
     "422": "Refused by a rule, or an idempotency key reused for another request",
-    "503": "The ledger is busy or unavailable (DATABASE_BUSY, DATABASE_UNAVAILABLE)",
+    "503": "The ledger is busy, damaged or unavailable (DATABASE_BUSY, DATABASE_CORRUPT, DATABASE_UNAVAILABLE)",
+}
+
+#: Every operation: the language of error messages and of texts in the result.
+_LANG_PARAM: dict[str, Any] = {
+    "name": "lang", "in": "query", "required": False,
+    "schema": {"type": "string", "enum": ["zh", "en"], "default": "zh"},
+    "description": "Language of messages and texts: zh (default) or en. Without it the"
+                   " Accept-Language header decides; any other value means zh.",
 }
 
 
@@ -132,6 +140,7 @@ def _operation(op: Op) -> dict[str, Any]:
         if f.type == "array":
             q["style"], q["explode"] = "form", True
         params.append(q)
+    params.append(dict(_LANG_PARAM))
     responses: dict[str, Any] = {
         "200": {"description": "OK", "content": {"application/json": {
             "schema": {"$ref": f"#/components/schemas/{op.response}"}}}},

@@ -6,9 +6,12 @@ result. Who may call what is declared here (``roles``, ``scoped``) and enforced 
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 from typing import Any
 
 from yibao_tui.domain.errors import YibaoError
+from yibao_tui.server import backends
 from yibao_tui.server.auth import COUNTER_TTL, KIOSK_TTL
 from yibao_tui.server.spec import ADMIN, ALL_ROLES, STAFF, Call, Field, Op
 
@@ -18,6 +21,25 @@ STAFF_ONLY_VERIFICATION = frozenset({"counter"})
 
 _AMOUNT = Field("amount_fen", "integer", required=True, description="Amount in fen (分)")
 _YEAR_Q = Field("year", "integer", required=True, minimum=1, maximum=9999)
+
+
+_SCALAR = (str, int, float, bool, type(None))
+
+
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))
+
+
+def flat_json(record: Any) -> dict[str, Any]:
+    """``record.to_json()`` for a record of plain values, without ``dataclasses.asdict``'s
+    recursive copy (the hot reads: balance, person); any other record goes through
+    ``to_json()``."""
+    out = {name: getattr(record, name) for name in _field_names(type(record))}
+    if all(type(v) in _SCALAR for v in out.values()):
+        return out
+    result: dict[str, Any] = record.to_json()
+    return result
 
 
 async def ping(c: Call) -> dict[str, Any]:
@@ -51,11 +73,11 @@ async def add_person(c: Call) -> dict[str, Any]:
 
 
 async def person(c: Call) -> dict[str, Any]:
-    return (await c.backend.person(c.path["who"])).to_json()
+    return flat_json(await c.backend.person(c.path["who"]))
 
 
 async def balance(c: Call) -> dict[str, Any]:
-    return (await c.backend.balance(c.path["who"])).to_json()
+    return flat_json(await c.backend.balance(c.path["who"]))
 
 
 async def summary(c: Call) -> dict[str, Any]:
@@ -132,7 +154,8 @@ async def withdrawal_check(c: Call) -> dict[str, Any]:
         if not sep or not name.strip():
             raise YibaoError("INVALID_FACT", detail=item)
         facts[name.strip()] = value.strip()
-    return (await c.backend.withdrawal_check(c.path["who"], c.query["case"], facts)).to_json()
+    verdict = await backends.withdrawal_check(c.backend, c.path["who"], c.query["case"], facts, c.lang)
+    return verdict.to_json()
 
 
 async def verify(c: Call) -> dict[str, Any]:

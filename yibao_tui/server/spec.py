@@ -52,6 +52,8 @@ class Call:
     body: dict[str, Any]
     key: str | None = None
     tokens: TokenStore | None = None
+    #: The caller's language (``zh`` or ``en``) for texts the backend renders.
+    lang: str = "zh"
 
 
 Handler = Callable[[Call], Awaitable[dict[str, Any]]]

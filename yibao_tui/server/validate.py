@@ -1,16 +1,19 @@
 """Checking the shape of what arrives (types, sizes, text) before the backend sees it.
 
 Only the shape: whether an ID number is valid or an amount allowed is the backend's business.
-Every failure is ``INVALID_ARGUMENT`` naming the field.
+Every failure is ``INVALID_ARGUMENT`` naming the field and why (``server.arg.*`` in the
+catalogue).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from yibao_tui.domain.errors import YibaoError
+from yibao_tui.i18n import t
 from yibao_tui.server.spec import Field
 
 MAX_BODY_BYTES = 16 * 1024 * 1024
@@ -20,19 +23,22 @@ INT_LIMIT = 2**53 - 1
 PATH_MAX = 64
 
 
-def bad(name: str, why: str) -> YibaoError:
-    """An ``INVALID_ARGUMENT`` for one field."""
-    return YibaoError("INVALID_ARGUMENT", detail=f"{name}: {why}")
+def bad(name: str, why: str, **params: Any) -> YibaoError:
+    """An ``INVALID_ARGUMENT`` for one field; ``why`` names its ``server.arg.*`` text, which the
+    server renders in the caller's language (``detail`` holds the English one)."""
+    detail = f"{name}: {t(f'server.arg.{why}', lang='en', **params)}"
+    return YibaoError("INVALID_ARGUMENT", detail=detail, field=name, why=why, **params)
+
+
+_BAD_CHARS = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
 
 
 def check_text(name: str, value: str, max_length: int) -> str:
     """Text must be valid Unicode without control characters, and not too long."""
     if len(value) > max_length:
-        raise bad(name, f"longer than {max_length} characters")
-    for ch in value:
-        o = ord(ch)
-        if o < 0x20 or o == 0x7F or 0xD800 <= o <= 0xDFFF:
-            raise bad(name, "contains a control or invalid character")
+        raise bad(name, "too_long", max=max_length)
+    if _BAD_CHARS.search(value) is not None:
+        raise bad(name, "control")
     return value
 
 
@@ -46,23 +52,23 @@ def path_param(name: str, value: str) -> str:
 
 def _int(f: Field, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise bad(f.wire, "must be an integer")
+        raise bad(f.wire, "integer")
     lo = f.minimum if f.minimum is not None else -INT_LIMIT
     hi = f.maximum if f.maximum is not None else INT_LIMIT
     if not lo <= value <= hi:
-        raise bad(f.wire, f"must be between {lo} and {hi}")
+        raise bad(f.wire, "range", lo=lo, hi=hi)
     return value
 
 
 def _rows(f: Field, value: Any) -> list[dict[str, Any]]:
     if not isinstance(value, list):
-        raise bad(f.wire, "must be an array of objects")
+        raise bad(f.wire, "rows")
     if len(value) > MAX_ROWS:
-        raise bad(f.wire, f"more than {MAX_ROWS} rows")
+        raise bad(f.wire, "too_many_rows", max=MAX_ROWS)
     rows: list[dict[str, Any]] = []
     for i, row in enumerate(value):
         if not isinstance(row, dict):
-            raise bad(f"{f.wire}[{i}]", "must be an object")
+            raise bad(f"{f.wire}[{i}]", "object")
         clean: dict[str, Any] = {}
         for k, v in row.items():
             check_text(f"{f.wire}[{i}] key", k, 64)
@@ -72,7 +78,7 @@ def _rows(f: Field, value: Any) -> list[dict[str, Any]]:
                 clean[k] = v  # a line number
                 continue
             if not isinstance(v, str):
-                raise bad(f"{f.wire}[{i}].{k}", "must be a string")
+                raise bad(f"{f.wire}[{i}].{k}", "string")
             clean[k] = check_text(f"{f.wire}[{i}].{k}", v, 1000)
         rows.append(clean)
     return rows
@@ -80,11 +86,11 @@ def _rows(f: Field, value: Any) -> list[dict[str, Any]]:
 
 def _facts(f: Field, value: Any) -> dict[str, str]:
     if not isinstance(value, dict) or len(value) > 100:
-        raise bad(f.wire, "must be an object of at most 100 names")
+        raise bad(f.wire, "facts", max=100)
     out: dict[str, str] = {}
     for k, v in value.items():
         if not isinstance(v, str):
-            raise bad(f"{f.wire}.{str(k)[:40]}", "must be a string")
+            raise bad(f"{f.wire}.{str(k)[:40]}", "string")
         out[check_text(f"{f.wire} name", k, 64)] = check_text(f"{f.wire}.{k}", v, 200)
     return out
 
@@ -99,36 +105,36 @@ def _value(f: Field, value: Any) -> Any:
         return _int(f, value)
     if f.type == "boolean":
         if not isinstance(value, bool):
-            raise bad(f.wire, "must be true or false")
+            raise bad(f.wire, "boolean")
         return value
     if f.type == "rows":
         return _rows(f, value)
     if f.type == "facts":
         return _facts(f, value)
     if not isinstance(value, str):
-        raise bad(f.wire, "must be a string")
+        raise bad(f.wire, "string")
     value = check_text(f.wire, value, f.max_length)
     if f.enum is not None and value not in f.enum:
-        raise bad(f.wire, "must be one of " + ", ".join(f.enum))
+        raise bad(f.wire, "choice", choices=", ".join(f.enum))
     return value
 
 
 def body(fields: tuple[Field, ...], raw: bytes) -> dict[str, Any]:
     """Parse and check a JSON object body (an empty body counts as ``{}``)."""
     if len(raw) > MAX_BODY_BYTES:
-        raise bad("body", "too large")
+        raise bad("body", "too_large")
     data: Any = {}
     if raw.strip():
         try:
             data = json.loads(raw)
         except (ValueError, RecursionError):
-            raise bad("body", "not valid JSON") from None
+            raise bad("body", "json") from None
     if not isinstance(data, dict):
-        raise bad("body", "must be a JSON object")
+        raise bad("body", "json_object")
     known = {f.wire for f in fields}
     extra = sorted(set(data) - known)
     if extra:
-        raise bad(str(extra[0])[:40], "unknown field")
+        raise bad(str(extra[0])[:40], "unknown_field")
     out: dict[str, Any] = {}
     for f in fields:
         if f.required and f.wire not in data:
@@ -141,7 +147,7 @@ def _query_scalar(f: Field, text: str) -> Any:
     if f.type == "integer":
         t = text.strip()
         if not t or len(t) > 20 or not t.isascii() or not t.lstrip("-").isdecimal():
-            raise bad(f.wire, "must be an integer")
+            raise bad(f.wire, "integer")
         return _int(f, int(t))
     if f.type == "boolean":
         t = text.strip().lower()
@@ -149,7 +155,7 @@ def _query_scalar(f: Field, text: str) -> Any:
             return True
         if t in ("false", "0", "no"):
             return False
-        raise bad(f.wire, "must be true or false")
+        raise bad(f.wire, "boolean")
     return _value(f, text)
 
 
@@ -160,7 +166,7 @@ def query(fields: tuple[Field, ...], params: Mapping[str, Any], getlist: Any) ->
         if f.type == "array":
             values = [check_text(f.wire, v, f.max_length) for v in getlist(f.wire)]
             if len(values) > 100:
-                raise bad(f.wire, "too many values")
+                raise bad(f.wire, "too_many_values", max=100)
             out[f.name] = values
             continue
         raw = params.get(f.wire)
