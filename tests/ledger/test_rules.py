@@ -351,3 +351,17 @@ def test_balances_answer_each_and_audit_the_found_ones_together(ledger: Ledger, 
     rows = ledger.audit(limit=100_000)
     assert len(rows) - before == 2
     assert {r.subject for r in rows[:2]} == {family.holder, family.spouse}
+
+
+def test_import_names_the_earlier_line_of_a_duplicate_in_the_users_language(ledger: Ledger):
+    from yibao_tui.i18n import set_lang
+
+    row = {"line": "2", "id": pid(seq=211), "name": "甲", "scheme": "resident", "region": "440300", "card": "", "opening_balance": ""}
+    again = {**row, "line": "5"}
+    try:
+        for lang, words in (("zh", "与第 2 行重复"), ("en", "as on line 2")):
+            set_lang(lang)
+            r = ledger.import_persons([row, again])
+            assert r.imported == 0 and r.errors[0]["line"] == 5 and words in r.errors[0]["reason"]
+    finally:
+        set_lang("zh")

@@ -11,6 +11,7 @@ from yibao_tui.domain.idnum import parse_id
 from yibao_tui.domain.models import ImportResult
 from yibao_tui.domain.money import parse_amount
 from yibao_tui.domain.policy import valid_region
+from yibao_tui.i18n import t
 
 if TYPE_CHECKING:
     from yibao_tui.ledger.store import Ledger
@@ -51,9 +52,9 @@ def import_rows(ledger: Ledger, rows: list[dict[str, str]], key: str | None,
             if card and conn.execute("SELECT 1 FROM persons WHERE card = ?", (card,)).fetchone():
                 raise YibaoError("CARD_IN_USE", card=card)
             if pid.value in seen_ids:
-                raise YibaoError("PERSON_EXISTS", id=f"{pid.value} (line {seen_ids[pid.value]})")
+                raise YibaoError("PERSON_EXISTS", id=t("cli.import.same_as", value=pid.value, line=seen_ids[pid.value]))
             if card and card in seen_cards:
-                raise YibaoError("CARD_IN_USE", card=f"{card} (line {seen_cards[card]})")
+                raise YibaoError("CARD_IN_USE", card=t("cli.import.same_as", value=card, line=seen_cards[card]))
             seen_ids[pid.value] = line
             if card:
                 seen_cards[card] = line
