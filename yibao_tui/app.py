@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import gc
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,6 +29,12 @@ from yibao_tui.widgets.common import report_error, translate_bindings
 
 if TYPE_CHECKING:
     from yibao_tui.backend.base import Backend
+    from yibao_tui.domain.models import StatementPage, Summary
+
+#: Textual's name for the mode of the default screen: here the balance screen.
+BALANCE_MODE = "_default"
+#: Seconds the app waits at start for the first screen's data before building it empty.
+FIRST_VIEW_WAIT = 0.25
 
 #: Screen modes in F-key order: (mode, key, catalogue key of the name).
 SCREENS: tuple[tuple[str, str, str], ...] = (
@@ -38,28 +45,57 @@ SCREENS: tuple[tuple[str, str, str], ...] = (
 )
 
 
+def _styled_now(screen: Screen[Any]) -> Screen[Any]:
+    """Mark a new screen as styled with the current stylesheet (it is, when it mounts).
+
+    Textual marks every new mode screen out of date, then re-parses every stylesheet and
+    restyles every node before showing it: about 12 ms at start (BENCHMARKS.md) and again at
+    the first F3, F4 and F5. A theme change still restyles (it bumps the app's count).
+    """
+    try:
+        count = getattr(screen.app, "_css_update_count", None)
+    except Exception:  # noqa: BLE001 - no app running: nothing to be current with
+        return screen
+    if isinstance(count, int):
+        screen._css_update_count = count
+    return screen
+
+
 def _balance() -> Screen[Any]:
     from yibao_tui.screens.balance import BalanceScreen
 
-    return BalanceScreen()
+    return _styled_now(BalanceScreen())
 
 
 def _family() -> Screen[Any]:
     from yibao_tui.screens.family import FamilyScreen
 
-    return FamilyScreen()
+    return _styled_now(FamilyScreen())
 
 
 def _premium() -> Screen[Any]:
     from yibao_tui.screens.premium import PremiumScreen
 
-    return PremiumScreen()
+    return _styled_now(PremiumScreen())
 
 
 def _withdrawal() -> Screen[Any]:
     from yibao_tui.screens.withdrawal import WithdrawalScreen
 
-    return WithdrawalScreen()
+    return _styled_now(WithdrawalScreen())
+
+
+class FirstView:
+    """What the balance screen shows first, read before it was built (``None``: not read)."""
+
+    __slots__ = ("person", "summary", "page")
+
+    def __init__(
+        self, person: Person, summary: Summary | None, page: StatementPage | None
+    ) -> None:
+        self.person = person
+        self.summary = summary
+        self.page = page
 
 
 class YibaoApp(App[int]):
@@ -67,9 +103,11 @@ class YibaoApp(App[int]):
 
     CSS_PATH = "app.tcss"
     TITLE = "yibao"
-    DEFAULT_MODE = "balance"
+    # The balance screen is Textual's default screen (``get_default_screen``, mode
+    # ``"_default"``), not a mode of MODES: Textual waits for a MODES screen to mount inside
+    # its start-up batch, where the screen's first paint is thrown away, and repaints it only
+    # a frame later (about 25 ms; BENCHMARKS.md). ``on_mount`` makes it switchable like a mode.
     MODES = {
-        "balance": _balance,
         "family": _family,
         "premium": _premium,
         "withdrawal": _withdrawal,
@@ -120,16 +158,49 @@ class YibaoApp(App[int]):
         self.cursor_blink = cursor_blink
         self.close_backend = close_backend
         self.settings = Settings.load()
+        self._first: FirstView | None = None
         self.title = t("ui.app.title")
         if self.settings.theme and self.settings.theme in self.available_themes:
             self.theme = self.settings.theme
 
     # --- start-up ---------------------------------------------------------------------------
 
-    def on_load(self) -> None:
-        # Look the person up while the first screen is being built (the ledger has its own
-        # thread): the balance screen then paints with data sooner.
-        self._prefetch: asyncio.Task[Person | None] = asyncio.create_task(self._find_person())
+    async def on_load(self) -> None:
+        """Fetch what the first screen shows before it is built, so that it paints once.
+
+        The person, this year's figures and the first statement page are read in one go while
+        nothing else runs (a local ledger answers in a few milliseconds; reading them while the
+        screen is being composed made both wait on each other for the GIL). A slow server does
+        not hold the terminal: after ``FIRST_VIEW_WAIT`` seconds the screens are built empty and
+        filled when the answers arrive (``start``).
+        """
+        self._prefetch: asyncio.Task[FirstView | None] = asyncio.create_task(self._first_view())
+        done, _ = await asyncio.wait({self._prefetch}, timeout=FIRST_VIEW_WAIT)
+        if done and not self._prefetch.exception():
+            view = self._prefetch.result()
+            if view is not None:
+                self._first = view
+                # No watchers yet: the first screen reads it when it mounts.
+                self.set_reactive(YibaoApp.person, view.person)
+
+    def _painted(self) -> None:
+        """The first screen is on the terminal: collect garbage again (see ``run_app``)."""
+        gc.enable()
+
+    async def _first_view(self) -> FirstView | None:
+        """The requested or remembered person with the balance screen's first data."""
+        person = await self._find_person()
+        if person is None:
+            return None
+        from yibao_tui.screens.balance import BalanceScreen
+
+        summary, page = await BalanceScreen.fetch_first(self.backend, person, self.today)
+        return FirstView(person, summary, page)
+
+    def take_first_view(self, person: Person) -> FirstView | None:
+        """What was read for ``person`` at start, once (``None`` when nothing or not them)."""
+        view, self._first = self._first, None
+        return view if view is not None and view.person.id == person.id else None
 
     async def _find_person(self) -> Person | None:
         """The requested or remembered person; ``None`` when there is none (or no longer)."""
@@ -151,6 +222,9 @@ class YibaoApp(App[int]):
                 pass
 
     def on_mount(self) -> None:
+        self.call_after_refresh(self._painted)
+        # From now on F2 can switch back to the first screen like to any other mode.
+        self._modes.setdefault(BALANCE_MODE, _balance)
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         self.start()
 
@@ -158,9 +232,12 @@ class YibaoApp(App[int]):
     async def start(self) -> None:
         """Open the requested (or remembered) person; on an empty ledger offer demo data."""
         try:
-            person = await self._prefetch
-            if person is not None:
-                self._show_person(person)
+            view = await self._prefetch
+            if view is not None:
+                if view.person is not self.person:
+                    # It came after the screens were built: they take it now.
+                    self._first = view
+                self._show_person(view.person)
                 return
             if self.offer_demo and await self.backend.is_empty():
                 from yibao_tui.screens.dialogs import ConfirmDialog
@@ -185,7 +262,8 @@ class YibaoApp(App[int]):
         return person
 
     def _show_person(self, person: Person) -> None:
-        self.person = person
+        if person is not self.person:
+            self.person = person
         if self.settings.last_person != person.id:
             self.settings.last_person = person.id
             self.settings.save()
@@ -219,10 +297,15 @@ class YibaoApp(App[int]):
             return False
         return True
 
+    def get_default_screen(self) -> Screen[Any]:
+        """The first screen: balance and statement (the mode ``BALANCE_MODE``)."""
+        return _balance()
+
     def action_show(self, mode: str) -> None:
         """Switch to one of the four screens."""
-        if mode in self.MODES and mode != self.current_mode:
-            self.switch_mode(mode)
+        target = BALANCE_MODE if mode == "balance" else mode
+        if target != self.current_mode and (target in self.MODES or target == BALANCE_MODE):
+            self.switch_mode(target)
 
     def action_help(self) -> None:
         """F1: every key and what each screen does."""
@@ -245,21 +328,20 @@ class YibaoApp(App[int]):
 
     def action_command_palette(self) -> None:
         """ctrl+p: the command palette, with its prompt in the user's language."""
-        from textual.command import CommandPalette
+        from yibao_tui.widgets.palette import Palette
 
-        if self.use_command_palette and not CommandPalette.is_open(self):
+        if self.use_command_palette and not Palette.is_open(self):
             self.push_screen(
-                CommandPalette(id="--command-palette", placeholder=t("ui.palette.placeholder"))
+                Palette(id="--command-palette", placeholder=t("ui.palette.placeholder"))
             )
 
     def action_change_theme(self) -> None:
         """F7: pick a theme (remembered for next time)."""
-        from textual.command import CommandPalette
         from textual.theme import ThemeProvider
 
-        self.push_screen(
-            CommandPalette(providers=[ThemeProvider], placeholder=t("ui.palette.themes"))
-        )
+        from yibao_tui.widgets.palette import Palette
+
+        self.push_screen(Palette(providers=[ThemeProvider], placeholder=t("ui.palette.themes")))
 
     def screen_action(self, name: str) -> Callable[[], None]:
         """A palette callback that runs ``action_<name>`` on the screen showing then."""
@@ -290,7 +372,15 @@ class YibaoApp(App[int]):
 def run_app(backend: Backend, person: str | None = None, lang: str = "zh") -> int:
     """Run the TUI on ``backend`` (``yibao`` with no command); returns the exit code."""
     app = YibaoApp(backend, person=person, lang=lang, close_backend=True)
-    result = app.run()
+    # What is alive now (modules, classes, the stylesheet's sources) lives until exit: keep it
+    # out of every later collection. Building the first screen allocates a great deal and frees
+    # little, so the cyclic collector waits until it is painted (``YibaoApp._painted``).
+    gc.freeze()
+    gc.disable()
+    try:
+        result = app.run()
+    finally:
+        gc.enable()
     return int(result or 0) if app.return_code in (None, 0) else int(app.return_code or 1)
 
 

@@ -509,6 +509,24 @@ def _run_app(args: argparse.Namespace) -> int:
     return int(run_app(backend, person=args.person, lang=args.lang or os.environ.get("YIBAO_LANG", "zh")))
 
 
+def _app_args(argv: list[str]) -> argparse.Namespace | None:
+    """The options when ``argv`` only starts the app (no command), without building every
+    sub-parser (~6 ms of the app's start-up); ``None`` otherwise."""
+    from yibao_tui.__main__ import starts_the_app
+
+    if not starts_the_app(argv):
+        return None
+    p = _Parser(prog="yibao", add_help=False)
+    p.add_argument("--db")
+    p.add_argument("--backend")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--lang", choices=["zh", "en"])
+    p.add_argument("--person")
+    args = p.parse_args(argv)
+    args.command = None
+    return args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``yibao`` console script."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -519,7 +537,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if a == "--lang":
             set_lang(argv[i + 1])
     try:
-        args = build_parser().parse_args(argv)
+        args = _app_args(argv) or build_parser().parse_args(argv)
         if args.lang:
             set_lang(args.lang)
         if args.command is None:

@@ -224,7 +224,9 @@ async def test_palette_opens_with_ctrl_p(backend):
         await settle(pilot)
         await pilot.press("ctrl+p")
         await pilot.pause()
-        assert type(app.screen).__name__ == "CommandPalette"
+        from textual.command import CommandPalette
+
+        assert isinstance(app.screen, CommandPalette)
 
 
 async def test_theme_is_remembered(tui_ledger):

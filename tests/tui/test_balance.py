@@ -5,10 +5,12 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from textual.widgets import Button, Input, Select, Static
+from textual.widgets import Input, Static
 from tuikit import HOLDER, make_app, settle, table_rows, text_of
 
 from yibao_tui.screens.balance import PAGE_SIZE
+from yibao_tui.widgets.link import LinkButton
+from yibao_tui.widgets.picker import Picker
 
 
 async def test_summary_shows_this_year(tui_ledger, backend):
@@ -33,7 +35,7 @@ async def test_paging_forward_and_back(tui_ledger, backend):
         first = table_rows(table)
         assert len(first) == PAGE_SIZE
         assert "第 1 页" in text_of(app.screen.query_one("#page-info", Static))
-        assert app.screen.query_one("#prev", Button).disabled
+        assert app.screen.query_one("#prev", LinkButton).disabled
         await pilot.press("n")
         await settle(pilot)
         second = table_rows(table)
@@ -45,7 +47,7 @@ async def test_paging_forward_and_back(tui_ledger, backend):
         assert table_rows(table) == first
         # to the end: the next button is disabled on the last page
         pages = 1
-        while not app.screen.query_one("#next", Button).disabled:
+        while not app.screen.query_one("#next", LinkButton).disabled:
             await pilot.click("#next")
             await settle(pilot)
             pages += 1
@@ -86,7 +88,7 @@ async def test_kind_filter_and_clear(tui_ledger, backend):
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         screen = app.screen
-        screen.query_one("#kind", Select).value = "credit"
+        screen.query_one("#kind", Picker).value = "credit"
         await settle(pilot)
         rows = table_rows(screen.query_one("#statement"))
         assert rows and all(r[1] == "划入" for r in rows)
@@ -134,7 +136,7 @@ async def test_export_honours_the_filters(backend, tmp_path):
     app = make_app(backend, person=HOLDER)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        app.screen.query_one("#kind", Select).value = "pharmacy"
+        app.screen.query_one("#kind", Picker).value = "pharmacy"
         await settle(pilot)
         await pilot.click("#export")
         await settle(pilot)

@@ -14,6 +14,7 @@ from textual.widgets import Input, Select
 from tuikit import HOLDER, RELATIVE, close_quietly, make_app, open_backend, settle
 
 from yibao_tui.backend.local import LocalBackend
+from yibao_tui.widgets.picker import Picker
 
 SIZE = (100, 30)
 
@@ -45,7 +46,7 @@ def test_balance_filtered(snap_compare, snap_backend, sync_ledger):
         await settle(pilot)
         pilot.app.screen.query_one("#date-from", Input).value = "2025-01-01"
         pilot.app.screen.query_one("#date-to", Input).value = "2025-03-31"
-        pilot.app.screen.query_one("#kind", Select).value = "outpatient"
+        pilot.app.screen.query_one("#kind", Picker).value = "outpatient"
         await settle(pilot)
         pilot.app.screen.query_one("#statement").focus()
         await settle(pilot)

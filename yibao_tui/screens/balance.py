@@ -2,24 +2,31 @@
 
 from __future__ import annotations
 
-import csv
+import asyncio
 import datetime as dt
 import re
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Digits, Input, Label, Select, Sparkline, Static
+from textual.widgets import Digits, Input, Sparkline, Static
 
-from yibao_tui.domain.models import Entry, Person, StatementPage
+from yibao_tui.domain.models import Entry, Person, StatementPage, Summary
 from yibao_tui.domain.money import fen_to_plain, format_fen
 from yibao_tui.i18n import t
 from yibao_tui.screens.base import YibaoScreen
 from yibao_tui.widgets.common import cell, column_width, kind_name, short_time, show_id
+from yibao_tui.widgets.link import LinkButton
+from yibao_tui.widgets.picker import Picker
 from yibao_tui.widgets.statement import Column, StatementView
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from yibao_tui.backend.base import Backend
 
 #: Rows per keyset page; the statement never holds more than one page.
 PAGE_SIZE = 50
@@ -82,21 +89,22 @@ class BalanceScreen(YibaoScreen):
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="summary"):
             with Vertical(id="balance-box"):
-                yield Label(t("ui.balance.label"), classes="caption")
+                yield Static(t("ui.balance.label"), classes="caption")
                 yield Digits("", id="balance-digits")
             yield Static("", id="year-figures")
             with Vertical(id="trend-box"):
-                yield Label(t("ui.balance.trend"), classes="caption")
+                yield Static(t("ui.balance.trend"), classes="caption")
                 yield Sparkline([], id="trend")
         with Horizontal(id="filters", classes="bar"):
             yield Input(placeholder=t("ui.filter.from"), id="date-from", max_length=10)
             yield Input(placeholder=t("ui.filter.to"), id="date-to", max_length=10)
-            yield Select(
-                [(Text(kind_name(k)), k) for k in KINDS],
+            yield Picker(
+                [(kind_name(k), k) for k in KINDS],
                 prompt=t("ui.filter.all_kinds"),
+                title=t("ui.col.kind"),
                 id="kind",
             )
-            yield Button(t("ui.export"), id="export", variant="primary")
+            yield LinkButton(t("ui.export"), id="export", primary=True)
         money = format_fen(-99_999_999)
         yield StatementView(
             [
@@ -109,16 +117,47 @@ class BalanceScreen(YibaoScreen):
             id="statement",
         )
         with Horizontal(id="pager", classes="bar"):
-            yield Button(t("ui.prev_page"), id="prev", compact=True)
+            yield LinkButton(t("ui.prev_page"), id="prev")
             yield Static("", id="page-info")
-            yield Button(t("ui.next_page"), id="next", compact=True)
+            yield LinkButton(t("ui.next_page"), id="next")
 
     # --- loading ---------------------------------------------------------------------------
 
+    @staticmethod
+    async def fetch_first(
+        backend: Backend, person: Person, today: dt.date
+    ) -> tuple[Summary | None, StatementPage | None]:
+        """What the screen first shows for ``person``: the year's summary and the newest page.
+
+        The app reads it before the screen is built (``YibaoApp.on_load``) so the first paint
+        has the data. A part that fails is ``None``: the screen then asks again and reports.
+        """
+        if person.balance_fen is None:
+            return None, None
+        summary, page = await asyncio.gather(
+            backend.summary(person.id, today.year),
+            backend.statement(person.id, cursor=None, limit=PAGE_SIZE),
+            return_exceptions=True,
+        )
+        return (
+            summary if isinstance(summary, Summary) else None,
+            page if isinstance(page, StatementPage) else None,
+        )
+
     def person_changed(self, person: Person | None) -> None:
         self._cursors = [None]
-        self.load_summary()
-        self.load_page()
+        take = getattr(self.app, "take_first_view", None)
+        first = take(person) if take is not None and person is not None else None
+        if first is not None and first.summary is not None and person is not None:
+            self.workers.cancel_group(self, "summary")
+            self._show_summary(person, first.summary)
+        else:
+            self.load_summary()
+        if first is not None and first.page is not None and self._filters == (None, None, None):
+            self.workers.cancel_group(self, "page")
+            self._show_page(first.page)
+        else:
+            self.load_page()
 
     def refresh_data(self) -> None:
         self.load_summary()
@@ -132,6 +171,17 @@ class BalanceScreen(YibaoScreen):
     async def load_summary(self) -> None:
         """The balance, this year's credits and spending, the month-end balances."""
         person = self.person
+        if person is None or person.balance_fen is None:
+            self._show_summary(person, None)
+            return
+        try:
+            summary = await self.backend.summary(person.id, self.yapp.today.year)
+        except Exception as err:  # noqa: BLE001
+            self.report(err)
+            return
+        self._show_summary(person, summary)
+
+    def _show_summary(self, person: Person | None, summary: Summary | None) -> None:
         digits = self.query_one("#balance-digits", Digits)
         figures = self.query_one("#year-figures", Static)
         trend = self.query_one("#trend", Sparkline)
@@ -140,15 +190,10 @@ class BalanceScreen(YibaoScreen):
             figures.update("")
             trend.data = []
             return
-        if person.balance_fen is None:
+        if summary is None:
             digits.update("-")
             figures.update(Text(t("ui.balance.no_account"), style="dim"))
             trend.data = []
-            return
-        try:
-            summary = await self.backend.summary(person.id, self.yapp.today.year)
-        except Exception as err:  # noqa: BLE001
-            self.report(err)
             return
         digits.update(format_fen(summary.balance_fen, symbol=False))
         text = Text()
@@ -172,13 +217,8 @@ class BalanceScreen(YibaoScreen):
     async def load_page(self) -> None:
         """Fetch the page ``cursors[-1]`` opens (one keyset page, never the whole history)."""
         person = self.person
-        table = self.query_one("#statement", StatementView)
-        info = self.query_one("#page-info", Static)
         if person is None or person.balance_fen is None:
-            table.set_rows([])
-            self._page = None
-            info.update("")
-            self._update_pager()
+            self._show_page(None)
             return
         date_from, date_to, kind = self._filters
         try:
@@ -195,7 +235,18 @@ class BalanceScreen(YibaoScreen):
                 self._cursors.pop()
             self.report(err)
             return
+        self._show_page(page)
+
+    def _show_page(self, page: StatementPage | None) -> None:
+        """Fill the statement and the page line (``None``: no account, nothing to show)."""
+        table = self.query_one("#statement", StatementView)
+        info = self.query_one("#page-info", Static)
         self._page = page
+        if page is None:
+            table.set_rows([])
+            info.update("")
+            self._update_pager()
+            return
         rows = []
         for e in page.entries:
             amount_style = "green" if e.amount_fen > 0 else ("red" if e.amount_fen < 0 else "")
@@ -227,17 +278,18 @@ class BalanceScreen(YibaoScreen):
         self._update_pager()
 
     def _memo(self, e: Entry) -> str:
-        """The memo, and who else the movement concerns (masked like every ID)."""
+        """The memo, and whom else the movement was for (a relative's bill or premium; the ID
+        masked like every ID)."""
         person = self.person
         if not e.counterparty or (person is not None and e.counterparty == person.id):
             return e.memo
-        other = show_id(e.counterparty, self.masked)
+        other = t("ui.statement.for", id=show_id(e.counterparty, self.masked))
         return f"{e.memo} · {other}" if e.memo else other
 
     def _update_pager(self) -> None:
         page = self._page
-        self.query_one("#prev", Button).disabled = len(self._cursors) <= 1
-        self.query_one("#next", Button).disabled = page is None or not page.next_cursor
+        self.query_one("#prev", LinkButton).disabled = len(self._cursors) <= 1
+        self.query_one("#next", LinkButton).disabled = page is None or not page.next_cursor
 
     # --- paging and filters ----------------------------------------------------------------
 
@@ -257,18 +309,18 @@ class BalanceScreen(YibaoScreen):
         """Show the whole statement again."""
         self.query_one("#date-from", Input).value = ""
         self.query_one("#date-to", Input).value = ""
-        self.query_one("#kind", Select).clear()
+        self.query_one("#kind", Picker).clear()
         self._apply_filters()
 
-    @on(Button.Pressed, "#next")
+    @on(LinkButton.Pressed, "#next")
     def _next(self) -> None:
         self.action_next_page()
 
-    @on(Button.Pressed, "#prev")
+    @on(LinkButton.Pressed, "#prev")
     def _prev(self) -> None:
         self.action_prev_page()
 
-    @on(Button.Pressed, "#export")
+    @on(LinkButton.Pressed, "#export")
     def _export(self) -> None:
         self.action_export()
 
@@ -288,7 +340,7 @@ class BalanceScreen(YibaoScreen):
                 markup=False,
             )
 
-    @on(Select.Changed, "#kind")
+    @on(Picker.Changed, "#kind")
     def _kind_changed(self) -> None:
         self._apply_filters()
 
@@ -297,8 +349,7 @@ class BalanceScreen(YibaoScreen):
         date_to = parse_date(self.query_one("#date-to", Input).value)
         if date_from is False or date_to is False:
             return
-        kind_value = self.query_one("#kind", Select).value
-        kind = kind_value if isinstance(kind_value, str) else None
+        kind = self.query_one("#kind", Picker).value
         filters = (date_from or None, date_to or None, kind)
         if filters != self._filters:
             self._filters = filters  # type: ignore[assignment]
@@ -316,6 +367,8 @@ class BalanceScreen(YibaoScreen):
     @work(exclusive=True, exit_on_error=False, group="export")
     async def export_csv(self) -> Path | None:
         """Stream every page of the filtered statement into a CSV file; show where it is."""
+        import csv
+
         from yibao_tui.settings import export_dir
 
         person = self.person

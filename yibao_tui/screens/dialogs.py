@@ -1,4 +1,4 @@
-"""Small modal dialogs: a yes/no confirmation and a message box."""
+"""Small modal dialogs: a yes/no confirmation, a message box, a list to pick from."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Static
+from textual.widgets import Button, OptionList, Static
+from textual.widgets.option_list import Option
 
 from yibao_tui.i18n import t
 from yibao_tui.widgets.common import translate_bindings
@@ -84,4 +85,47 @@ class MessageDialog(ModalScreen[None]):
 
     def action_close(self) -> None:
         """Escape closes."""
+        self.dismiss(None)
+
+
+class PickerDialog(ModalScreen[tuple[str | None] | None]):
+    """A list to choose from (a ``Picker``'s): Enter chooses, Esc keeps the choice.
+
+    Dismisses with ``(value,)``, or ``None`` when closed without choosing.
+    """
+
+    BINDINGS = [Binding("escape", "cancel", "key.cancel")]
+
+    def __init__(
+        self, title: str, options: list[tuple[str, str | None]], current: str | None
+    ) -> None:
+        super().__init__(classes="dialog-screen", id="picker")
+        translate_bindings(self)
+        self.title_text = title
+        self.options = options
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog dialog-narrow"):
+            yield Static(Text(self.title_text, style="bold"), classes="dialog-title")
+            yield OptionList(
+                *(Option(Text(label), id=str(i)) for i, (label, _) in enumerate(self.options)),
+                id="picker-list",
+            )
+
+    def on_mount(self) -> None:
+        options = self.query_one("#picker-list", OptionList)
+        for i, (_, value) in enumerate(self.options):
+            if value == self.current:
+                options.highlighted = i
+        options.focus()
+
+    @on(OptionList.OptionSelected, "#picker-list")
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        index = event.option_index
+        if 0 <= index < len(self.options):
+            self.dismiss((self.options[index][1],))
+
+    def action_cancel(self) -> None:
+        """Escape keeps the choice."""
         self.dismiss(None)

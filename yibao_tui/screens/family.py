@@ -130,7 +130,7 @@ class FamilyScreen(YibaoScreen):
                 cell(short_time(b.unbound_at) if b.unbound_at else ""),
                 key=str(b.binding_id or f"{b.relative_id}-{b.bound_at}"),
             )
-        mode = t("ui.family.showing_history") if self.show_history else ""
+        mode = t("ui.family.showing_history", n=len(shown)) if self.show_history else ""
         info.update(Text(t("ui.family.count", n=len(active)) + mode))
         if holders:
             names = "、".join(
@@ -339,16 +339,23 @@ class BindForm(ModalScreen[Binding | None]):
                 key=key,
             )
         except YibaoError as err:
-            if err.code == "PLEDGE_REQUIRED":
+            pledge = err.code == "PLEDGE_REQUIRED"
+            if pledge:
                 self.query_one("#pledge-box").remove_class("hidden")
             self._fail(error_text(err, self.app.masked))  # type: ignore[attr-defined]
-            button.disabled = False
+            self._ready_again("#pledge" if pledge else "#relative-id")
             return
         except Exception as err:  # noqa: BLE001
             self._fail(error_text(err))
-            button.disabled = False
+            self._ready_again("#relative-id")
             return
         self.dismiss(result)
+
+    def _ready_again(self, field: str) -> None:
+        """After a refusal: the button back, and the focus on what to change. (Disabling the
+        focused button had moved the focus on to Cancel, so the next Enter closed the form.)"""
+        self.query_one("#submit", Button).disabled = False
+        self.query_one(field).focus()
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from rich.console import Group, RenderableType
+from rich.padding import Padding
+from rich.table import Table
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -28,6 +31,8 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("Esc", "help.escape"),
     ("Ctrl+Q", "cmd.quit"),
 )
+#: Cells of the key column ("  Tab / Shift+Tab").
+KEY_WIDTH = 18
 SCREEN_KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     (
         "ui.screen.balance",
@@ -39,30 +44,38 @@ SCREEN_KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
 )
 
 
-def help_text() -> Text:
+def _rows(rows: tuple[tuple[str, str], ...]) -> Table:
+    """Keys and what they do: a long description wraps under itself, not under the keys."""
+    grid = Table.grid()
+    grid.add_column(width=KEY_WIDTH, no_wrap=True, style="bold")
+    grid.add_column()
+    for key, name in rows:
+        grid.add_row(Text("  " + key), Text(t(name)))
+    return grid
+
+
+def _paragraph(text: str) -> Padding:
+    """A paragraph indented like the key rows (every wrapped line too)."""
+    return Padding(Text(text), (0, 0, 0, 2))
+
+
+def help_text() -> Group:
     """The help page as literal text in the user's language."""
-    text = Text()
-    text.append(t("help.title"), style="bold")
-    text.append("\n\n")
-    text.append(t("help.keys"), style="bold underline")
-    text.append("\n")
-    for key, name in KEYS:
-        text.append(f"  {key:<16}", style="bold")
-        text.append(t(name))
-        text.append("\n")
+    parts: list[RenderableType] = [
+        Text(t("help.title"), style="bold"),
+        Text(""),
+        Text(t("help.keys"), style="bold underline"),
+        _rows(KEYS),
+    ]
     for screen, keys in SCREEN_KEYS:
-        text.append("\n")
-        text.append(t(screen), style="bold underline")
-        text.append("\n  ")
-        text.append(t(f"{screen}.help"))
-        text.append("\n")
-        for key, name in keys:
-            text.append(f"  {key:<16}", style="bold")
-            text.append(t(name))
-            text.append("\n")
-    text.append("\n")
-    text.append(t("help.privacy"), style="dim")
-    return text
+        parts += [
+            Text(""),
+            Text(t(screen), style="bold underline"),
+            _paragraph(t(f"{screen}.help")),
+            _rows(keys),
+        ]
+    parts += [Text(""), Text(t("help.privacy"), style="dim")]
+    return Group(*parts)
 
 
 class HelpScreen(ModalScreen[None]):

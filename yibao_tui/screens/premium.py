@@ -15,6 +15,7 @@ from textual.widgets import Button, DataTable, Label, Select, Static
 from yibao_tui.domain.errors import YibaoError
 from yibao_tui.domain.models import Binding, Person, PremiumPayment, PremiumQuote
 from yibao_tui.domain.money import format_fen
+from yibao_tui.domain.policy import default_premium_year, premium_years
 from yibao_tui.i18n import t
 from yibao_tui.screens.base import YibaoScreen
 from yibao_tui.widgets.common import (
@@ -73,11 +74,13 @@ class PremiumScreen(YibaoScreen):
 
     def compose_body(self) -> ComposeResult:
         year = self.yapp.today.year
+        region = self.person.region if self.person else ""
         with Horizontal(id="premium-form", classes="bar"):
             yield Select([], prompt=t("ui.premium.relative_prompt"), id="relative")
             yield Select(
-                [(str(y), y) for y in range(year + 1, year - 3, -1)],
-                value=year,
+                [(str(y), y) for y in premium_years(region, year)],
+                # a year whose standard is configured (never a guessed one): see person_changed
+                value=default_premium_year(region, year),
                 allow_blank=False,
                 id="year",
             )
@@ -93,7 +96,7 @@ class PremiumScreen(YibaoScreen):
         samples = {
             "payment_id": ["PM20240000000126"],
             "year": ["2025"],
-            "relative": ["外孙子女 欧**明 110***********002X"],
+            "relative": ["外孙子女 欧**明"],
             "amount": [money],
             "balance_after": [money],
             "time": ["2025-01-01 00:00"],
@@ -110,6 +113,10 @@ class PremiumScreen(YibaoScreen):
             self._person_id = person.id if person else None
             self._choice = None
             self.quote = None
+            if person is not None:
+                year = default_premium_year(person.region, self.yapp.today.year)
+                self.query_one("#year", Select).value = year
+                self._choice = self._chosen()
             self.query_one("#pay", Button).disabled = True
             self._panel(Text(t("ui.premium.hint"), style="dim"))
         self.load()
@@ -117,15 +124,13 @@ class PremiumScreen(YibaoScreen):
     def refresh_data(self) -> None:
         self.load()
 
-    def relative_label(self, relative_id: str) -> str:
+    def relative_label(self, relative_id: str, *, with_id: bool = True) -> str:
         """``配偶 张* 110***********002X`` for a bound relative, else the masked ID."""
         b = self.relatives.get(relative_id)
         if b is None:
             return show_id(relative_id, self.masked)
-        return (
-            f"{relation_name(b.relation)} {show_name(b.relative_name, self.masked)} "
-            f"{show_id(b.relative_id, self.masked)}"
-        )
+        label = f"{relation_name(b.relation)} {show_name(b.relative_name, self.masked)}"
+        return f"{label} {show_id(b.relative_id, self.masked)}" if with_id else label
 
     @work(exclusive=True, exit_on_error=False, group="load")
     async def load(self) -> None:
@@ -163,7 +168,8 @@ class PremiumScreen(YibaoScreen):
             table.add_row(
                 cell(p.payment_id),
                 cell(str(p.year)),
-                cell(self.relative_label(who)),
+                # without the ID (the receipt has it): the table fits 100 columns
+                cell(self.relative_label(who, with_id=False)),
                 cell(format_fen(p.amount_fen), right=True),
                 cell(format_fen(p.balance_after_fen), right=True),
                 cell(short_time(p.time)),

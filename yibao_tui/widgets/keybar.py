@@ -2,7 +2,8 @@
 
 Textual's ``Footer`` rebuilds a widget per key whenever the bindings change (four times while
 the app starts); this bar is a single widget that only re-renders, which keeps start-up fast.
-Descriptions come from the catalogue and are drawn as plain text (no markup).
+Descriptions come from the catalogue (Textual's own, such as an open list's "Dismiss menu", are
+translated too) and are drawn as plain text (no markup).
 """
 
 from __future__ import annotations
@@ -12,6 +13,11 @@ from rich.text import Text
 from textual import events
 from textual.screen import Screen
 from textual.widget import Widget
+
+from yibao_tui.i18n import t
+
+#: Descriptions of Textual's own bindings that can show in the bar, and their catalogue keys.
+TEXTUAL_DESCRIPTIONS = {"Dismiss menu": "key.dismiss_menu"}
 
 
 class KeyBar(Widget):
@@ -66,7 +72,10 @@ class KeyBar(Widget):
             line.append(" ")
             line.append(self.app.get_key_display(binding), style=key_style)
             line.append(" ")
-            line.append(binding.description, style=text_style)
+            description = binding.description
+            if description in TEXTUAL_DESCRIPTIONS:
+                description = t(TEXTUAL_DESCRIPTIONS[description])
+            line.append(description, style=text_style)
             line.append(" ")
             spans.append((start, line.cell_len, key))
         if palette is not None and self.app.ENABLE_COMMAND_PALETTE:
