@@ -299,6 +299,8 @@ class Ledger:
             raise YibaoError("INVALID_ARGUMENT", detail=f"--scheme {scheme}")
         if not valid_region(str(region)):
             raise YibaoError("INVALID_REGION", region=str(region)[:12])
+        on = dt.date.fromisoformat(time[:10]) if time else self.today()
+        rules.check_scheme_age(scheme, pid.birth_date, on, policy_for(str(region), on.year))
         clean_card = check_card(card)
         if opening_balance_fen < 0:
             raise YibaoError("INVALID_AMOUNT", reason="negative")
