@@ -304,6 +304,8 @@ class Ledger:
         region = fold(region)
         if not valid_region(region):
             raise YibaoError("INVALID_REGION", region=_shown(region, 12))
+        on = dt.date.fromisoformat(time[:10]) if time else self.today()
+        rules.check_scheme_age(scheme, pid.birth_date, on, policy_for(region, on.year))
         clean_card = check_card(card)
         if opening_balance_fen < 0:
             raise YibaoError("INVALID_AMOUNT", reason="negative")
