@@ -110,6 +110,8 @@ async def test_credit_and_its_replay(backend: Backend) -> None:
         (lambda b, ids: b.balance(ids["child"]), "NOT_EMPLOYEE_INSURED"),
         (lambda b, ids: b.withdrawal_check(ids["a"], "lottery", {}), "UNKNOWN_WITHDRAWAL_CASE"),
         (lambda b, ids: b.add_person(ids["a"], "重复", "employee", "110000"), "PERSON_EXISTS"),
+        (lambda b, ids: b.add_person(make_id("110101", dt.date(2014, 9, 9), 77), "某孩", "employee", "110000"),
+         "NOT_WORKING_AGE"),
     ],
 )
 async def test_errors_have_the_same_codes(backend: Backend, call: object, code: str) -> None:

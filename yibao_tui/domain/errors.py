@@ -62,6 +62,8 @@ RULE_CODES = frozenset(
         "COSIGN_REQUIRED",
         "COUNTER_ONLY",
         "OPERATOR_EXISTS",
+        "NOT_WORKING_AGE",
+        "PREMIUM_PERIOD_CLOSED",
     }
 )
 
