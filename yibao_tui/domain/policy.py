@@ -226,7 +226,7 @@ def valid_region(region: str) -> bool:
     """Six digits in a known province (GB/T 2260)."""
     from yibao_tui.domain.idnum import PROVINCES
 
-    return len(region) == 6 and region.isdigit() and int(region[:2]) in PROVINCES
+    return len(region) == 6 and region.isascii() and region.isdigit() and int(region[:2]) in PROVINCES
 
 
 def policy_document(region: str | None, year: int) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from yibao_tui.domain import rules
 from yibao_tui.domain.errors import YibaoError
-from yibao_tui.domain.idnum import parse_id
+from yibao_tui.domain.idnum import fold, parse_id
 from yibao_tui.domain.models import ImportResult
 from yibao_tui.domain.money import parse_amount
 from yibao_tui.domain.policy import policy_for, valid_region
@@ -23,7 +23,7 @@ COLUMNS = ("id", "name", "scheme", "region", "card", "opening_balance")
 def import_rows(ledger: Ledger, rows: list[dict[str, str]], key: str | None,
                 progress: Callable[[int, int], None] | None) -> ImportResult:
     """Check each row (with its ``line``), report every bad one, insert all in one transaction."""
-    from yibao_tui.ledger.store import check_card, check_name
+    from yibao_tui.ledger.store import _shown, check_card, check_name
 
     errors: list[dict[str, Any]] = []
     clean: list[tuple[Any, ...]] = []
@@ -39,9 +39,9 @@ def import_rows(ledger: Ledger, rows: list[dict[str, str]], key: str | None,
             scheme = (row.get("scheme") or "").strip()
             if scheme not in ("employee", "resident"):
                 raise YibaoError("INVALID_ARGUMENT", detail=f"scheme={scheme!r}")
-            region = (row.get("region") or "").strip()
+            region = fold(row.get("region") or "")
             if not valid_region(region):
-                raise YibaoError("INVALID_REGION", region=region[:12])
+                raise YibaoError("INVALID_REGION", region=_shown(region, 12))
             rules.check_scheme_age(scheme, pid.birth_date, today, policy_for(region, today.year))
             card = check_card(row.get("card"))
             opening_text = (row.get("opening_balance") or "").strip()

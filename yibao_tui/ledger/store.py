@@ -19,7 +19,7 @@ from typing import Any
 
 from yibao_tui.domain import rules
 from yibao_tui.domain.errors import YibaoError
-from yibao_tui.domain.idnum import normalise_id, parse_id
+from yibao_tui.domain.idnum import fold, is_ascii_alnum, normalise_id, parse_id
 from yibao_tui.domain.masking import mask_card
 from yibao_tui.domain.models import (
     AuditRow,
@@ -75,13 +75,14 @@ def check_name(name: str) -> str:
 
 
 def check_card(card: str | None) -> str | None:
-    """6 to 20 letters or digits, upper-cased; empty means none."""
+    """6 to 20 ASCII letters or digits (after NFKC: a full-width number is the same card),
+    upper-cased; empty means none."""
     if card is None:
         return None
-    value = "".join(str(card).split()).upper()
+    value = normalise_id(card)
     if not value:
         return None
-    if not (6 <= len(value) <= 20 and value.isascii() and value.isalnum()):
+    if not (6 <= len(value) <= 20 and is_ascii_alnum(value)):
         raise YibaoError("INVALID_CARD")
     return value
 
@@ -259,9 +260,12 @@ class Ledger:
     # ----------------------------------------------------------------- persons
     def _resolve(self, who: str) -> sqlite3.Row | tuple[Any, ...]:
         """A person row by ID number or card number."""
-        raw = "".join(str(who).split()).upper()
+        raw = normalise_id(who)
         if not raw:
             raise YibaoError("UNKNOWN_PERSON", id="")
+        if not is_ascii_alnum(raw):  # never looked up, never echoed: other scripts' digits and letters
+            _valid_id(raw, self.today())  # says why as an ID number (length, format)
+            raise YibaoError("INVALID_ID_NUMBER", reason=_id_reason("format"), reason_code="format")
         conn = self.conn
         if len(raw) >= 15 and raw[:-1].isdigit():
             value = _valid_id(raw, self.today())
@@ -297,10 +301,11 @@ class Ledger:
         clean_name = check_name(name)
         if scheme not in ("employee", "resident"):
             raise YibaoError("INVALID_ARGUMENT", detail=f"--scheme {scheme}")
-        if not valid_region(str(region)):
-            raise YibaoError("INVALID_REGION", region=str(region)[:12])
+        region = fold(region)
+        if not valid_region(region):
+            raise YibaoError("INVALID_REGION", region=_shown(region, 12))
         on = dt.date.fromisoformat(time[:10]) if time else self.today()
-        rules.check_scheme_age(scheme, pid.birth_date, on, policy_for(str(region), on.year))
+        rules.check_scheme_age(scheme, pid.birth_date, on, policy_for(region, on.year))
         clean_card = check_card(card)
         if opening_balance_fen < 0:
             raise YibaoError("INVALID_AMOUNT", reason="negative")
@@ -784,9 +789,9 @@ class Ledger:
         """Add a member of staff; only a scrypt hash of the password is stored."""
         from yibao_tui.ledger import access
 
-        op_id = str(op_id).strip()
-        if not (1 <= len(op_id) <= 32 and op_id.isascii() and op_id.isalnum()):
-            raise YibaoError("INVALID_ARGUMENT", detail=f"operator id {op_id[:32]!r}")
+        op_id = fold(op_id)
+        if not (1 <= len(op_id) <= 32 and is_ascii_alnum(op_id)):
+            raise YibaoError("INVALID_ARGUMENT", detail=f"operator id {_shown(op_id, 32)!r}")
         clean = check_name(name)
         if role not in ("clerk", "supervisor"):
             raise YibaoError("INVALID_ARGUMENT", detail=f"--role {role}")
@@ -838,7 +843,7 @@ class Ledger:
         """Check an operator's password; five failures lock the operator for 15 minutes."""
         from yibao_tui.ledger import access
 
-        row = self._attempt("operators", "id", str(op_id).strip(), password, "operator.login", None,
+        row = self._attempt("operators", "id", fold(op_id), password, "operator.login", None,
                             access.OPERATOR_MAX_FAILURES, access.OPERATOR_LOCK, "OPERATOR_LOCKED", "BAD_CREDENTIALS")
         return Operator(id=row[0], name=row[1], role=row[2])
 
@@ -879,11 +884,11 @@ class Ledger:
 
         if self.channel != "counter" or not self.operator:
             raise YibaoError("COUNTER_ONLY")
-        if str(supervisor).strip() == self.operator:
+        if fold(supervisor) == self.operator:
             raise YibaoError("COSIGN_REQUIRED")
         name = check_name(payee_name)
-        account = "".join(str(payee_account).split())
-        if not (8 <= len(account) <= 32 and account.isdigit()):
+        account = fold(payee_account)
+        if not (8 <= len(account) <= 32 and account.isascii() and account.isdigit()):
             raise YibaoError("INVALID_ARGUMENT", detail="payee bank account: 8 to 32 digits")
         cosigner = self.operator_login(supervisor, supervisor_password)
         if cosigner.role != "supervisor":
@@ -939,7 +944,7 @@ class Ledger:
             args.append(normalise_id(person))
         if operator:
             where.append("operator = ?")
-            args.append(operator)
+            args.append(fold(operator))
         if since:
             d = parse_day(since)
             where.append("time >= ?")
@@ -977,6 +982,18 @@ def _valid_id(raw: str, today: dt.date) -> str:
     """``parse_id(raw).value``, remembered: a counter looks the same people up again and again
     (a refusal raises, and is not cached)."""
     return parse_id(raw, today=today).value
+
+
+def _id_reason(reason: str) -> str:
+    from yibao_tui.i18n import t
+
+    return t(f"reason.id.{reason}")
+
+
+def _shown(text: str, n: int) -> str:
+    """``text`` cut to ``n`` characters, anything but ASCII letters and digits as ``?``: what a
+    refusal may echo of an identifier."""
+    return "".join(c if is_ascii_alnum(c) else "?" for c in text[:n])
 
 
 def check_memo(memo: str) -> str:
