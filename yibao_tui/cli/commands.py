@@ -122,7 +122,7 @@ async def _demo(args: argparse.Namespace, b: Backend, out: Out) -> int:
 async def _person_add(args: argparse.Namespace, b: Backend, out: Out) -> int:
     p = await b.add_person(args.id, args.name, args.scheme, args.region, args.card,
                            _amount(args.opening_balance, allow_zero=True), args.key)
-    out.result(p.to_json(), t("cli.person.added", name=p.name, id=p.id))
+    out.result(p.to_json(), t("cli.person.added", name=p.name, id=p.id) + replayed(p.replayed))
     return 0
 
 
@@ -277,7 +277,7 @@ async def _import(args: argparse.Namespace, b: Backend, out: Out) -> int:
             for e in r.errors:
                 sys.stderr.write(t("cli.import.row", line=e["line"], reason=e["reason"]) + "\n")
         return 2
-    out.result(r.to_json(), t("cli.import.done", n=r.imported))
+    out.result(r.to_json(), t("cli.import.done", n=r.imported) + replayed(r.replayed))
     return 0
 
 

@@ -47,6 +47,7 @@ class Person(Record):
     sex: str
     balance_fen: int | None  # None for resident members (no personal account)
     created_at: str
+    replayed: bool = False  # ``person add`` answered from its idempotency key
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,6 +231,7 @@ class ImportResult(Record):
 
     imported: int
     errors: list[dict[str, Any]]
+    replayed: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ all of it lands or none of it does.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -58,6 +59,18 @@ def china_now() -> dt.datetime:
 
 def _hash_request(kind: str, request: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps([kind, request], sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def _stored_response(conn: sqlite3.Connection, key: str, request_hash: str) -> dict[str, Any] | None:
+    """The response stored under idempotency ``key`` if it was for the same request, ``None`` if
+    the key is unused; ``IDEMPOTENCY_CONFLICT`` if it was used for another request."""
+    row = conn.execute("SELECT request_hash, response FROM operations WHERE idem_key = ?", (key,)).fetchone()
+    if row is None:
+        return None
+    if row[0] != request_hash:
+        raise YibaoError("IDEMPOTENCY_CONFLICT", key=key)
+    stored: dict[str, Any] = json.loads(row[1])
+    return stored
 
 
 def check_name(name: str) -> str:
@@ -159,13 +172,9 @@ class Ledger:
             h = _hash_request(kind, request)
             with immediate(conn):
                 if key is not None:
-                    row = conn.execute(
-                        "SELECT request_hash, response FROM operations WHERE idem_key = ?", (key,)
-                    ).fetchone()
-                    if row is not None:
-                        if row[0] != h:
-                            raise YibaoError("IDEMPOTENCY_CONFLICT", key=key)
-                        return json.loads(row[1]), True
+                    stored = _stored_response(conn, key, h)
+                    if stored is not None:
+                        return stored, True
                 now = self._monotonic_now(conn, time)
                 op_id = conn.execute(
                     "INSERT INTO operations (kind, idem_key, request_hash, time, channel, operator)"
@@ -185,6 +194,15 @@ class Ledger:
                 return response, False
 
         result: tuple[dict[str, Any], bool] = self._run(run)
+        return result
+
+    def _stored(self, kind: str, request: dict[str, Any], key: str) -> dict[str, Any] | None:
+        """The stored response of the write ``key`` names when it was this very request (a replay),
+        ``None`` when the key is unused; ``IDEMPOTENCY_CONFLICT`` when it named another request.
+        For writes that check the ledger's state before ``_write`` (import): a replay must not be
+        refused by the state its first run created."""
+
+        result: dict[str, Any] | None = self._run(lambda: _stored_response(self.conn, key, _hash_request(kind, request)))
         return result
 
     def _monotonic_now(self, conn: sqlite3.Connection, time: str | None = None) -> str:
@@ -320,10 +338,11 @@ class Ledger:
             row = conn.execute(_PERSON_SQL + " WHERE p.id = ?", (pid.value,)).fetchone()
             return {"id": pid.value, "person": _person(row).to_json()}
 
-        response, _ = self._write("person.add", request, key, body, pid.value, time)
+        response, replayed = self._write("person.add", request, key, body, pid.value, time)
         if "person" in response:  # the record as it was registered, also on a replay
-            return Person.from_json(response["person"])
-        return self._person_row(pid.value)  # operations stored before the record was kept
+            return Person.from_json({**response["person"], "replayed": replayed})
+        # operations stored before the record was kept
+        return dataclasses.replace(self._person_row(pid.value), replayed=replayed)
 
     def _insert_person(self, conn: sqlite3.Connection, op_id: int | None, now: str, pid: str, name: str,
                        scheme: str, region: str, card: str | None, birth: str, sex: str, opening: int) -> None:
