@@ -693,7 +693,8 @@ class Ledger:
             ).fetchone()
             if row is None:
                 raise YibaoError("NOT_BOUND")
-            conn.execute("UPDATE bindings SET status = 'ended', unbound_at = ? WHERE id = ?", (now, row[0]))
+            conn.execute("UPDATE bindings SET status = 'ended', unbound_at = ?, ended_reason = 'unbound' WHERE id = ?",
+                         (now, row[0]))
             return _binding_response(conn, int(row[0]))
 
         response, replayed = self._write("family.unbind", {"holder": hid, "relative": rid}, key, body, hid, time)
@@ -930,6 +931,7 @@ class Ledger:
                 (wid, pid, case, v.payee, name, account, bal, tid, self.operator, cosigner.id, now),
             )
             conn.execute("UPDATE accounts SET status = 'closed' WHERE id = ?", (acct,))
+            self._end_bindings_of_closed(conn, op_id, now, pid)
             return WithdrawalReceipt(withdrawal_id=wid, person_id=pid, case=case, payee=v.payee, payee_name=name,
                                      payee_account=account, amount_fen=bal, operator=str(self.operator),
                                      cosigner=cosigner.id, time=now).to_json()
@@ -937,6 +939,18 @@ class Ledger:
         request = {"id": pid, "case": case, "facts": facts, "payee": name, "account": account, "cosigner": cosigner.id}
         response, replayed = self._write("withdrawal.execute", request, key, body, pid)
         return WithdrawalReceipt.from_json({**response, "replayed": replayed})
+
+    def _end_bindings_of_closed(self, conn: sqlite3.Connection, op_id: int, now: str, pid: str) -> None:
+        """A closed account shares nothing: every binding it holds ends, each recorded with its reason
+        (in the closing transaction)."""
+        ended = conn.execute(
+            "UPDATE bindings SET status = 'ended', unbound_at = ?, ended_reason = 'account-closed'"
+            " WHERE holder_id = ? AND status = 'active' RETURNING relative_id, relation", (now, pid)
+        ).fetchall()
+        for relative, relation in ended:
+            detail = {"op": op_id, "relative": relative, "relation": relation, "reason": "account-closed"}
+            audit_log.append(conn, now, self.channel, self.operator, "family.ended", pid,
+                             json.dumps(detail, ensure_ascii=False, sort_keys=True))
 
     # ----------------------------------------------------------------- audit & verify
     def audit(self, person: str | None = None, operator: str | None = None, since: str | None = None,
@@ -1041,7 +1055,7 @@ _PERSON_SQL = (
 )
 _BINDING_SQL = (
     "SELECT b.holder_id, b.relative_id, b.relation, b.status, b.bound_at, b.verified_by, b.unbound_at,"
-    " p.name, b.id FROM bindings b JOIN persons p ON p.id = b.relative_id"
+    " p.name, b.id, b.ended_reason FROM bindings b JOIN persons p ON p.id = b.relative_id"
 )
 
 
@@ -1058,4 +1072,5 @@ def _binding_response(conn: sqlite3.Connection, bid: int) -> dict[str, Any]:
 
 def _binding(row: Any) -> Binding:
     return Binding(holder_id=row[0], relative_id=row[1], relation=row[2], status=row[3], bound_at=row[4],
-                   verified_by=row[5], unbound_at=row[6], relative_name=row[7], binding_id=row[8])
+                   verified_by=row[5], unbound_at=row[6], relative_name=row[7], binding_id=row[8],
+                   ended_reason=row[9])
