@@ -90,6 +90,7 @@ CREATE TABLE IF NOT EXISTS bindings (
     unbound_at   TEXT,
     verified_by  TEXT NOT NULL CHECK (verified_by IN ('counter', 'face', 'letter')),
     op_id        INTEGER REFERENCES operations(id),
+    ended_reason TEXT,
     CHECK (holder_id <> relative_id)
 );
 CREATE UNIQUE INDEX IF NOT EXISTS bindings_one_active
@@ -223,6 +224,7 @@ def migrate(conn: sqlite3.Connection) -> None:
     with immediate(conn):
         for stmt in _statements(script):
             conn.execute(stmt)
+        _add_columns(conn)
         for code in SYSTEM_ACCOUNTS:
             conn.execute(
                 "INSERT OR IGNORE INTO accounts (code, kind) VALUES (?, 'system')", (f"SYS:{code}",)
@@ -231,6 +233,21 @@ def migrate(conn: sqlite3.Connection) -> None:
             "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
         )
         conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_hash', ?)", (digest,))
+
+
+#: Columns added after a table was first shipped: ``CREATE TABLE IF NOT EXISTS`` leaves an older
+#: ledger's table as it was, so they are added here (table, column, declaration).
+ADDED_COLUMNS = (
+    ("bindings", "ended_reason", "TEXT"),
+)
+
+
+def _add_columns(conn: sqlite3.Connection) -> None:
+    """Bring an older ledger's tables up to the schema: add the columns it lacks."""
+    for table, column, decl in ADDED_COLUMNS:
+        have = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+        if column not in have:
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {decl}")
 
 
 def _statements(script: str) -> Iterator[str]:

@@ -8,6 +8,7 @@ all of it lands or none of it does.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -60,6 +61,18 @@ def china_now() -> dt.datetime:
 
 def _hash_request(kind: str, request: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps([kind, request], sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def _stored_response(conn: sqlite3.Connection, key: str, request_hash: str) -> dict[str, Any] | None:
+    """The response stored under idempotency ``key`` if it was for the same request, ``None`` if
+    the key is unused; ``IDEMPOTENCY_CONFLICT`` if it was used for another request."""
+    row = conn.execute("SELECT request_hash, response FROM operations WHERE idem_key = ?", (key,)).fetchone()
+    if row is None:
+        return None
+    if row[0] != request_hash:
+        raise YibaoError("IDEMPOTENCY_CONFLICT", key=key)
+    stored: dict[str, Any] = json.loads(row[1])
+    return stored
 
 
 def check_name(name: str) -> str:
@@ -161,13 +174,9 @@ class Ledger:
             h = _hash_request(kind, request)
             with immediate(conn):
                 if key is not None:
-                    row = conn.execute(
-                        "SELECT request_hash, response FROM operations WHERE idem_key = ?", (key,)
-                    ).fetchone()
-                    if row is not None:
-                        if row[0] != h:
-                            raise YibaoError("IDEMPOTENCY_CONFLICT", key=key)
-                        return json.loads(row[1]), True
+                    stored = _stored_response(conn, key, h)
+                    if stored is not None:
+                        return stored, True
                 now = self._monotonic_now(conn, time)
                 op_id = conn.execute(
                     "INSERT INTO operations (kind, idem_key, request_hash, time, channel, operator)"
@@ -187,6 +196,15 @@ class Ledger:
                 return response, False
 
         result: tuple[dict[str, Any], bool] = self._run(run)
+        return result
+
+    def _stored(self, kind: str, request: dict[str, Any], key: str) -> dict[str, Any] | None:
+        """The stored response of the write ``key`` names when it was this very request (a replay),
+        ``None`` when the key is unused; ``IDEMPOTENCY_CONFLICT`` when it named another request.
+        For writes that check the ledger's state before ``_write`` (import): a replay must not be
+        refused by the state its first run created."""
+
+        result: dict[str, Any] | None = self._run(lambda: _stored_response(self.conn, key, _hash_request(kind, request)))
         return result
 
     def _monotonic_now(self, conn: sqlite3.Connection, time: str | None = None) -> str:
@@ -325,10 +343,11 @@ class Ledger:
             row = conn.execute(_PERSON_SQL + " WHERE p.id = ?", (pid.value,)).fetchone()
             return {"id": pid.value, "person": _person(row).to_json()}
 
-        response, _ = self._write("person.add", request, key, body, pid.value, time)
+        response, replayed = self._write("person.add", request, key, body, pid.value, time)
         if "person" in response:  # the record as it was registered, also on a replay
-            return Person.from_json(response["person"])
-        return self._person_row(pid.value)  # operations stored before the record was kept
+            return Person.from_json({**response["person"], "replayed": replayed})
+        # operations stored before the record was kept
+        return dataclasses.replace(self._person_row(pid.value), replayed=replayed)
 
     def _insert_person(self, conn: sqlite3.Connection, op_id: int | None, now: str, pid: str, name: str,
                        scheme: str, region: str, card: str | None, birth: str, sex: str, opening: int) -> None:
@@ -677,7 +696,8 @@ class Ledger:
             ).fetchone()
             if row is None:
                 raise YibaoError("NOT_BOUND")
-            conn.execute("UPDATE bindings SET status = 'ended', unbound_at = ? WHERE id = ?", (now, row[0]))
+            conn.execute("UPDATE bindings SET status = 'ended', unbound_at = ?, ended_reason = 'unbound' WHERE id = ?",
+                         (now, row[0]))
             return _binding_response(conn, int(row[0]))
 
         response, replayed = self._write("family.unbind", {"holder": hid, "relative": rid}, key, body, hid, time)
@@ -914,6 +934,7 @@ class Ledger:
                 (wid, pid, case, v.payee, name, account, bal, tid, self.operator, cosigner.id, now),
             )
             conn.execute("UPDATE accounts SET status = 'closed' WHERE id = ?", (acct,))
+            self._end_bindings_of_closed(conn, op_id, now, pid)
             return WithdrawalReceipt(withdrawal_id=wid, person_id=pid, case=case, payee=v.payee, payee_name=name,
                                      payee_account=account, amount_fen=bal, operator=str(self.operator),
                                      cosigner=cosigner.id, time=now).to_json()
@@ -921,6 +942,18 @@ class Ledger:
         request = {"id": pid, "case": case, "facts": facts, "payee": name, "account": account, "cosigner": cosigner.id}
         response, replayed = self._write("withdrawal.execute", request, key, body, pid)
         return WithdrawalReceipt.from_json({**response, "replayed": replayed})
+
+    def _end_bindings_of_closed(self, conn: sqlite3.Connection, op_id: int, now: str, pid: str) -> None:
+        """A closed account shares nothing: every binding it holds ends, each recorded with its reason
+        (in the closing transaction)."""
+        ended = conn.execute(
+            "UPDATE bindings SET status = 'ended', unbound_at = ?, ended_reason = 'account-closed'"
+            " WHERE holder_id = ? AND status = 'active' RETURNING relative_id, relation", (now, pid)
+        ).fetchall()
+        for relative, relation in ended:
+            detail = {"op": op_id, "relative": relative, "relation": relation, "reason": "account-closed"}
+            audit_log.append(conn, now, self.channel, self.operator, "family.ended", pid,
+                             json.dumps(detail, ensure_ascii=False, sort_keys=True))
 
     # ----------------------------------------------------------------- audit & verify
     def audit(self, person: str | None = None, operator: str | None = None, since: str | None = None,
@@ -1025,7 +1058,7 @@ _PERSON_SQL = (
 )
 _BINDING_SQL = (
     "SELECT b.holder_id, b.relative_id, b.relation, b.status, b.bound_at, b.verified_by, b.unbound_at,"
-    " p.name, b.id FROM bindings b JOIN persons p ON p.id = b.relative_id"
+    " p.name, b.id, b.ended_reason FROM bindings b JOIN persons p ON p.id = b.relative_id"
 )
 
 
@@ -1042,4 +1075,5 @@ def _binding_response(conn: sqlite3.Connection, bid: int) -> dict[str, Any]:
 
 def _binding(row: Any) -> Binding:
     return Binding(holder_id=row[0], relative_id=row[1], relation=row[2], status=row[3], bound_at=row[4],
-                   verified_by=row[5], unbound_at=row[6], relative_name=row[7], binding_id=row[8])
+                   verified_by=row[5], unbound_at=row[6], relative_name=row[7], binding_id=row[8],
+                   ended_reason=row[9])

@@ -20,7 +20,8 @@ _ID_GLOB = "[0-9]" * 17 + "[0-9X]"
 def verify(conn: sqlite3.Connection, year: int) -> VerifyReport:
     """Every balance from its entries, each transfer balanced, the zero sum, no negative personal
     balance, running balances, the audit chain, the binding caps, one premium per relative-year, a
-    record behind every premium and withdrawal transfer, closed accounts empty."""
+    record behind every premium and withdrawal transfer, closed accounts empty and holding no active
+    binding."""
     f: list[str] = []
 
     def q(sql: str, *args: object) -> list[tuple]:  # type: ignore[type-arg]
@@ -114,6 +115,11 @@ def verify(conn: sqlite3.Connection, year: int) -> VerifyReport:
         " WHERE a.status <> 'closed' LIMIT ?", LIMIT
     ):
         f.append(f"withdrawal {wid}: account {code} was paid out but is not closed")
+    for holder, relative in q(
+        "SELECT b.holder_id, b.relative_id FROM bindings b JOIN accounts a ON a.person_id = b.holder_id"
+        " WHERE b.status = 'active' AND a.status = 'closed' LIMIT ?", LIMIT
+    ):
+        f.append(f"binding {holder} → {relative}: active, but the holder's account is closed")
     for op, in q("SELECT id FROM operations WHERE response IS NULL LIMIT ?", LIMIT):
         f.append(f"operation {op}: no recorded response (half-written)")
     counts = q("SELECT (SELECT COUNT(*) FROM accounts), (SELECT COUNT(*) FROM entries), (SELECT COUNT(*) FROM audit)")[0]
