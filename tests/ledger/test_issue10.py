@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import frozen_clock, pid
+from tests.conftest import Family, frozen_clock, pid
 from yibao_tui.domain.errors import YibaoError
 from yibao_tui.ledger.store import Ledger
 
@@ -78,3 +78,98 @@ def test_cli_refuses_an_employee_child(capsys, db_path):
                  "--name", "胡静", "--scheme", "employee", "--region", "440300"])
     out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert code == 3 and out["error"]["code"] == "NOT_WORKING_AGE" and "2013-07-21" in out["error"]["message"]
+
+
+# ------------------------------------------------------------------ item 2: closing ends bindings
+
+
+def _close(led: Ledger, who: str) -> None:
+    led.operator_add("2001", "李办事员", "clerk", "clerk-pass")
+    led.operator_add("3001", "王主管", "supervisor", "super-pass")
+    facts = {"death_certified": "yes", "heir_proven": "yes"}
+    led.withdrawal_execute(who, "death", facts, "王继承", "6222020000000001", "3001", "super-pass", key="w1")
+
+
+def test_closing_an_account_ends_the_bindings_it_holds(db_path):
+    led = Ledger(db_path, clock=frozen_clock, channel="counter", operator="2001")
+    f = Family(led)
+    led.bind(f.holder, f.parent, "parent")
+    led.bind(f.holder, f.child, "child")
+    led.bind(f.spouse, f.child, "child")  # the spouse's own binding is not the closed account's
+    led.bind(f.spouse, f.holder, "spouse")  # the closed account as a relative: stays
+    _close(led, f.holder)
+    mine = led.bindings(f.holder, include_ended=True)
+    assert [(b.status, b.ended_reason) for b in mine] == [("ended", "account-closed")] * 2
+    assert all(b.unbound_at for b in mine) and led.bindings(f.holder) == []
+    assert [b.status for b in led.bindings(f.spouse)] == ["active", "active"]
+    ended = [a for a in led.audit(person=f.holder) if a.action == "family.ended"]
+    assert len(ended) == 2 and all('"reason": "account-closed"' in a.detail for a in ended)
+    # the same transaction: the closing operation's audit and the ended bindings share its op
+    op = led.conn.execute("SELECT id FROM operations WHERE kind = 'withdrawal.execute'").fetchone()[0]
+    assert all(f'"op": {op}' in a.detail for a in ended)
+    assert led.verify().ok
+    led.close()
+
+
+def test_unbinding_records_its_reason(ledger: Ledger, family: Family):
+    ledger.bind(family.holder, family.parent, "parent")
+    assert ledger.bindings(family.holder)[0].ended_reason is None
+    assert ledger.unbind(family.holder, family.parent).ended_reason == "unbound"
+
+
+def test_verify_fails_on_an_active_binding_of_a_closed_account(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "closed.db"
+    led = Ledger(path, clock=frozen_clock)
+    f = Family(led)
+    led.bind(f.holder, f.parent, "parent")
+    led.spend(f.spouse, 10_000, "outpatient")
+    led.bind(f.spouse, f.child, "child")
+    led.close()
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE accounts SET status = 'closed' WHERE person_id = ?", (f.spouse,))
+    conn.commit()
+    conn.close()
+    led = Ledger(path, clock=frozen_clock)
+    report = led.verify()
+    assert not report.ok and any("holder's account is closed" in x for x in report.failures)
+    led.close()
+
+
+def test_an_older_ledger_gains_the_reason_column(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "old.db"
+    led = Ledger(path, clock=frozen_clock)
+    f = Family(led)
+    led.bind(f.holder, f.parent, "parent")
+    led.close()
+    conn = sqlite3.connect(path)  # as a ledger made before the column existed
+    conn.execute("ALTER TABLE bindings DROP COLUMN ended_reason")
+    conn.execute("UPDATE meta SET value = 'old' WHERE key = 'schema_hash'")
+    conn.commit()
+    conn.close()
+    led = Ledger(path, clock=frozen_clock)
+    assert led.unbind(f.holder, f.parent).ended_reason == "unbound"
+    assert led.verify().ok
+    led.close()
+
+
+def test_cli_family_list_shows_the_closed_holders_binding_ended(capsys, db_path):
+    import json
+
+    from yibao_tui.cli import main
+
+    led = Ledger(db_path, clock=frozen_clock, channel="counter", operator="2001")
+    f = Family(led)
+    led.bind(f.holder, f.parent, "parent")
+    _close(led, f.holder)
+    led.close()
+    assert main(["--json", "--db", str(db_path), "family", "list", f.holder]) == 0
+    assert json.loads(capsys.readouterr().out)["bindings"] == []
+    assert main(["--json", "--db", str(db_path), "family", "list", f.holder, "--all"]) == 0
+    rows = json.loads(capsys.readouterr().out)["bindings"]
+    assert [(b["status"], b["ended_reason"]) for b in rows] == [("ended", "account-closed")]
+    assert main(["--db", str(db_path), "family", "list", f.holder, "--all"]) == 0
+    assert "已解除" in capsys.readouterr().out

@@ -406,8 +406,41 @@ def _login(args: argparse.Namespace, out: Out) -> int:
 
 @direct("token", "create")
 def _token_create(args: argparse.Namespace, out: Out) -> int:
-    token = _server_commands().token_create(_db(args), args.role, args.person)
-    out.result({"token": token, "role": args.role, "person": args.person}, token)
+    server = _server_commands()
+    ttl = server.parse_expires(getattr(args, "expires", None))
+    token = server.token_create(_db(args), args.role, args.person, ttl=ttl)
+    data: dict[str, Any] = {"token": token, "role": args.role, "person": args.person}
+    if ttl is not None:
+        import time
+
+        data["expires_at"] = time.time() + ttl
+    out.result(data, token)
+    return 0
+
+
+def _when(stamp: object) -> str:
+    if not isinstance(stamp, int | float):
+        return "-"
+    return dt.datetime.fromtimestamp(stamp, dt.timezone(dt.timedelta(hours=8))).strftime("%Y-%m-%d %H:%M")
+
+
+@direct("token", "list")
+def _token_list(args: argparse.Namespace, out: Out) -> int:
+    rows = _server_commands().token_list(_db(args), include_ended=args.all)
+    lines = [t("token.list_header")] if rows else [t("token.none")]
+    lines += [f"{r['id']:>5}  {pad(str(r['role']), 9)}{pad(t('token.status.' + str(r['status'])), 8)}"
+              f"{_when(r['created_at'])}  {_when(r['expires_at']):<16}  {_when(r['last_used_at']):<16}  "
+              f"{r['label'] or ''}{'  ' + str(r['person']) if r['person'] else ''}"
+              f"{'  ' + str(r['operator']) if r['operator'] else ''}" for r in rows]
+    out.lines({"tokens": rows}, lines)
+    return 0
+
+
+@direct("token", "revoke")
+def _token_revoke(args: argparse.Namespace, out: Out) -> int:
+    result = _server_commands().token_revoke(_db(args), args.token_id)
+    key = "token.revoked" if result["revoked"] else "token.not_live"
+    out.result(result, t(key, id=result["id"], sessions=result["sessions_ended"]))
     return 0
 
 

@@ -24,9 +24,11 @@ INPUT_CODES = frozenset(
         "UNKNOWN_PERSON",
         "UNKNOWN_WITHDRAWAL_CASE",
         "UNKNOWN_PAYMENT",
+        "UNKNOWN_TOKEN",
+        "NOT_AVAILABLE",
     }
 )
-NOT_FOUND_CODES = frozenset({"UNKNOWN_PERSON", "UNKNOWN_PAYMENT"})
+NOT_FOUND_CODES = frozenset({"UNKNOWN_PERSON", "UNKNOWN_PAYMENT", "UNKNOWN_TOKEN", "NOT_AVAILABLE"})
 
 #: Refused by a rule: the CLI exits 3, the server answers 422.
 RULE_CODES = frozenset(
@@ -72,9 +74,11 @@ HTTP_STATUS: dict[str, int] = {
     "UNAUTHORIZED": 401,
     "SESSION_EXPIRED": 401,
     "FORBIDDEN": 403,
+    "SELF_SERVICE_BINDING": 403,
     "NOT_FOUND": 404,
     "METHOD_NOT_ALLOWED": 405,
     "IN_PROGRESS": 409,
+    "RATE_LIMITED": 429,
     "IDEMPOTENCY_KEY_MISSING": 400,
     "IDEMPOTENCY_KEY_INVALID": 400,
     "INVALID_ROLE": 400,
@@ -105,7 +109,8 @@ class YibaoError(Exception):
     @property
     def http_status(self) -> int:
         """HTTP status for the server: 400 invalid input, 401 no or bad token (or an expired
-        session), 403 out of scope, 404 unknown, 405 wrong method, 409 in progress, 422 refused by
+        session), 403 out of scope, 404 unknown, 405 wrong method, 409 in progress, 429 too many
+        requests, 422 refused by
         a rule or an idempotency conflict, 503 ledger or server unavailable, 500 anything else."""
         if self.code in NOT_FOUND_CODES:
             return 404

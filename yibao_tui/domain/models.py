@@ -113,6 +113,9 @@ class Binding(Record):
     relative_name: str = ""
     binding_id: int = 0
     replayed: bool = False
+    #: Why an ended binding ended: ``unbound`` (by the holder) or ``account-closed`` (the
+    #: holder's account was paid out and closed); None while active.
+    ended_reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

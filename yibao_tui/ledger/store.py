@@ -40,11 +40,13 @@ from yibao_tui.domain.models import (
     WithdrawalReceipt,
     WithdrawalVerdict,
 )
+from yibao_tui.domain.money import MAX_FEN
 from yibao_tui.domain.policy import ENTRY_KINDS, policy_for, valid_region
 from yibao_tui.domain.relations import parse_relation
 from yibao_tui.domain.withdrawal import verdict as withdrawal_verdict
 from yibao_tui.ledger import audit as audit_log
 from yibao_tui.ledger.db import connect, immediate, migrate, translate
+from yibao_tui.ledger.limits import MAX_BALANCE_FEN, check_amount
 
 CN_TZ = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 TIME_FMT = "%Y-%m-%d %H:%M:%S"
@@ -248,7 +250,11 @@ class Ledger:
         ref: str | None = None,
     ) -> tuple[int, int, int]:
         """Post one transfer: both legs, both balances. Returns (transfer id, debit balance after,
-        credit balance after). A personal account going negative raises INSUFFICIENT_BALANCE."""
+        credit balance after). A personal account going negative raises INSUFFICIENT_BALANCE; an
+        amount outside the limits (``ledger/limits.py``) INVALID_AMOUNT, whoever the caller."""
+        # a withdrawal pays out the whole balance (bounded by the balance limit), anything else
+        # is one operation's amount
+        check_amount(amount, cap=MAX_BALANCE_FEN if kind == "withdrawal" else MAX_FEN)
         row = conn.execute(
             "SELECT balance, kind FROM accounts WHERE id = ?", (debit,)
         ).fetchone()
@@ -325,8 +331,7 @@ class Ledger:
         on = dt.date.fromisoformat(time[:10]) if time else self.today()
         rules.check_scheme_age(scheme, pid.birth_date, on, policy_for(region, on.year))
         clean_card = check_card(card)
-        if opening_balance_fen < 0:
-            raise YibaoError("INVALID_AMOUNT", reason="negative")
+        check_amount(opening_balance_fen, allow_zero=True)
         if opening_balance_fen and scheme != "employee":
             raise YibaoError("NOT_EMPLOYEE_INSURED", id=pid.value)
         request = {"id": pid.value, "name": clean_name, "scheme": scheme, "region": region,
@@ -566,8 +571,7 @@ class Ledger:
     # ----------------------------------------------------------------- money in and out
     def credit(self, who: str, amount_fen: int, memo: str = "", key: str | None = None, time: str | None = None) -> CreditResult:
         """The monthly fund credit (划入)."""
-        if amount_fen <= 0:
-            raise YibaoError("INVALID_AMOUNT", reason="zero")
+        check_amount(amount_fen)
         memo = check_memo(memo)
         pid = self._resolve_id(who)
 
@@ -585,8 +589,7 @@ class Ledger:
         """A bill: the patient's own account first, then the holders who bound the patient."""
         from yibao_tui.i18n import t
 
-        if amount_fen <= 0:
-            raise YibaoError("INVALID_AMOUNT", reason="zero")
+        check_amount(amount_fen)
         rules.check_spend_kind(kind)
         pid = self._resolve_id(patient)
 
@@ -706,7 +709,8 @@ class Ledger:
             ).fetchone()
             if row is None:
                 raise YibaoError("NOT_BOUND")
-            conn.execute("UPDATE bindings SET status = 'ended', unbound_at = ? WHERE id = ?", (now, row[0]))
+            conn.execute("UPDATE bindings SET status = 'ended', unbound_at = ?, ended_reason = 'unbound' WHERE id = ?",
+                         (now, row[0]))
             return _binding_response(conn, int(row[0]))
 
         response, replayed = self._write("family.unbind", {"holder": hid, "relative": rid}, key, body, hid, time)
@@ -943,6 +947,7 @@ class Ledger:
                 (wid, pid, case, v.payee, name, account, bal, tid, self.operator, cosigner.id, now),
             )
             conn.execute("UPDATE accounts SET status = 'closed' WHERE id = ?", (acct,))
+            self._end_bindings_of_closed(conn, op_id, now, pid)
             return WithdrawalReceipt(withdrawal_id=wid, person_id=pid, case=case, payee=v.payee, payee_name=name,
                                      payee_account=account, amount_fen=bal, operator=str(self.operator),
                                      cosigner=cosigner.id, time=now).to_json()
@@ -950,6 +955,18 @@ class Ledger:
         request = {"id": pid, "case": case, "facts": facts, "payee": name, "account": account, "cosigner": cosigner.id}
         response, replayed = self._write("withdrawal.execute", request, key, body, pid)
         return WithdrawalReceipt.from_json({**response, "replayed": replayed})
+
+    def _end_bindings_of_closed(self, conn: sqlite3.Connection, op_id: int, now: str, pid: str) -> None:
+        """A closed account shares nothing: every binding it holds ends, each recorded with its reason
+        (in the closing transaction)."""
+        ended = conn.execute(
+            "UPDATE bindings SET status = 'ended', unbound_at = ?, ended_reason = 'account-closed'"
+            " WHERE holder_id = ? AND status = 'active' RETURNING relative_id, relation", (now, pid)
+        ).fetchall()
+        for relative, relation in ended:
+            detail = {"op": op_id, "relative": relative, "relation": relation, "reason": "account-closed"}
+            audit_log.append(conn, now, self.channel, self.operator, "family.ended", pid,
+                             json.dumps(detail, ensure_ascii=False, sort_keys=True))
 
     # ----------------------------------------------------------------- audit & verify
     def audit(self, person: str | None = None, operator: str | None = None, since: str | None = None,
@@ -1054,7 +1071,7 @@ _PERSON_SQL = (
 )
 _BINDING_SQL = (
     "SELECT b.holder_id, b.relative_id, b.relation, b.status, b.bound_at, b.verified_by, b.unbound_at,"
-    " p.name, b.id FROM bindings b JOIN persons p ON p.id = b.relative_id"
+    " p.name, b.id, b.ended_reason FROM bindings b JOIN persons p ON p.id = b.relative_id"
 )
 
 
@@ -1071,4 +1088,5 @@ def _binding_response(conn: sqlite3.Connection, bid: int) -> dict[str, Any]:
 
 def _binding(row: Any) -> Binding:
     return Binding(holder_id=row[0], relative_id=row[1], relation=row[2], status=row[3], bound_at=row[4],
-                   verified_by=row[5], unbound_at=row[6], relative_name=row[7], binding_id=row[8])
+                   verified_by=row[5], unbound_at=row[6], relative_name=row[7], binding_id=row[8],
+                   ended_reason=row[9])
