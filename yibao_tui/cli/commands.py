@@ -26,6 +26,7 @@ from yibao_tui.backend.base import Actor, Backend
 from yibao_tui.cli.output import (
     Out,
     binding_lines,
+    pad,
     person_lines,
     replayed,
     statement_lines,

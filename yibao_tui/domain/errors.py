@@ -125,7 +125,7 @@ class YibaoError(Exception):
         from yibao_tui.i18n import t
 
         variant = self.params.get("variant")  # another wording of the same code
-        key = f"error.{self.code}.{variant}" if variant else f"error.{self.code}"
+        key = f"error_variant.{self.code}.{variant}" if variant else f"error.{self.code}"
         return t(key, lang=lang, **self.params)
 
     def to_json(self, lang: str | None = None) -> dict[str, Any]:
