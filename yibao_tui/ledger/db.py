@@ -14,7 +14,8 @@ from pathlib import Path
 
 from yibao_tui.domain.errors import YibaoError
 
-SCHEMA_VERSION = 1
+#: 2: money columns refused unless integers within bounds (``ledger/limits.py``).
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_MS = 15_000
 
 SCHEMA = """
@@ -157,6 +158,10 @@ SYSTEM_ACCOUNTS = ("fund", "provider", "premium", "withdrawal", "opening")
 def translate(exc: sqlite3.Error, path: str | Path) -> YibaoError:
     """Turn a sqlite3 error into a clear ``YibaoError``."""
     text = str(exc).lower()
+    from yibao_tui.ledger import limits
+
+    if limits.MARK in text:
+        return limits.out_of_range()
     if "locked" in text or "busy" in text:
         return YibaoError("DATABASE_BUSY")
     if "not a database" in text or "malformed" in text or "corrupt" in text:
@@ -191,9 +196,10 @@ def connect(path: str | Path) -> sqlite3.Connection:
 
 def _full_schema() -> str:
     from yibao_tui.ledger.access import SCHEMA as ACCESS_SCHEMA
+    from yibao_tui.ledger.limits import SCHEMA as LIMITS_SCHEMA
     from yibao_tui.ledger.withdrawals import SCHEMA as WITHDRAWAL_SCHEMA
 
-    return SCHEMA + ACCESS_SCHEMA + WITHDRAWAL_SCHEMA
+    return SCHEMA + ACCESS_SCHEMA + WITHDRAWAL_SCHEMA + LIMITS_SCHEMA
 
 
 def _schema_hash(script: str) -> str:
@@ -223,8 +229,8 @@ def migrate(conn: sqlite3.Connection) -> None:
             conn.execute(
                 "INSERT OR IGNORE INTO accounts (code, kind) VALUES (?, 'system')", (f"SYS:{code}",)
             )
-        conn.execute(
-            "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+        conn.execute(  # the script above brings any older ledger up to this version
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
         )
         conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_hash', ?)", (digest,))
 

@@ -40,11 +40,13 @@ from yibao_tui.domain.models import (
     WithdrawalReceipt,
     WithdrawalVerdict,
 )
+from yibao_tui.domain.money import MAX_FEN
 from yibao_tui.domain.policy import policy_for, valid_region
 from yibao_tui.domain.relations import parse_relation
 from yibao_tui.domain.withdrawal import verdict as withdrawal_verdict
 from yibao_tui.ledger import audit as audit_log
 from yibao_tui.ledger.db import connect, immediate, migrate, translate
+from yibao_tui.ledger.limits import MAX_BALANCE_FEN, check_amount
 
 CN_TZ = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 TIME_FMT = "%Y-%m-%d %H:%M:%S"
@@ -248,7 +250,11 @@ class Ledger:
         ref: str | None = None,
     ) -> tuple[int, int, int]:
         """Post one transfer: both legs, both balances. Returns (transfer id, debit balance after,
-        credit balance after). A personal account going negative raises INSUFFICIENT_BALANCE."""
+        credit balance after). A personal account going negative raises INSUFFICIENT_BALANCE; an
+        amount outside the limits (``ledger/limits.py``) INVALID_AMOUNT, whoever the caller."""
+        # a withdrawal pays out the whole balance (bounded by the balance limit), anything else
+        # is one operation's amount
+        check_amount(amount, cap=MAX_BALANCE_FEN if kind == "withdrawal" else MAX_FEN)
         row = conn.execute(
             "SELECT balance, kind FROM accounts WHERE id = ?", (debit,)
         ).fetchone()
@@ -325,8 +331,7 @@ class Ledger:
         on = dt.date.fromisoformat(time[:10]) if time else self.today()
         rules.check_scheme_age(scheme, pid.birth_date, on, policy_for(region, on.year))
         clean_card = check_card(card)
-        if opening_balance_fen < 0:
-            raise YibaoError("INVALID_AMOUNT", reason="negative")
+        check_amount(opening_balance_fen, allow_zero=True)
         if opening_balance_fen and scheme != "employee":
             raise YibaoError("NOT_EMPLOYEE_INSURED", id=pid.value)
         request = {"id": pid.value, "name": clean_name, "scheme": scheme, "region": region,
@@ -553,8 +558,7 @@ class Ledger:
     # ----------------------------------------------------------------- money in and out
     def credit(self, who: str, amount_fen: int, memo: str = "", key: str | None = None, time: str | None = None) -> CreditResult:
         """The monthly fund credit (划入)."""
-        if amount_fen <= 0:
-            raise YibaoError("INVALID_AMOUNT", reason="zero")
+        check_amount(amount_fen)
         memo = check_memo(memo)
         pid = self._resolve_id(who)
 
@@ -572,8 +576,7 @@ class Ledger:
         """A bill: the patient's own account first, then the holders who bound the patient."""
         from yibao_tui.i18n import t
 
-        if amount_fen <= 0:
-            raise YibaoError("INVALID_AMOUNT", reason="zero")
+        check_amount(amount_fen)
         rules.check_spend_kind(kind)
         pid = self._resolve_id(patient)
 

@@ -10,6 +10,7 @@ from yibao_tui.domain.masking import mask_card, mask_id
 from yibao_tui.domain.models import VerifyReport
 from yibao_tui.domain.policy import policy_for
 from yibao_tui.ledger.audit import check_chain
+from yibao_tui.ledger.limits import MAX_BALANCE_FEN
 
 LIMIT = 20
 #: The one spelling of a stored ID number: 17 ASCII digits and a digit or ``X``.
@@ -24,7 +25,13 @@ def verify(conn: sqlite3.Connection, year: int) -> VerifyReport:
     f: list[str] = []
 
     def q(sql: str, *args: object) -> list[tuple]:  # type: ignore[type-arg]
-        return conn.execute(sql, args).fetchall()
+        try:
+            return conn.execute(sql, args).fetchall()
+        except sqlite3.OperationalError as e:  # a sum past 64 bits: reported, never a crash
+            if "overflow" not in str(e).lower():
+                raise
+            f.append(f"amounts too large to add up ({e}): the ledger holds amounts beyond its limits")
+            return []
 
     ok = q("PRAGMA quick_check")
     if ok and ok[0][0] != "ok":
@@ -37,7 +44,17 @@ def verify(conn: sqlite3.Connection, year: int) -> VerifyReport:
         f.append(f"account {code}: balance {bal} but its entries sum to {derived}")
     for code, bal in q("SELECT code, balance FROM accounts WHERE kind = 'personal' AND balance < 0 LIMIT ?", LIMIT):
         f.append(f"account {code}: negative balance {bal}")
-    total = q("SELECT COALESCE(SUM(balance), 0) FROM accounts")[0][0]
+    for code, bal in q(
+        "SELECT code, balance FROM accounts WHERE typeof(balance) <> 'integer' OR balance > ? OR balance < ? LIMIT ?",
+        MAX_BALANCE_FEN, -MAX_BALANCE_FEN, LIMIT,
+    ):
+        f.append(f"account {code}: balance {bal} is not an integer within ±{MAX_BALANCE_FEN}")
+    for table, cols in (("transfers", ("amount",)), ("entries", ("amount", "balance_after")),
+                        ("premium_payments", ("amount",)), ("withdrawals", ("amount",))):
+        bad = " OR ".join(f"typeof({c}) <> 'integer' OR {c} > {MAX_BALANCE_FEN} OR {c} < {-MAX_BALANCE_FEN}" for c in cols)
+        for rowid, in q(f"SELECT id FROM {table} WHERE {bad} LIMIT ?", LIMIT):  # noqa: S608 - constants
+            f.append(f"{table} {rowid}: an amount that is not an integer within ±{MAX_BALANCE_FEN}")
+    total = sum(int(b) for b, in q("SELECT balance FROM accounts WHERE typeof(balance) = 'integer'"))
     if total != 0:
         f.append(f"balances sum to {total}, not zero")
     for tid, n, s in q(

@@ -165,6 +165,8 @@ ZH: dict[str, str] = {
     "premium.window": "{year} 年度缴费期：{opens} 至 {closes}",
     "binding.reason.unbound": "解除绑定",
     "binding.reason.account_closed": "户主账户已销户",
+    # --- sec-data (issue 9: identifiers, limits, files, secrets, damage, text) ---
+    "reason.amount.balance_limit": "超出账本允许的范围（任何账户余额最多 {limit}）",
 }
 
 EN: dict[str, str] = {
@@ -327,4 +329,6 @@ EN: dict[str, str] = {
     "premium.window": "{year} collection window: {opens} to {closes}",
     "binding.reason.unbound": "unbound",
     "binding.reason.account_closed": "the holder's account was closed",
+    # --- sec-data (issue 9: identifiers, limits, files, secrets, damage, text) ---
+    "reason.amount.balance_limit": "beyond what the ledger allows (no balance above {limit})",
 }
