@@ -37,6 +37,18 @@ uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on")).run(sock
 """
 
 
+async def _family(server: LiveServer) -> tuple[str, dict[str, str]]:
+    """An admin token and the seeded family, with the parent bound to A."""
+    admin = server.token("admin", label="t")
+    hb = HttpBackend(server.url, admin)
+    try:
+        ids = await seed(hb)
+        await hb.bind(ids["a"], ids["parent"], "parent")
+        return admin, ids
+    finally:
+        await hb.close()
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -54,13 +66,7 @@ async def test_a_claim_left_by_a_killed_server_is_released_at_start(tmp_path: Pa
     db = tmp_path / "ledger.db"
     first = LiveServer(db).start()
     try:
-        admin = first.token("admin", label="t")
-        hb = HttpBackend(first.url, admin)
-        try:
-            ids = await seed(hb)
-            await hb.bind(ids["a"], ids["parent"], "parent")
-        finally:
-            await hb.close()
+        admin, ids = await _family(first)
     finally:
         first.stop()
     port, marker = _free_port(), tmp_path / "committed"
@@ -120,13 +126,7 @@ def _ignore(fn: object) -> None:
 async def held(tmp_path: Path) -> object:
     """A server holding a payment in progress (after it commits), and what it needs."""
     server = LiveServer(tmp_path / "ledger.db").start()
-    admin = server.token("admin", label="t")
-    hb = HttpBackend(server.url, admin)
-    try:
-        ids = await seed(hb)
-        await hb.bind(ids["a"], ids["parent"], "parent")
-    finally:
-        await hb.close()
+    admin, ids = await _family(server)
     entered, release = threading.Event(), threading.Event()
 
     async def hold(op: str) -> None:
