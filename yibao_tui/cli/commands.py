@@ -23,7 +23,15 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from yibao_tui.backend.base import Actor, Backend
-from yibao_tui.cli.output import Out, binding_lines, pad, person_lines, replayed, verdict_lines
+from yibao_tui.cli.output import (
+    Out,
+    binding_lines,
+    pad,
+    person_lines,
+    replayed,
+    statement_lines,
+    verdict_lines,
+)
 from yibao_tui.domain.errors import YibaoError
 from yibao_tui.domain.money import fen_to_plain, format_fen, parse_amount
 from yibao_tui.i18n import set_lang, t
@@ -175,21 +183,22 @@ async def _balance(args: argparse.Namespace, b: Backend, out: Out) -> int:
 
 @command("statement")
 async def _statement(args: argparse.Namespace, b: Backend, out: Out) -> int:
+    """Oldest first. ``--limit N``: the newest N (before ``--cursor C``), with ``next_cursor`` for
+    the N before those; the app's keyset cursors, newest first, so a script pages back in time."""
     fmt = "json" if out.as_json else args.format
-    entries: list[dict[str, Any]] = []
-    if args.limit:
-        page = await b.statement(args.id, args.date_from, args.date_to, args.kind, None, args.limit, True)
-        first = page
-        entries = [e.to_json() for e in reversed(page.entries)]
-    else:
-        page = first = await b.statement(args.id, args.date_from, args.date_to, args.kind, None, 500, False)
-        entries.extend(e.to_json() for e in page.entries)
-        while page.next_cursor:
-            page = await b.statement(args.id, args.date_from, args.date_to, args.kind, page.next_cursor, 500, False)
-            entries.extend(e.to_json() for e in page.entries)
+    size = args.limit or 500
+    query = (args.id, args.date_from, args.date_to, args.kind)
+    page = first = await b.statement(*query, args.cursor, size, True, with_total=True)
+    pages = [page]
+    while page.next_cursor and not args.limit:
+        page = await b.statement(*query, page.next_cursor, size, True)
+        pages.append(page)
+    entries = [e.to_json() for p in reversed(pages) for e in reversed(p.entries)]
+    next_cursor = page.next_cursor if args.limit else None
     data = {"id": first.id, "entries": entries, "opening_balance_fen": first.opening_balance_fen,
-            "closing_balance_fen": first.closing_balance_fen}
+            "closing_balance_fen": first.closing_balance_fen, "next_cursor": next_cursor, "total": first.total}
     s = out.stream
+    more = t("cli.statement.more", total=first.total, cursor=next_cursor) if next_cursor else ""
     if fmt == "json":
         out.json(data)
     elif fmt == "csv":
@@ -197,12 +206,14 @@ async def _statement(args: argparse.Namespace, b: Backend, out: Out) -> int:
         w.writerow(["time", "kind", "amount", "balance_after", "memo"])
         for e in entries:
             w.writerow([e["time"], e["kind"], fen_to_plain(e["amount_fen"]), fen_to_plain(e["balance_after_fen"]), e["memo"]])
+        if more:
+            sys.stderr.write(more + "\n")
     else:
         s.write(f"{t('kind.opening')}: {format_fen(first.opening_balance_fen)}\n")
-        for e in entries:
-            label = t("kind." + e["kind"])
-            s.write(f"{e['time']}  {pad(label, 14)}{format_fen(e['amount_fen']):>14}{format_fen(e['balance_after_fen']):>14}  {e['memo']}\n")
+        s.writelines(line + "\n" for line in statement_lines(entries))
         s.write(f"= {format_fen(first.closing_balance_fen)}\n")
+        if more:
+            s.write(more + "\n")
     return 0
 
 
