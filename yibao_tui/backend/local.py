@@ -117,9 +117,10 @@ class LocalBackend:
 
     async def statement(self, who: str, date_from: str | None = None, date_to: str | None = None,
                         kind: str | None = None, cursor: str | None = None, limit: int = 50,
-                        newest_first: bool = True) -> StatementPage:
+                        newest_first: bool = True, with_total: bool = False) -> StatementPage:
         """One page of the statement."""
-        return await self._call(self._ledger.statement, who, date_from, date_to, kind, cursor, limit, newest_first)
+        return await self._call(self._ledger.statement, who, date_from, date_to, kind, cursor, limit, newest_first,
+                                with_total=with_total)
 
     async def credit(self, who: str, amount_fen: int, memo: str = "", key: str | None = None) -> CreditResult:
         """The monthly credit."""

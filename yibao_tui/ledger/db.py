@@ -14,7 +14,8 @@ from pathlib import Path
 
 from yibao_tui.domain.errors import YibaoError
 
-SCHEMA_VERSION = 1
+#: 2: money columns refused unless integers within bounds (``ledger/limits.py``).
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_MS = 15_000
 
 SCHEMA = """
@@ -89,6 +90,7 @@ CREATE TABLE IF NOT EXISTS bindings (
     unbound_at   TEXT,
     verified_by  TEXT NOT NULL CHECK (verified_by IN ('counter', 'face', 'letter')),
     op_id        INTEGER REFERENCES operations(id),
+    ended_reason TEXT,
     CHECK (holder_id <> relative_id)
 );
 CREATE UNIQUE INDEX IF NOT EXISTS bindings_one_active
@@ -156,6 +158,10 @@ SYSTEM_ACCOUNTS = ("fund", "provider", "premium", "withdrawal", "opening")
 def translate(exc: sqlite3.Error, path: str | Path) -> YibaoError:
     """Turn a sqlite3 error into a clear ``YibaoError``."""
     text = str(exc).lower()
+    from yibao_tui.ledger import limits
+
+    if limits.MARK in text:
+        return limits.out_of_range()
     if "locked" in text or "busy" in text:
         return YibaoError("DATABASE_BUSY")
     if "not a database" in text or "malformed" in text or "corrupt" in text:
@@ -190,9 +196,10 @@ def connect(path: str | Path) -> sqlite3.Connection:
 
 def _full_schema() -> str:
     from yibao_tui.ledger.access import SCHEMA as ACCESS_SCHEMA
+    from yibao_tui.ledger.limits import SCHEMA as LIMITS_SCHEMA
     from yibao_tui.ledger.withdrawals import SCHEMA as WITHDRAWAL_SCHEMA
 
-    return SCHEMA + ACCESS_SCHEMA + WITHDRAWAL_SCHEMA
+    return SCHEMA + ACCESS_SCHEMA + WITHDRAWAL_SCHEMA + LIMITS_SCHEMA
 
 
 def _schema_hash(script: str) -> str:
@@ -217,14 +224,30 @@ def migrate(conn: sqlite3.Connection) -> None:
     with immediate(conn):
         for stmt in _statements(script):
             conn.execute(stmt)
+        _add_columns(conn)
         for code in SYSTEM_ACCOUNTS:
             conn.execute(
                 "INSERT OR IGNORE INTO accounts (code, kind) VALUES (?, 'system')", (f"SYS:{code}",)
             )
-        conn.execute(
-            "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+        conn.execute(  # the script above brings any older ledger up to this version
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
         )
         conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_hash', ?)", (digest,))
+
+
+#: Columns added after a table was first shipped: ``CREATE TABLE IF NOT EXISTS`` leaves an older
+#: ledger's table as it was, so they are added here (table, column, declaration).
+ADDED_COLUMNS = (
+    ("bindings", "ended_reason", "TEXT"),
+)
+
+
+def _add_columns(conn: sqlite3.Connection) -> None:
+    """Bring an older ledger's tables up to the schema: add the columns it lacks."""
+    for table, column, decl in ADDED_COLUMNS:
+        have = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+        if column not in have:
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {decl}")
 
 
 def _statements(script: str) -> Iterator[str]:
