@@ -40,10 +40,12 @@ T = TypeVar("T")
 class LocalBackend:
     """The embedded default: a SQLite ledger file on this machine."""
 
-    def __init__(self, path: str | Path, actor: Actor | None = None, clock: Clock | None = None) -> None:
+    def __init__(self, path: str | Path, actor: Actor | None = None, clock: Clock | None = None,
+                 create: bool = True) -> None:
         self.path = Path(path)
         self.actor = actor or Actor("cli")
-        self._ledger = Ledger(path, clock=clock, channel=self.actor.channel, operator=self.actor.operator)
+        self._ledger = Ledger(path, clock=clock, channel=self.actor.channel, operator=self.actor.operator,
+                              create=create)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="yibao-ledger")
         self._closed = False
 

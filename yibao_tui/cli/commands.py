@@ -40,14 +40,20 @@ Handler = Callable[[argparse.Namespace, Backend, Out], Awaitable[int]]
 Direct = Callable[[argparse.Namespace, Out], int]
 COMMANDS: dict[tuple[str, str | None], Handler] = {}
 DIRECT: dict[tuple[str, str | None], Direct] = {}
+#: The commands that may make a new ledger; every other one needs an existing ledger and says
+#: so (``LEDGER_NOT_FOUND``) rather than leave an empty one behind a mistyped ``--db``.
+CREATES: set[tuple[str, str | None]] = set()
 H = TypeVar("H")
 
 
-def command(name: str, sub: str | None = None) -> Callable[[Handler], Handler]:
-    """Register the handler of ``yibao NAME [SUB]`` that works on a backend."""
+def command(name: str, sub: str | None = None, *, creates: bool = False) -> Callable[[Handler], Handler]:
+    """Register the handler of ``yibao NAME [SUB]`` that works on a backend (``creates``: it may
+    make the ledger)."""
 
     def register(fn: Handler) -> Handler:
         COMMANDS[(name, sub)] = fn
+        if creates:
+            CREATES.add((name, sub))
         return fn
 
     return register
@@ -80,18 +86,18 @@ def run_command(args: argparse.Namespace, out: Out) -> int:
 
 
 async def _dispatch(handler: Handler, args: argparse.Namespace, out: Out) -> int:
-    b = make_backend(args)
+    b = make_backend(args, create=(args.command, getattr(args, "sub", None)) in CREATES)
     try:
         return await handler(args, b, out)
     finally:
         await b.close()
 
 
-def make_backend(args: argparse.Namespace, actor: Actor | None = None) -> Backend:
+def make_backend(args: argparse.Namespace, actor: Actor | None = None, create: bool = True) -> Backend:
     """The backend the options name: ``--backend URL`` (or ``$YIBAO_BACKEND``), else the ledger."""
     from yibao_tui.backend.factory import make_backend as factory
 
-    return factory(args.db, args.backend or os.environ.get("YIBAO_BACKEND"), actor or Actor("cli"))
+    return factory(args.db, args.backend or os.environ.get("YIBAO_BACKEND"), actor or Actor("cli"), create)
 
 
 def _amount(text: str, allow_zero: bool = False) -> int:
@@ -109,14 +115,14 @@ def _facts(pairs: Sequence[str]) -> dict[str, str]:
 
 
 # ------------------------------------------------------------------ the ledger and persons
-@command("init")
+@command("init", creates=True)
 async def _init(args: argparse.Namespace, b: Backend, out: Out) -> int:
     where = await b.init()
     out.result({"ok": True, "db": where}, t("cli.init.done", path=where))
     return 0
 
 
-@command("demo")
+@command("demo", creates=True)
 async def _demo(args: argparse.Namespace, b: Backend, out: Out) -> int:
     await b.init()
     if not await b.is_empty():
@@ -126,7 +132,7 @@ async def _demo(args: argparse.Namespace, b: Backend, out: Out) -> int:
     return 0
 
 
-@command("person", "add")
+@command("person", "add", creates=True)
 async def _person_add(args: argparse.Namespace, b: Backend, out: Out) -> int:
     p = await b.add_person(args.id, args.name, args.scheme, args.region, args.card,
                            _amount(args.opening_balance, allow_zero=True), args.key)
@@ -265,7 +271,7 @@ async def _withdrawal_check(args: argparse.Namespace, b: Backend, out: Out) -> i
 
 
 # ------------------------------------------------------------------ import
-@command("import", "persons")
+@command("import", "persons", creates=True)
 async def _import(args: argparse.Namespace, b: Backend, out: Out) -> int:
     rows = read_roster(Path(args.file))
     progress = _progress_bar() if (sys.stderr.isatty() and not out.as_json) else None
@@ -330,7 +336,7 @@ def _progress_bar() -> Callable[[int, int], None]:
 
 
 # ------------------------------------------------------------------ staff, cards, audit
-@command("operator", "add")
+@command("operator", "add", creates=True)
 async def _operator_add(args: argparse.Namespace, b: Backend, out: Out) -> int:
     from yibao_tui.ledger.access import check_password
     from yibao_tui.ledger.store import check_operator

@@ -86,6 +86,7 @@ HTTP_STATUS: dict[str, int] = {
     "DATABASE_BUSY": 503,
     "DATABASE_CORRUPT": 503,
     "DATABASE_UNAVAILABLE": 503,
+    "LEDGER_NOT_FOUND": 503,
 }
 
 

@@ -126,8 +126,11 @@ def parse_day(value: str | None) -> dt.date | None:
 class Ledger:
     """The system of record over one SQLite file."""
 
-    def __init__(self, path: str | Path, clock: Clock | None = None, channel: str = "cli", operator: str | None = None) -> None:
+    def __init__(self, path: str | Path, clock: Clock | None = None, channel: str = "cli", operator: str | None = None,
+                 create: bool = True) -> None:
         self.path = str(path)
+        #: ``False``: the ledger must exist (``LEDGER_NOT_FOUND``), it is never made here
+        self.create = create
         self.clock = clock or china_now
         self.channel = channel
         self.operator = operator
@@ -138,12 +141,15 @@ class Ledger:
     def conn(self) -> sqlite3.Connection:
         """The connection, opened and migrated on first use."""
         if self._conn is None:
-            conn = connect(self.path)
+            conn = connect(self.path, self.create)
             try:
-                migrate(conn)
+                migrate(conn, self.create)
             except sqlite3.Error as e:
                 conn.close()
                 raise translate(e, self.path) from None
+            except YibaoError:
+                conn.close()
+                raise
             self._conn = conn
         return self._conn
 
@@ -165,6 +171,8 @@ class Ledger:
             return fn()
         except sqlite3.Error as e:
             raise translate(e, self.path) from None
+        except UnicodeDecodeError:  # damaged text in a row: never its bytes in a message
+            raise YibaoError("DATABASE_CORRUPT", path=self.path) from None
 
     def _write(
         self,
