@@ -472,7 +472,8 @@ def _counter(args: argparse.Namespace, out: Out) -> int:
     from yibao_tui.modes.counter import run_counter
 
     return int(run_counter(lambda actor: _backend_for(args, actor), window=args.window,
-                           idle_minutes=args.idle_minutes, lang=_lang(args)))
+                           idle_minutes=args.idle_minutes, lang=_lang(args),
+                           printer=None if args.printer == "none" else args.printer))
 
 
 @direct("kiosk")
@@ -485,7 +486,8 @@ def _kiosk(args: argparse.Namespace, out: Out) -> int:
         return int(kiosk_admin(["--set-admin-pin"] + (["--config", args.config] if args.config else [])))
     from yibao_tui.modes.kiosk import run_kiosk
 
-    return int(run_kiosk(lambda actor: _backend_for(args, actor), config=args.config, lang=_lang(args)))
+    return int(run_kiosk(lambda actor: _backend_for(args, actor), config=args.config, lang=_lang(args),
+                         printer=args.printer))
 
 
 def _lang(args: argparse.Namespace) -> str:

@@ -124,10 +124,14 @@ def build_parser() -> argparse.ArgumentParser:
     ct = sub.add_parser("counter", help="the service-window mode (经办窗口): operator login, any person")
     ct.add_argument("--window", default="1", help="the window number shown in the header")
     ct.add_argument("--idle-minutes", type=float, default=5.0, help="back to login after this idle time")
+    ct.add_argument("--printer", default="", metavar="NAME",
+                    help="the window's CUPS printer for receipts (default: the system default; 'none': do not print)")
     ks = sub.add_parser("kiosk", help="the self-service kiosk mode (自助终端): card and PIN, locked down")
     ks.add_argument("--config", help="kiosk config file (admin PIN hash, idle seconds); default <config dir>/kiosk.toml")
     ks.add_argument("--set-admin-pin", action="store_true",
                     help="prompt for the admin PIN that leaves the kiosk, store its hash in the config, and exit")
+    ks.add_argument("--printer", metavar="NAME",
+                    help="the kiosk's CUPS printer ('default': the system default; 'none': no printing); default: the config's")
 
     sv = sub.add_parser("serve", help="the reference HTTP server (extra: yibao-tui[server])")
     sv.add_argument("--host", default="127.0.0.1")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from textual import events
@@ -24,6 +25,8 @@ from yibao_tui.modes.receipts import scrub_ids
 
 if TYPE_CHECKING:
     from yibao_tui.backend.base import Backend
+    from yibao_tui.modes.receipts import Receipt
+    from yibao_tui.printing import PrintOutcome
 
 
 def safe_error_text(err: BaseException) -> str:
@@ -58,6 +61,10 @@ class ModeApp(App[int]):
         self.idle_timer = idle_timer
         self.today = today or dt.date.today()
         self.cursor_blink = cursor_blink
+        #: Where documents print: ``None`` prints nothing, ``""`` the system default printer.
+        self.printer: str | None = None
+        #: The window or kiosk number printed on documents.
+        self.station = ""
 
     @staticmethod
     def make_idle(seconds: float, countdown: float, clock: Clock | None) -> IdleTimer:
@@ -128,6 +135,27 @@ class ModeApp(App[int]):
         self.person = None
         self.masked = True
         self.clear_notifications()
+
+    def print_later(self, doc: Receipt, name: str,
+                    done: Callable[[PrintOutcome], None] | None = None) -> None:
+        """Print ``doc`` on a thread (``lp`` may take a while) and say how it went; a failed
+        print keeps the document in the spool. Only prints: the payment is already done."""
+        if self.printer is None:
+            return
+        printer = self.printer or None
+
+        async def job() -> None:
+            import asyncio
+
+            from yibao_tui.printing import print_document
+
+            outcome = await asyncio.to_thread(print_document, doc, name, printer)
+            self.notify(outcome.message(), severity="information" if outcome.printed else "warning",
+                        markup=False, timeout=10)
+            if done is not None:
+                done(outcome)
+
+        self.run_worker(job(), group="print", exit_on_error=False)
 
     def get_system_commands(self, screen: Any) -> Any:  # pragma: no cover - overridden
         yield from ()

@@ -108,6 +108,7 @@ class CounterApp(ModeApp):
         today: dt.date | None = None,
         clock: Clock | None = None,
         cursor_blink: bool = True,
+        printer: str | None = None,
     ) -> None:
         self.lang = set_lang(lang)
         self.make_backend = make_backend
@@ -121,6 +122,8 @@ class CounterApp(ModeApp):
         )
         translate_bindings(self)
         self.window = str(window)
+        self.printer = printer
+        self.station = t("print.station_window", n=self.window)
         self.operator: Operator | None = None
         #: What the login screen says when it is shown again (why the session ended).
         self.login_notice = ""
@@ -297,8 +300,11 @@ def run_counter(
     window: str = "1",
     idle_minutes: float = 5.0,
     lang: str = "zh",
+    printer: str | None = "",
 ) -> int:
-    """``yibao counter``: run the service-window app; returns the exit code."""
-    app = CounterApp(make_backend, window=window, idle_minutes=idle_minutes, lang=lang)
+    """``yibao counter``: run the service-window app; returns the exit code. ``printer``: where
+    receipts print (``""`` the system default, ``None`` nowhere)."""
+    app = CounterApp(make_backend, window=window, idle_minutes=idle_minutes, lang=lang,
+                     printer=printer)
     result = app.run()
     return int(result or 0) if app.return_code in (None, 0) else int(app.return_code or 1)

@@ -10,6 +10,9 @@ Config (``<config dir>/kiosk.toml`` unless ``--config``)::
     idle_seconds = 60                         # idle time before the countdown
     countdown_seconds = 10                    # the countdown before the session is wiped
     admin_key = "ctrl+f12"                    # opens the admin PIN dialog (to leave the kiosk)
+    printer = "default"                       # CUPS printer for slips and statements: a name,
+                                              # "default" (system default); absent: no printing
+    kiosk_id = "K01"                          # the kiosk number printed on documents
 
 Create or change it with ``python -m yibao_tui.modes.kiosk --set-admin-pin [--config PATH]``
 (the PIN is prompted twice, or read from stdin when piped). Without an admin PIN the kiosk does
@@ -19,6 +22,8 @@ not start: there would be no way to leave it.
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import os
 import sys
 from collections.abc import Callable, MutableMapping
@@ -51,6 +56,9 @@ class KioskConfig:
     idle_seconds: float = 60.0
     countdown_seconds: float = 10.0
     admin_key: str = DEFAULT_ADMIN_KEY
+    #: ``None``: no printer; ``""``: the system default; else a CUPS printer name.
+    printer: str | None = None
+    kiosk_id: str = ""
 
     @classmethod
     def load(cls, path: Path) -> KioskConfig:
@@ -70,6 +78,8 @@ class KioskConfig:
             idle_seconds=max(5.0, float(data.get("idle_seconds", 60))),
             countdown_seconds=max(1.0, float(data.get("countdown_seconds", 10))),
             admin_key=key if isinstance(key, str) and key else DEFAULT_ADMIN_KEY,
+            printer=printer_setting(data.get("printer")),
+            kiosk_id=str(data.get("kiosk_id", "")),
         )
 
     def to_toml(self) -> str:
@@ -80,7 +90,19 @@ class KioskConfig:
         lines.append(f"idle_seconds = {self.idle_seconds:g}")
         lines.append(f"countdown_seconds = {self.countdown_seconds:g}")
         lines.append(f'admin_key = "{self.admin_key}"')
+        if self.printer is not None:
+            lines.append(f"printer = {json.dumps(self.printer or 'default')}")
+        if self.kiosk_id:
+            lines.append(f"kiosk_id = {json.dumps(self.kiosk_id)}")
         return "\n".join(lines) + "\n"
+
+
+def printer_setting(value: object) -> str | None:
+    """A printer option: ``None``/``"none"``/``""`` → no printing, ``"default"`` → the system
+    default (``""``), else the CUPS printer's name."""
+    if not isinstance(value, str) or value.strip().lower() in ("", "none"):
+        return None
+    return "" if value.strip().lower() == "default" else value.strip()
 
 
 def default_config_path() -> Path:
@@ -100,7 +122,6 @@ def check_admin_pin(pin: str) -> str:
 
 def set_admin_pin(path: Path, pin: str) -> KioskConfig:
     """Store the hash of ``pin`` in the config at ``path`` (other settings kept)."""
-    import dataclasses
 
     from yibao_tui.ledger.access import hash_secret
 
@@ -118,6 +139,7 @@ def run_kiosk(
     make_backend: Callable[[Actor], Backend],
     config: str | Path | None = None,
     lang: str = "zh",
+    printer: str | None = None,
 ) -> int:
     """``yibao kiosk``: run the locked-down kiosk until an admin leaves it; the exit code."""
     scrub_environment()  # before Textual is imported (its constants read the environment)
@@ -136,6 +158,8 @@ def run_kiosk(
         command = f"python -m yibao_tui.modes.kiosk --set-admin-pin --config {path}"
         print(t("mode.kiosk.cli.no_admin_pin", path=str(path), command=command), file=sys.stderr)
         return 2
+    if printer is not None:  # --printer overrides the config
+        cfg = dataclasses.replace(cfg, printer=printer_setting(printer))
     for sig in (signal.SIGINT, signal.SIGQUIT):
         signal.signal(sig, signal.SIG_IGN)
     from yibao_tui.modes.kiosk_app import KioskApp

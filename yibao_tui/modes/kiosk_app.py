@@ -74,6 +74,8 @@ class KioskApp(ModeApp, inherit_bindings=False):
             cursor_blink=cursor_blink,
         )
         self.kiosk_config = config
+        self.printer = config.printer
+        self.station = t("print.station_kiosk", n=config.kiosk_id) if config.kiosk_id else ""
         self.session: KioskSession | None = None
         #: Why the last session ended (generic text, nothing personal), for the welcome screen.
         self.notice = ""

@@ -78,6 +78,7 @@ def premium_receipt(
     relative_name: str = "",
     operator: str | None = None,
     channel: str = "counter",
+    station: str = "",
 ) -> Receipt:
     """The receipt of a premium paid for a relative (everything personal masked)."""
     rows = [
@@ -87,7 +88,8 @@ def premium_receipt(
         (t("mode.receipt.year"), str(payment.year)),
         (t("mode.receipt.amount"), format_fen(payment.amount_fen)),
         (t("mode.receipt.balance_after"), format_fen(payment.balance_after_fen)),
-        (t("mode.receipt.channel"), t(f"mode.channel.{channel}")),
+        # the window or kiosk number when known (``经办窗口 3 号``), else the channel
+        (t("mode.receipt.channel"), station or t(f"mode.channel.{channel}")),
     ]
     if operator:  # a kiosk has none
         rows.append((t("mode.receipt.operator"), operator))
@@ -97,7 +99,8 @@ def premium_receipt(
     return Receipt.make(t("mode.receipt.premium_title"), rows)
 
 
-def withdrawal_receipt(receipt: WithdrawalReceipt, *, holder_name: str = "") -> Receipt:
+def withdrawal_receipt(receipt: WithdrawalReceipt, *, holder_name: str = "",
+                       station: str = "") -> Receipt:
     """The receipt of an executed withdrawal (the account is closed by it)."""
     rows = [
         (t("mode.receipt.withdrawal_id"), receipt.withdrawal_id),
@@ -108,6 +111,7 @@ def withdrawal_receipt(receipt: WithdrawalReceipt, *, holder_name: str = "") -> 
         (t("mode.receipt.amount"), format_fen(receipt.amount_fen)),
         (t("mode.receipt.operator"), receipt.operator),
         (t("mode.receipt.cosigner"), receipt.cosigner),
+        *([(t("print.station"), station)] if station else []),
         (t("mode.receipt.time"), receipt.time),
         (t("mode.receipt.note"), t("mode.receipt.closed")),
     ]
@@ -285,8 +289,12 @@ def _render_pdf(receipt: Receipt) -> bytes:
     label_w = max(_width(label + colon, BODY_SIZE) for label, _ in receipt.rows) + BODY_SIZE
     room = right - left - label_w
     for label, value in receipt.rows:
+        lines = _wrap(value, BODY_SIZE, room)
+        if y - BODY_SIZE * 1.8 * len(lines) < PAGE_MARGIN + FOOTER_SIZE * 4:  # a long statement
+            canvas.showPage()
+            y = height - PAGE_MARGIN - BODY_SIZE
         _draw(canvas, left, y, label + colon, BODY_SIZE)
-        for line in _wrap(value, BODY_SIZE, room):
+        for line in lines:
             _draw(canvas, left + label_w, y, line, BODY_SIZE)
             y -= BODY_SIZE * 1.8
     y += BODY_SIZE * 0.8

@@ -33,6 +33,7 @@ class CounterPremiumScreen(PremiumScreen):
             relative_name=binding.relative_name if binding else "",
             operator=operator.id if operator else None,
             channel="counter",
+            station=getattr(self.app, "station", ""),
         )
         if payment.payment_id not in self.saved:
             try:
@@ -40,6 +41,9 @@ class CounterPremiumScreen(PremiumScreen):
                 self.saved[payment.payment_id] = saved.describe()
             except OSError as err:
                 self.report(err)
+            print_later = getattr(self.app, "print_later", None)
+            if print_later is not None:  # the window's printer: once per payment, like the file
+                print_later(receipt, f"premium-{payment.payment_id}")
         body = Text(receipt.text())
         if payment.payment_id in self.saved:
             body.append(self.saved[payment.payment_id], style="dim")

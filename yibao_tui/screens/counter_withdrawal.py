@@ -164,13 +164,17 @@ class CounterWithdrawalScreen(WithdrawalScreen):
         from yibao_tui.screens.dialogs import MessageDialog
 
         person = self.person
-        doc = withdrawal_receipt(receipt, holder_name=person.name if person else "")
+        doc = withdrawal_receipt(receipt, holder_name=person.name if person else "",
+                                 station=getattr(self.app, "station", ""))
         body = Text(doc.text())
         try:
             saved = save_receipt_files(doc, f"withdrawal-{receipt.withdrawal_id}")
             body.append(saved.describe(), style="dim")
         except OSError as err:
             self.report(err)
+        print_later = getattr(self.app, "print_later", None)
+        if print_later is not None:  # the window's printer
+            print_later(doc, f"withdrawal-{receipt.withdrawal_id}")
         self.app.push_screen(
             MessageDialog(t("mode.wd.receipt_title"), body, dialog_id="wd-receipt")
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 
 from rich.text import Text
@@ -88,6 +89,8 @@ class KioskBalance(KioskScreen):
             yield Button(t("mode.kiosk.prev"), id="prev", classes="kiosk-nav")
             yield Static("", id="page-info", classes="kiosk-caption")
             yield Button(t("mode.kiosk.next"), id="next", classes="kiosk-nav")
+            if getattr(self.app, "printer", None) is not None:  # a kiosk with a printer
+                yield Button(t("print.button.statement"), id="print-statement", classes="kiosk-nav")
 
     def on_mount(self) -> None:
         table = self.query_one("#statement", DataTable)
@@ -95,6 +98,27 @@ class KioskBalance(KioskScreen):
             table.add_column(t(f"ui.col.{key}"), key=key, width=width)
         # after the first layout: the rows per page follow the table's height
         self.call_after_refresh(self.load)
+
+    @on(Button.Pressed, "#print-statement")
+    def _print_pressed(self) -> None:
+        self.print_statement()
+
+    @work(exclusive=True, exit_on_error=False, group="print-statement")
+    async def print_statement(self) -> None:
+        """The 12 months ending today, printed with the kiosk's number (masked like the screen)."""
+        from yibao_tui.printing import twelve_month_statement
+
+        holder = self.holder
+        try:
+            doc = await twelve_month_statement(
+                self.backend, self.kapp.person_id, holder.name if holder else "", self.kapp.today,
+                station=self.kapp.station, printed_at=dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
+            )
+        except Exception as err:  # noqa: BLE001
+            self.kapp.report(err)
+            return
+        self.notify(t("print.kiosk.printing"), markup=False)
+        self.kapp.print_later(doc, f"statement-{dt.datetime.now():%Y%m%d%H%M%S}")
 
     def page_rows(self) -> int:
         """As many rows as the table shows without scrolling (its header takes one line)."""

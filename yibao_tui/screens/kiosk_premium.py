@@ -181,7 +181,9 @@ class KioskPremium(KioskScreen):
             relative_name=b.relative_name if b else "",
             operator=None,
             channel="kiosk",
+            station=self.kapp.station,
         )
+        self.kapp.print_later(receipt, f"premium-{payment.payment_id}")  # the slip, once
         self.last_receipt = receipt.text()
         text = Text()
         text.append(t("mode.kiosk.paid_title") + "\n", style="bold green")
