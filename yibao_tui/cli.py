@@ -37,6 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="yibao", description="职工医保个人账户 · employee medical insurance personal account")
     p.add_argument("--db", help="ledger file (default $YIBAO_DB or the user data dir)")
     p.add_argument("--backend", help="server URL (default $YIBAO_BACKEND); without it the local ledger")
+    p.add_argument("--insecure", action="store_true",
+                   help="allow sending the token over plain http:// to a host other than this machine")
     p.add_argument("--json", action="store_true", help="one JSON object on stdout")
     p.add_argument("--lang", choices=["zh", "en"], help="language (default $YIBAO_LANG or zh)")
     p.add_argument("--person", help="the app opens on this person (ID or card number)")
@@ -151,6 +153,8 @@ def build_parser() -> argparse.ArgumentParser:
     lg = sub.add_parser("login", help="store a server token in the keyring")
     # `yibao login --backend URL` (the spelling) and `yibao --backend URL login` both work
     lg.add_argument("--backend", dest="login_backend", help="server URL")
+    lg.add_argument("--insecure", dest="login_insecure", action="store_true",
+                    help="allow plain http:// to a host other than this machine")
     tk = sub.add_parser("token", help="server tokens").add_subparsers(dest="sub", required=True, parser_class=_Parser)
     tc = tk.add_parser("create")
     tc.add_argument("--role", required=True, choices=["admin", "counter", "kiosk", "personal"])
@@ -200,7 +204,7 @@ def _make_backend(args: argparse.Namespace) -> Backend:
     except ImportError:
         make_backend = None
     if make_backend is not None:
-        return make_backend(args.db, url, Actor("cli"))
+        return make_backend(args.db, url, Actor("cli"), insecure=args.insecure)
     if url:
         raise YibaoError("BACKEND_UNAVAILABLE", detail=url)
     from yibao_tui.backend.local import LocalBackend
@@ -457,7 +461,7 @@ def _server_command(args: argparse.Namespace, out: Out) -> int:
         url = args.login_backend or args.backend or os.environ.get("YIBAO_BACKEND")
         if not url:
             raise YibaoError("INVALID_ARGUMENT", detail="--backend URL")
-        return int(cli_commands.login(url))
+        return int(cli_commands.login(url, insecure=args.insecure or args.login_insecure))
     token = cli_commands.token_create(db, args.role, args.person)
     out.result({"token": token, "role": args.role, "person": args.person}, token)
     return 0
@@ -519,6 +523,7 @@ def _app_args(argv: list[str]) -> argparse.Namespace | None:
     p = _Parser(prog="yibao", add_help=False)
     p.add_argument("--db")
     p.add_argument("--backend")
+    p.add_argument("--insecure", action="store_true")
     p.add_argument("--json", action="store_true")
     p.add_argument("--lang", choices=["zh", "en"])
     p.add_argument("--person")

@@ -1,8 +1,9 @@
 """Every error code gets the HTTP status the contract states, through the real server.
 
 400 invalid input, 401 no or bad token (or an expired session), 403 out of scope, 404 unknown,
-405 wrong method, 409 in progress, 422 refused by a rule or an idempotency conflict, 503 the
-ledger busy, damaged or unavailable (with a clear message that names no server path).
+405 wrong method, 409 in progress, 413 body too large, 415 body not JSON, 422 refused by a rule
+or an idempotency conflict, 503 the ledger busy, damaged or unavailable (with a clear message that
+names no server path).
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ EXPECTED: dict[int, set[str]] = {
     404: NOT_FOUND,
     405: {"METHOD_NOT_ALLOWED"},
     409: {"IN_PROGRESS"},
+    413: {"PAYLOAD_TOO_LARGE"},
+    415: {"UNSUPPORTED_MEDIA_TYPE"},
     422: set(RULE_CODES) | {"IDEMPOTENCY_CONFLICT"},
     503: {"DATABASE_BUSY", "DATABASE_CORRUPT", "DATABASE_UNAVAILABLE", "BACKEND_UNAVAILABLE"},
     # a bug, and the codes only a client raises (no token, no keyring, no server extra)
@@ -88,7 +91,8 @@ def _params(code: str) -> dict[str, Any]:
             "region": "110000", "year": 2025, "item": "x", "cap": 1, "relation": "x", "use": "x",
             "balance": "¥1.00", "amount": "¥2.00", "value": "x", "case": "x", "choices": "x",
             "payment_id": "x", "card": "x", "until": "x", "method": "GET", "role": "x", "url": "x",
-            "holder_region": "110000", "relative_region": "310000"}
+            "holder_region": "110000", "relative_region": "310000",
+            "limit": 65536, "media_type": "text/plain", "host": "example.org"}
 
 
 @pytest.mark.parametrize("code", ALL_CODES)

@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 import os
 import random
@@ -26,7 +27,7 @@ import re
 import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import httpx
 
@@ -75,6 +76,30 @@ def normalise_url(url: str) -> str:
     if not value.lower().startswith(("http://", "https://")) or len(value) < 8:
         raise YibaoError("INVALID_ARGUMENT", detail=t("http.invalid_url", url=value[:200]))
     return value
+
+
+def is_loopback(host: str) -> bool:
+    """``localhost`` or a loopback address (``127.0.0.0/8``, ``::1``): traffic that never
+    leaves this machine."""
+    name = host.strip("[]").lower().rstrip(".")
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def check_transport(url: str, insecure: bool = False) -> None:
+    """Refuse to send a bearer token over plain ``http://`` to another machine
+    (``INSECURE_TRANSPORT``) unless the user said ``--insecure``. ``https://`` and loopback
+    addresses are always fine."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() == "https" or insecure:
+        return
+    host = parts.hostname or ""
+    if not is_loopback(host):
+        raise YibaoError("INSECURE_TRANSPORT", host=host[:100] or url[:100])
 
 
 def stored_token(url: str) -> str | None:
@@ -151,8 +176,10 @@ class HttpBackend:
         timeout_retries: int = 1,
         backoff: float = 0.1,
         verify: bool | str = True,
+        insecure: bool = False,
     ) -> None:
         self.url = normalise_url(url)
+        check_transport(self.url, insecure)
         self.actor = actor or Actor("http")
         self._token = token
         self._session: tuple[str, str, str] | None = None

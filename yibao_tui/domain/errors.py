@@ -24,6 +24,8 @@ INPUT_CODES = frozenset(
         "UNKNOWN_PERSON",
         "UNKNOWN_WITHDRAWAL_CASE",
         "UNKNOWN_PAYMENT",
+        # the client refuses to send a token over plain http:// to another machine (issue 9)
+        "INSECURE_TRANSPORT",
     }
 )
 NOT_FOUND_CODES = frozenset({"UNKNOWN_PERSON", "UNKNOWN_PAYMENT"})
@@ -80,6 +82,9 @@ HTTP_STATUS: dict[str, int] = {
     "DATABASE_BUSY": 503,
     "DATABASE_CORRUPT": 503,
     "DATABASE_UNAVAILABLE": 503,
+    # request bodies (issue 9): too large, or not JSON
+    "PAYLOAD_TOO_LARGE": 413,
+    "UNSUPPORTED_MEDIA_TYPE": 415,
 }
 
 
@@ -103,8 +108,9 @@ class YibaoError(Exception):
     @property
     def http_status(self) -> int:
         """HTTP status for the server: 400 invalid input, 401 no or bad token (or an expired
-        session), 403 out of scope, 404 unknown, 405 wrong method, 409 in progress, 422 refused by
-        a rule or an idempotency conflict, 503 ledger or server unavailable, 500 anything else."""
+        session), 403 out of scope, 404 unknown, 405 wrong method, 409 in progress, 413 body too
+        large, 415 body not JSON, 422 refused by a rule or an idempotency conflict, 503 ledger or
+        server unavailable, 500 anything else."""
         if self.code in NOT_FOUND_CODES:
             return 404
         if self.code in INPUT_CODES:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 import sqlite3
 from collections.abc import Callable, Iterator
 from functools import lru_cache
@@ -47,6 +48,18 @@ from yibao_tui.ledger.db import connect, immediate, migrate, translate
 
 CN_TZ = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 TIME_FMT = "%Y-%m-%d %H:%M:%S"
+#: A statement page's ``next_cursor``: the last entry's time and id (ASCII digits only).
+_CURSOR = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2})\|([0-9]{1,19})")
+_INT64_MAX = 2**63 - 1
+
+
+def parse_cursor(cursor: str) -> tuple[str, int]:
+    """``(time, entry id)`` from a ``next_cursor``; anything else (a wrong shape, an id past
+    SQLite's 64-bit integers) is ``INVALID_ARGUMENT``, never an overflow deep in SQLite."""
+    m = _CURSOR.fullmatch(cursor)
+    if m is None or int(m.group(2)) > _INT64_MAX:
+        raise YibaoError("INVALID_ARGUMENT", detail=f"cursor {cursor[:40]!r}")
+    return m.group(1), int(m.group(2))
 MAX_NAME = 64
 Clock = Callable[[], dt.datetime]
 
@@ -432,11 +445,7 @@ class Ledger:
                 where.append(f"e.kind IN ({','.join('?' * len(kinds))})")
                 args.extend(kinds)
             if cursor:
-                try:
-                    c_time, c_id = cursor.rsplit("|", 1)
-                    c_id_int = int(c_id)
-                except ValueError:
-                    raise YibaoError("INVALID_ARGUMENT", detail=f"cursor {cursor[:40]}") from None
+                c_time, c_id_int = parse_cursor(cursor)
                 where.append("(e.time, e.id) < (?, ?)" if newest_first else "(e.time, e.id) > (?, ?)")
                 args.extend([c_time, c_id_int])
             order = "DESC" if newest_first else "ASC"

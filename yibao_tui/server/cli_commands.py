@@ -86,12 +86,15 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def login(url: str) -> int:
-    """Ask for a token, check it against the server, and keep it in the keyring."""
-    from yibao_tui.backend.http import KEYRING_SERVICE, HttpBackend, normalise_url
+def login(url: str, insecure: bool = False) -> int:
+    """Ask for a token, check it against the server, and keep it in the keyring. A plain
+    ``http://`` URL to another machine is refused before the token is asked for, unless
+    ``insecure``."""
+    from yibao_tui.backend.http import KEYRING_SERVICE, HttpBackend, check_transport, normalise_url
 
     try:
         url = normalise_url(url)
+        check_transport(url, insecure)
     except YibaoError as e:
         _say(e.message())
         return 2
@@ -104,7 +107,7 @@ def login(url: str) -> int:
         return 1
 
     async def check() -> str:
-        backend = HttpBackend(url, token, retries=1)
+        backend = HttpBackend(url, token, retries=1, insecure=insecure)
         try:
             return str((await backend.whoami())["role"])
         finally:

@@ -149,6 +149,8 @@ def error_response(err: YibaoError, lang: str) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     if status == 503:
         headers = {"Retry-After": "1"}
+    if status == 413:  # the rest of the body is not read: end the connection after answering
+        headers = {"Connection": "close"}
     return JSONResponse(body, status_code=status, headers=headers)
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from yibao_tui import __version__
 from yibao_tui.domain import models
-from yibao_tui.server.spec import Field, Op
+from yibao_tui.server.spec import PATH_PARAMS, TEXT_PATTERN, Field, Op
 
 COMMITTED = Path(__file__).with_name("openapi.json")
 
@@ -29,20 +29,25 @@ _RECORDS: tuple[type, ...] = (
 _SCALARS = {int: "integer", str: "string", bool: "boolean", float: "number"}
 
 _ERROR_STATUSES = {
-    "400": "Invalid input (INVALID_*, UNKNOWN_WITHDRAWAL_CASE, IDEMPOTENCY_KEY_MISSING, IDEMPOTENCY_KEY_INVALID)",
+    "400": "Invalid input (INVALID_*, UNKNOWN_WITHDRAWAL_CASE, IDEMPOTENCY_KEY_MISSING,"
+           " IDEMPOTENCY_KEY_INVALID); INVALID_ARGUMENT for a field of the wrong shape, a text"
+           " with a control character, a malformed cursor, an unknown lang, or a JSON body that"
+           " names a key twice",
     "401": "No token, a bad token or an expired session (UNAUTHORIZED, SESSION_EXPIRED)",
     "403": "Out of the token's scope (FORBIDDEN)",
     "404": "Unknown person or payment (UNKNOWN_*)",
     "422": "Refused by a rule, or an idempotency key reused for another request",
     "503": "The ledger is busy, damaged or unavailable (DATABASE_BUSY, DATABASE_CORRUPT, DATABASE_UNAVAILABLE)",
+    "500": "A bug (INTERNAL): the message carries a reference that the server's log repeats",
 }
 
 #: Every operation: the language of error messages and of texts in the result.
 _LANG_PARAM: dict[str, Any] = {
     "name": "lang", "in": "query", "required": False,
     "schema": {"type": "string", "enum": ["zh", "en"], "default": "zh"},
-    "description": "Language of messages and texts: zh (default) or en. Without it the"
-                   " Accept-Language header decides; any other value means zh.",
+    "description": "Language of messages and texts: zh (default) or en (a region may follow:"
+                   " zh-CN, en-US). Without it the Accept-Language header decides; any other"
+                   " value is refused (400 INVALID_ARGUMENT).",
 }
 
 
@@ -111,15 +116,22 @@ def _field_schema(f: Field) -> dict[str, Any]:
     if f.type == "rows":
         return {"type": "array", "items": {"type": "object", "additionalProperties": {"type": ["string", "integer", "null"]}}}
     if f.type == "facts":
-        return {"type": ["object", "null"], "additionalProperties": {"type": "string", "maxLength": 200}}
+        return {"type": ["object", "null"], "maxProperties": 100,
+                "propertyNames": {"maxLength": 64, "pattern": TEXT_PATTERN},
+                "additionalProperties": {"type": "string", "maxLength": 200, "pattern": TEXT_PATTERN}}
     if f.type == "array":
-        return {"type": "array", "items": {"type": "string", "maxLength": f.max_length}}
+        return {"type": "array", "maxItems": 100,
+                "items": {"type": "string", "maxLength": f.max_length, "pattern": TEXT_PATTERN}}
     s: dict[str, Any] = {"type": [f.type, "null"] if f.nullable else f.type}
     if f.type == "integer":
         s["minimum"] = f.minimum if f.minimum is not None else -(2**53 - 1)
         s["maximum"] = f.maximum if f.maximum is not None else 2**53 - 1
     if f.type == "string":
         s["maxLength"] = f.max_length
+        if not f.enum:
+            s["pattern"] = f.pattern or TEXT_PATTERN
+        if f.format:
+            s["format"] = f.format
     if f.enum:
         s["enum"] = list(f.enum)
     if f.default not in (None, ()):
@@ -130,11 +142,12 @@ def _field_schema(f: Field) -> dict[str, Any]:
 
 
 def _operation(op: Op) -> dict[str, Any]:
-    params: list[dict[str, Any]] = [
-        {"name": p, "in": "path", "required": True,
-         "schema": {"type": "string", "minLength": 1, "maxLength": 64}}
-        for p in op.path_params
-    ]
+    params: list[dict[str, Any]] = []
+    for p in op.path_params:
+        pattern, fmt, description = PATH_PARAMS[p]
+        params.append({"name": p, "in": "path", "required": True, "description": description,
+                       "schema": {"type": "string", "minLength": 1, "maxLength": 64,
+                                  "pattern": pattern, "format": fmt}})
     for f in op.query:
         q: dict[str, Any] = {"name": f.wire, "in": "query", "required": f.required, "schema": _field_schema(f)}
         if f.type == "array":
@@ -152,6 +165,9 @@ def _operation(op: Op) -> dict[str, Any]:
                                   "pattern": "^[ -~]*[!-~][ -~]*$"},
                        "description": "One unique key per logical request (IETF idempotency draft)"})
         statuses["409"] = "The same key is still being processed (IN_PROGRESS)"
+        statuses["413"] = (f"The body is larger than {op.max_body} bytes (PAYLOAD_TOO_LARGE): refused by"
+                           " its Content-Length, or as soon as a chunked body grows past it")
+        statuses["415"] = "The body is not Content-Type: application/json (UNSUPPORTED_MEDIA_TYPE)"
     for code, text in sorted(statuses.items()):
         responses[code] = {"description": text, "content": {"application/json": {
             "schema": {"$ref": "#/components/schemas/Error"}}}}

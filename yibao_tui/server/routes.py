@@ -13,7 +13,22 @@ from typing import Any
 from yibao_tui.domain.errors import YibaoError
 from yibao_tui.server import backends
 from yibao_tui.server.auth import COUNTER_TTL, KIOSK_TTL
-from yibao_tui.server.spec import ADMIN, ALL_ROLES, STAFF, Call, Field, Op
+from yibao_tui.server.spec import (
+    ADMIN,
+    ALL_ROLES,
+    CARD_FORMAT,
+    CARD_PATTERN,
+    CURSOR_PATTERN,
+    ID_FORMAT,
+    ID_PATTERN,
+    MAX_BULK_BODY_BYTES,
+    PERSON_FORMAT,
+    PERSON_PATTERN,
+    STAFF,
+    Call,
+    Field,
+    Op,
+)
 
 PERSONAL_ROLES = frozenset({"admin", "counter", "kiosk", "personal"})
 #: Verification that a scoped principal (an app or a kiosk) may not claim for itself.
@@ -21,6 +36,12 @@ STAFF_ONLY_VERIFICATION = frozenset({"counter"})
 
 _AMOUNT = Field("amount_fen", "integer", required=True, description="Amount in fen (分)")
 _YEAR_Q = Field("year", "integer", required=True, minimum=1, maximum=9999)
+
+
+def _person(name: str, description: str = "ID number or card number", **kw: Any) -> Field:
+    """A field naming a person by ID number or card number."""
+    return Field(name, "string", max_length=40, pattern=PERSON_PATTERN, format=PERSON_FORMAT,
+                 description=description, **kw)
 
 
 _SCALAR = (str, int, float, bool, type(None))
@@ -234,7 +255,7 @@ OPS: tuple[Op, ...] = (
              Field("password", "string", required=True, max_length=200)), device=True, secret=True),
     Op("kioskLogin", "POST", "/v1/kiosk-sessions", kiosk_login, frozenset({"kiosk"}), "KioskSession",
        "A kiosk opens a card session (card or ID number, and PIN); returns its token",
-       body=(Field("card", "string", required=True, max_length=40),
+       body=(_person("card", "Card number or ID number", required=True),
              Field("pin", "string", required=True, max_length=20)), device=True, secret=True),
     Op("logout", "POST", "/v1/logout", logout, frozenset({"counter", "kiosk"}), "LogoutResult",
        "End the calling session", body=()),
@@ -250,11 +271,13 @@ OPS: tuple[Op, ...] = (
        body=(Field("persons", "integer", default=20, minimum=1, maximum=100_000),
              Field("seed", "integer", default=1, minimum=0, maximum=2**31 - 1))),
     Op("addPerson", "POST", "/v1/persons", add_person, STAFF, "Person", "Register a person",
-       body=(Field("id", "string", required=True, max_length=40, description="ID number"),
+       body=(Field("id", "string", required=True, max_length=40, description="ID number",
+                   pattern=ID_PATTERN, format=ID_FORMAT),
              Field("name", "string", required=True, max_length=100),
              Field("scheme", "string", required=True, max_length=20, description="employee | resident"),
              Field("region", "string", required=True, max_length=20),
-             Field("card", "string", nullable=True, max_length=40),
+             Field("card", "string", nullable=True, max_length=40, pattern=CARD_PATTERN,
+                   format=CARD_FORMAT),
              Field("opening_balance_fen", "integer", default=0))),
     Op("person", "GET", _WHO, person, PERSONAL_ROLES, "Person", "A person (ID or card number)",
        scoped=("who",)),
@@ -268,14 +291,15 @@ OPS: tuple[Op, ...] = (
        query=(Field("date_from", "string", alias="from", max_length=10, description="YYYY-MM-DD"),
               Field("date_to", "string", alias="to", max_length=10, description="YYYY-MM-DD"),
               Field("kind", "string", max_length=40),
-              Field("cursor", "string", max_length=200),
+              Field("cursor", "string", max_length=200, pattern=CURSOR_PATTERN,
+                    description="next_cursor of the previous page"),
               Field("limit", "integer", default=50, minimum=1, maximum=1000),
               Field("order", "string", default="newest", enum=("newest", "oldest")))),
     Op("credit", "POST", _WHO + "/credits", credit, ADMIN, "CreditResult", "The monthly fund credit (划入)",
        body=(_AMOUNT, Field("memo", "string", default="", max_length=200))),
     Op("spend", "POST", "/v1/spending", spend, ADMIN, "SpendResult",
        "A bill: the patient's account first, then the holders who bound the patient",
-       body=(Field("patient", "string", required=True, max_length=40), _AMOUNT,
+       body=(_person("patient", required=True), _AMOUNT,
              Field("kind", "string", required=True, max_length=40,
                    description="outpatient | pharmacy | inpatient | commercial-insurance | long-term-care | pension"))),
     Op("bindings", "GET", _WHO + "/bindings", bindings, PERSONAL_ROLES, "BindingList",
@@ -285,7 +309,7 @@ OPS: tuple[Op, ...] = (
        "Active bindings in which this person is the relative", scoped=("who",)),
     Op("bind", "POST", _WHO + "/bindings", bind, PERSONAL_ROLES, "Binding",
        "Bind a close relative to the holder's account", scoped=("who",),
-       body=(Field("relative", "string", required=True, max_length=40),
+       body=(_person("relative", required=True),
              Field("relation", "string", required=True, max_length=40),
              Field("verified_by", "string", default="counter", max_length=20, description="counter | face | letter"),
              Field("pledge_accepted", "boolean", default=True))),
@@ -293,10 +317,10 @@ OPS: tuple[Op, ...] = (
        "End a binding (history is kept)", scoped=("who",), body=()),
     Op("premiumQuote", "GET", _WHO + "/premium-quote", premium_quote, PERSONAL_ROLES, "PremiumQuote",
        "What paying a relative's resident premium would cost", scoped=("who",),
-       query=(Field("relative", "string", required=True, max_length=40), _YEAR_Q)),
+       query=(_person("relative", required=True), _YEAR_Q)),
     Op("premiumPay", "POST", _WHO + "/premium-payments", premium_pay, PERSONAL_ROLES, "PremiumPayment",
        "Pay a relative's resident premium, all or nothing", scoped=("who",),
-       body=(Field("relative", "string", required=True, max_length=40),
+       body=(_person("relative", required=True),
              Field("year", "integer", required=True, minimum=1, maximum=9999))),
     Op("premiumPayments", "GET", _WHO + "/premium-payments", premium_payments, PERSONAL_ROLES,
        "PremiumPaymentList", "Payments made by or for this person", scoped=("who",)),
@@ -320,5 +344,5 @@ OPS: tuple[Op, ...] = (
               Field("limit", "integer", default=1000, minimum=1, maximum=100_000))),
     Op("importPersons", "POST", "/v1/import/persons", import_persons, ADMIN, "ImportResult",
        "Import roster rows, all or nothing",
-       body=(Field("rows", "rows", required=True),)),
+       body=(Field("rows", "rows", required=True),), max_body=MAX_BULK_BODY_BYTES),
 )

@@ -45,6 +45,12 @@ ZH: dict[str, str] = {
     "http.timeout": "服务器在 {seconds} 秒内没有应答",
     "http.connect": "连接 {url} 失败",
     "http.invalid_url": "服务器地址无效：{url}（应以 http:// 或 https:// 开头）",
+    # sec-http (issue 9): body limits, media type, duplicate keys, lang, plain-http tokens
+    "error.PAYLOAD_TOO_LARGE": "请求体过大：此接口最多接受 {limit} 字节",
+    "error.UNSUPPORTED_MEDIA_TYPE": "请求体必须是 JSON（Content-Type: application/json），收到的是：{media_type}",
+    "error.INSECURE_TRANSPORT": "拒绝通过未加密的 http:// 把令牌发送到 {host}：请使用 https://（见 README 中的“TLS”），确需如此时加上 --insecure",
+    "server.arg.duplicate_key": "JSON 中键 {key} 出现了不止一次",
+    "server.arg.lang": "应为 zh 或 en",
 }
 
 EN: dict[str, str] = {
@@ -92,4 +98,10 @@ EN: dict[str, str] = {
     "http.timeout": "The server did not answer within {seconds} s",
     "http.connect": "Could not connect to {url}",
     "http.invalid_url": "Invalid server address: {url} (it must start with http:// or https://)",
+    # sec-http (issue 9): body limits, media type, duplicate keys, lang, plain-http tokens
+    "error.PAYLOAD_TOO_LARGE": "Request body too large: this endpoint accepts at most {limit} bytes",
+    "error.UNSUPPORTED_MEDIA_TYPE": "The request body must be JSON (Content-Type: application/json), not {media_type}",
+    "error.INSECURE_TRANSPORT": "Refusing to send a token to {host} over unencrypted http://: use https:// (see \"TLS\" in the README), or add --insecure if you really mean it",
+    "server.arg.duplicate_key": "the key {key} appears more than once in the JSON",
+    "server.arg.lang": "must be zh or en",
 }
