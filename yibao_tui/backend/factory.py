@@ -16,9 +16,11 @@ def backend_url(explicit: str | None, db: str | None = None) -> str | None:
     return os.environ.get("YIBAO_BACKEND") or None
 
 
-def make_backend(db: str | None, backend_url_: str | None, actor: Actor, insecure: bool = False) -> Backend:
+def make_backend(db: str | None, backend_url_: str | None, actor: Actor, create: bool = True,
+                 insecure: bool = False) -> Backend:
     """``HttpBackend(url)`` when a server URL is given (or ``$YIBAO_BACKEND`` is set and no
-    ``--db``), else ``LocalBackend`` on ``db`` or the default ledger. A plain ``http://`` URL
+    ``--db``), else ``LocalBackend`` on ``db`` or the default ledger (made on first use only
+    with ``create``: otherwise a missing one is ``LEDGER_NOT_FOUND``). A plain ``http://`` URL
     to another machine is refused (``INSECURE_TRANSPORT``) unless ``insecure``."""
     url = backend_url(backend_url_, db)
     if url:
@@ -28,4 +30,4 @@ def make_backend(db: str | None, backend_url_: str | None, actor: Actor, insecur
     from yibao_tui.backend.local import LocalBackend
     from yibao_tui.config import default_db_path
 
-    return LocalBackend(db or default_db_path(), actor=actor)
+    return LocalBackend(db or default_db_path(), actor=actor, create=create)

@@ -24,11 +24,13 @@ INPUT_CODES = frozenset(
         "UNKNOWN_PERSON",
         "UNKNOWN_WITHDRAWAL_CASE",
         "UNKNOWN_PAYMENT",
+        "UNKNOWN_TOKEN",
+        "NOT_AVAILABLE",
         # the client refuses to send a token over plain http:// to another machine (issue 9)
         "INSECURE_TRANSPORT",
     }
 )
-NOT_FOUND_CODES = frozenset({"UNKNOWN_PERSON", "UNKNOWN_PAYMENT"})
+NOT_FOUND_CODES = frozenset({"UNKNOWN_PERSON", "UNKNOWN_PAYMENT", "UNKNOWN_TOKEN", "NOT_AVAILABLE"})
 
 #: Refused by a rule: the CLI exits 3, the server answers 422.
 RULE_CODES = frozenset(
@@ -64,6 +66,8 @@ RULE_CODES = frozenset(
         "COSIGN_REQUIRED",
         "COUNTER_ONLY",
         "OPERATOR_EXISTS",
+        "NOT_WORKING_AGE",
+        "PREMIUM_PERIOD_CLOSED",
     }
 )
 
@@ -72,9 +76,11 @@ HTTP_STATUS: dict[str, int] = {
     "UNAUTHORIZED": 401,
     "SESSION_EXPIRED": 401,
     "FORBIDDEN": 403,
+    "SELF_SERVICE_BINDING": 403,
     "NOT_FOUND": 404,
     "METHOD_NOT_ALLOWED": 405,
     "IN_PROGRESS": 409,
+    "RATE_LIMITED": 429,
     "IDEMPOTENCY_KEY_MISSING": 400,
     "IDEMPOTENCY_KEY_INVALID": 400,
     "INVALID_ROLE": 400,
@@ -82,6 +88,7 @@ HTTP_STATUS: dict[str, int] = {
     "DATABASE_BUSY": 503,
     "DATABASE_CORRUPT": 503,
     "DATABASE_UNAVAILABLE": 503,
+    "LEDGER_NOT_FOUND": 503,
     # request bodies (issue 9): too large, or not JSON
     "PAYLOAD_TOO_LARGE": 413,
     "UNSUPPORTED_MEDIA_TYPE": 415,
@@ -109,8 +116,8 @@ class YibaoError(Exception):
     def http_status(self) -> int:
         """HTTP status for the server: 400 invalid input, 401 no or bad token (or an expired
         session), 403 out of scope, 404 unknown, 405 wrong method, 409 in progress, 413 body too
-        large, 415 body not JSON, 422 refused by a rule or an idempotency conflict, 503 ledger or
-        server unavailable, 500 anything else."""
+        large, 415 body not JSON, 429 too many requests, 422 refused by a rule or an idempotency
+        conflict, 503 ledger or server unavailable, 500 anything else."""
         if self.code in NOT_FOUND_CODES:
             return 404
         if self.code in INPUT_CODES:
@@ -123,7 +130,9 @@ class YibaoError(Exception):
         """The one-line message in ``lang`` (default: the current language)."""
         from yibao_tui.i18n import t
 
-        return t(f"error.{self.code}", lang=lang, **self.params)
+        variant = self.params.get("variant")  # another wording of the same code
+        key = f"error_variant.{self.code}.{variant}" if variant else f"error.{self.code}"
+        return t(key, lang=lang, **self.params)
 
     def to_json(self, lang: str | None = None) -> dict[str, Any]:
         """``{"error": {"code": ..., "message": ...}}`` as the CLI and the server print it."""

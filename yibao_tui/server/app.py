@@ -7,6 +7,7 @@ called after a write has committed and before its response is stored (to lose a 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
@@ -28,7 +29,7 @@ from yibao_tui.backend.base import Actor, Backend
 from yibao_tui.domain.errors import YibaoError
 from yibao_tui.domain.idnum import normalise_id
 from yibao_tui.server import validate
-from yibao_tui.server.auth import Clock, Principal, TokenStore
+from yibao_tui.server.auth import LAST_USED_FLUSH_SECONDS, Clock, Principal, TokenStore
 from yibao_tui.server.backends import BackendFactory, BackendPool, actor_for, ledger_backend
 from yibao_tui.server.errors import (
     error_response,
@@ -37,7 +38,7 @@ from yibao_tui.server.errors import (
     pick_lang,
     redact,
 )
-from yibao_tui.server.idempotency import IdempotencyStore, check_key, fingerprint
+from yibao_tui.server.idempotency import IdempotencyStore, check_key, ledger_key
 from yibao_tui.server.openapi import build_openapi
 from yibao_tui.server.routes import OPS
 from yibao_tui.server.spec import Call, Op
@@ -54,8 +55,9 @@ LANG_PARAM = "lang"
 _LANG_VALUE = re.compile(r"(?:zh|en)(?:[-_][a-z0-9]{1,8})*", re.IGNORECASE)
 #: The only media type a request body may have.
 JSON_MEDIA_TYPE = "application/json"
-#: Body fields whose values are secrets: never logged, never echoed in an internal error.
-SECRET_FIELDS = ("pin", "password", "supervisor_password")
+#: Body fields whose values are secrets whatever the operation declares (``Field.secret``):
+#: never logged, never echoed in an internal error.
+SECRET_FIELDS = frozenset({"pin", "password", "supervisor_password"})
 
 AfterCommit = Callable[[str], Awaitable[None]]
 
@@ -161,9 +163,7 @@ def internal_error(where: str, exc: BaseException, secret_values: list[str]) -> 
 def _request_secrets(request: Request) -> list[str]:
     """The secrets a request carries: its bearer token, and any PIN or password it sent."""
     found = [request.headers.get("authorization", "").removeprefix("Bearer").strip()]
-    body = getattr(request.state, "body", None)
-    if isinstance(body, dict):
-        found += [str(body[f]) for f in SECRET_FIELDS if body.get(f)]
+    found += getattr(request.state, "secret_values", [])
     return [v for v in found if len(v) >= 3]
 
 
@@ -186,13 +186,33 @@ class Server:
         self.pool = BackendPool(factory)
         self.tokens: TokenStore | None = None
         self.idem: IdempotencyStore | None = None
+        self._flusher: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         await self.pool.start()  # creates the ledger before our tables go in
         self.tokens = TokenStore(self.db, self.clock)
         self.idem = IdempotencyStore(self.db, self.clock)
+        if self.idem.released:
+            log.warning("released %d request(s) left in progress by a server that is gone", self.idem.released)
+        self.idem.start_heartbeat()
+        self._flusher = asyncio.get_running_loop().create_task(self._flush_last_used())
+
+    async def _flush_last_used(self) -> None:
+        """Write down every ``LAST_USED_FLUSH_SECONDS`` when tokens were last used."""
+        while True:
+            await asyncio.sleep(LAST_USED_FLUSH_SECONDS)
+            if self.tokens is not None:
+                with contextlib.suppress(sqlite3.Error):
+                    await asyncio.to_thread(self.tokens.flush_last_used)
 
     async def stop(self) -> None:
+        if self._flusher is not None:
+            self._flusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._flusher
+        if self.tokens is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self.tokens.flush_last_used()
         if self.idem is not None:
             await self.idem.close()
         if self.tokens is not None:
@@ -242,7 +262,7 @@ class Server:
             return JSONResponse(result)
         key = check_key(request.headers.get("idempotency-key"))
         body = validate.body(op.body or (), await read_body(request, op.max_body), op.max_body)
-        request.state.body = body
+        request.state.secret_values = [str(body[f]) for f in op.secret_fields | SECRET_FIELDS if body.get(f)]
         return await self._post(op, principal, path, query, body, key, request.url.path, lang)
 
     async def _post(
@@ -250,29 +270,34 @@ class Server:
         body: dict[str, Any], key: str, url_path: str, lang: str,
     ) -> Response:
         assert self.idem is not None
-        stored = await self.idem.begin(key, fingerprint("POST", url_path, body))
+        owner = principal.token_id  # keys are scoped per token
+        fp = self.idem.fingerprint("POST", url_path, body, op.secret_fields)
+        stored = await self.idem.begin(owner, key, fp)
         if stored is not None:
             replay = stored.body
             if isinstance(replay, dict) and "replayed" in replay:
                 replay = {**replay, "replayed": True}
             return JSONResponse(replay, status_code=stored.status, headers={"Idempotent-Replayed": "true"})
+        scoped = ledger_key(owner, key)
         try:
             async with self.pool.use(actor_for(principal)) as backend:
-                result = await op.handler(Call(backend, principal, path, query, body, key, self.tokens, lang))
+                result = await op.handler(Call(backend, principal, path, query, body, scoped, self.tokens, lang))
             if self.hooks.after_commit is not None:
                 await self.hooks.after_commit(op.name)
-        except BaseException:
+        except BaseException as e:
             with contextlib.suppress(sqlite3.Error):  # the request's own failure is what to report
-                await self.idem.abandon(key)
+                await self.idem.abandon(owner, key)
+            if isinstance(e, YibaoError) and e.params.get("key") == scoped:
+                e.params["key"] = key  # the caller's key, as sent
             raise
         try:
-            await self.idem.complete(key, 200, result, secret=op.secret)
+            await self.idem.complete(owner, key, 200, result, secret=op.secret)
         except sqlite3.Error as e:
             # The write has committed: answer it. Without a stored response a retry runs again,
             # and the ledger's own record of the key makes that a replay, not a second write.
             log.warning("could not store the response of %s: %s", op.name, redact(str(e)))
             with contextlib.suppress(sqlite3.Error):
-                await self.idem.abandon(key)
+                await self.idem.abandon(owner, key)
         return JSONResponse(result, headers={"Cache-Control": "no-store"} if op.secret else None)
 
 

@@ -34,7 +34,9 @@ _RENDERED_PREFIXES = ("reason.", "kind.", "relation.", "policy.item.", "status."
 #: The parameters that can carry such a rendered text.
 _RENDERED_PARAMS = frozenset({"reason", "detail", "use", "relation", "item", "status"})
 #: Ledger conditions the client hears about as the server's, without the server's path or detail.
-SERVER_SIDE = frozenset({"DATABASE_BUSY", "DATABASE_CORRUPT", "DATABASE_UNAVAILABLE"})
+SERVER_SIDE = frozenset({"DATABASE_BUSY", "DATABASE_CORRUPT", "DATABASE_UNAVAILABLE", "LEDGER_NOT_FOUND"})
+#: Codes answered with ``Retry-After`` (the ``retry_after`` parameter, in seconds; at least 1).
+RETRY_AFTER_CODES = frozenset({"IN_PROGRESS", "RATE_LIMITED"})
 
 
 def redact(text: str) -> str:
@@ -149,7 +151,9 @@ def error_response(err: YibaoError, lang: str) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     if status == 503:
         headers = {"Retry-After": "1"}
-    if status == 413:  # the rest of the body is not read: end the connection after answering
+    elif err.code in RETRY_AFTER_CODES:
+        headers = {"Retry-After": str(max(1, int(err.params.get("retry_after") or 1)))}
+    elif status == 413:  # the rest of the body is not read: end the connection after answering
         headers = {"Connection": "close"}
     return JSONResponse(body, status_code=status, headers=headers)
 

@@ -56,7 +56,8 @@ def flat_json(record: Any) -> dict[str, Any]:
     """``record.to_json()`` for a record of plain values, without ``dataclasses.asdict``'s
     recursive copy (the hot reads: balance, person); any other record goes through
     ``to_json()``."""
-    out = {name: getattr(record, name) for name in _field_names(type(record))}
+    cls: type = type(record)
+    out = {name: getattr(record, name) for name in _field_names(cls)}
     if all(type(v) in _SCALAR for v in out.values()):
         return out
     result: dict[str, Any] = record.to_json()
@@ -110,7 +111,7 @@ async def statement(c: Call) -> dict[str, Any]:
     q = c.query
     page = await c.backend.statement(
         c.path["who"], date_from=q["date_from"], date_to=q["date_to"], kind=q["kind"],
-        cursor=q["cursor"], limit=q["limit"], newest_first=q["order"] == "newest",
+        cursor=q["cursor"], limit=q["limit"], newest_first=q["order"] == "newest", with_total=q["total"],
     )
     return page.to_json()
 
@@ -201,6 +202,9 @@ async def operator_add(c: Call) -> dict[str, Any]:
 def _issue(c: Call, role: str, ttl: float, person_id: str | None = None,
            operator: str | None = None) -> tuple[str, float]:
     assert c.tokens is not None
+    parent_expires = c.principal.expires_at  # a session never outlives the token that opened it
+    if parent_expires is not None:
+        ttl = max(0.0, min(ttl, parent_expires - c.tokens.clock()))
     token = c.tokens.create(role, person_id, label=c.principal.label, ttl=ttl, operator=operator,
                             parent_id=c.principal.token_id)
     return token, c.tokens.clock() + ttl
@@ -225,6 +229,25 @@ async def logout(c: Call) -> dict[str, Any]:
     assert c.tokens is not None
     ended = c.principal.expires_at is not None and c.tokens.revoke_id(c.principal.token_id)
     return {"ended": bool(ended)}
+
+
+async def token_list(c: Call) -> dict[str, Any]:
+    """The server's tokens (never a token itself): id, role, label, times, status."""
+    assert c.tokens is not None
+    return {"tokens": c.tokens.list(include_ended=c.query["include_ended"])}
+
+
+async def token_revoke(c: Call) -> dict[str, Any]:
+    """Revoke a token and end the sessions opened under it."""
+    assert c.tokens is not None
+    try:
+        token_id = int(c.path["token"])
+    except ValueError:
+        raise YibaoError("UNKNOWN_TOKEN", id=c.path["token"][:40]) from None
+    if not any(t["id"] == token_id for t in c.tokens.list(include_ended=True)):
+        raise YibaoError("UNKNOWN_TOKEN", id=token_id)
+    revoked, sessions = c.tokens.revoke_tree(token_id)
+    return {"id": token_id, "revoked": revoked, "sessions_ended": sessions}
 
 
 async def card_pin(c: Call) -> dict[str, Any]:
@@ -252,21 +275,26 @@ OPS: tuple[Op, ...] = (
     Op("operatorLogin", "POST", "/v1/operator-sessions", operator_login, frozenset({"counter"}),
        "OperatorSession", "A window logs an operator in; returns the operator's session token",
        body=(Field("operator", "string", required=True, max_length=32),
-             Field("password", "string", required=True, max_length=200)), device=True, secret=True),
+             Field("password", "string", required=True, max_length=200, secret=True)), device=True, secret=True),
     Op("kioskLogin", "POST", "/v1/kiosk-sessions", kiosk_login, frozenset({"kiosk"}), "KioskSession",
        "A kiosk opens a card session (card or ID number, and PIN); returns its token",
        body=(_person("card", "Card number or ID number", required=True),
-             Field("pin", "string", required=True, max_length=20)), device=True, secret=True),
+             Field("pin", "string", required=True, max_length=20, secret=True)), device=True, secret=True),
     Op("logout", "POST", "/v1/logout", logout, frozenset({"counter", "kiosk"}), "LogoutResult",
        "End the calling session", body=()),
+    Op("tokenList", "GET", "/v1/tokens", token_list, ADMIN, "TokenList",
+       "The server's tokens: id, role, label, created, expires, last used, revoked (never the token)",
+       query=(Field("include_ended", "boolean", default=False),)),
+    Op("tokenRevoke", "POST", "/v1/tokens/{token}/revoke", token_revoke, ADMIN, "TokenRevoked",
+       "Revoke a token; the sessions opened under it end with it", body=()),
     Op("operatorAdd", "POST", "/v1/operators", operator_add, ADMIN, "Operator", "Add a member of staff",
        body=(Field("id", "string", required=True, max_length=32),
              Field("name", "string", required=True, max_length=100),
              Field("role", "string", required=True, max_length=20, description="clerk | supervisor"),
-             Field("password", "string", required=True, max_length=200))),
+             Field("password", "string", required=True, max_length=200, secret=True))),
     Op("cardPin", "POST", "/v1/cards/{card}/pin", card_pin, STAFF, "CardPin",
        "Set a card's six-digit PIN (card or ID number)",
-       body=(Field("pin", "string", required=True, max_length=20),)),
+       body=(Field("pin", "string", required=True, max_length=20, secret=True),)),
     Op("demo", "POST", "/v1/demo", demo, ADMIN, "DemoResult", "Load deterministic demo data",
        body=(Field("persons", "integer", default=20, minimum=1, maximum=100_000),
              Field("seed", "integer", default=1, minimum=0, maximum=2**31 - 1))),
@@ -294,7 +322,9 @@ OPS: tuple[Op, ...] = (
               Field("cursor", "string", max_length=200, pattern=CURSOR_PATTERN,
                     description="next_cursor of the previous page"),
               Field("limit", "integer", default=50, minimum=1, maximum=1000),
-              Field("order", "string", default="newest", enum=("newest", "oldest")))),
+              Field("order", "string", default="newest", enum=("newest", "oldest")),
+              Field("total", "boolean", default=False,
+                    description="also count every entry the filter matches (total)"))),
     Op("credit", "POST", _WHO + "/credits", credit, ADMIN, "CreditResult", "The monthly fund credit (划入)",
        body=(_AMOUNT, Field("memo", "string", default="", max_length=200))),
     Op("spend", "POST", "/v1/spending", spend, ADMIN, "SpendResult",
@@ -336,7 +366,7 @@ OPS: tuple[Op, ...] = (
              Field("payee_name", "string", required=True, max_length=100),
              Field("payee_account", "string", required=True, max_length=64),
              Field("supervisor", "string", required=True, max_length=32),
-             Field("supervisor_password", "string", required=True, max_length=200))),
+             Field("supervisor_password", "string", required=True, max_length=200, secret=True))),
     Op("verify", "GET", "/v1/verify", verify, ADMIN, "VerifyReport", "Check the whole ledger"),
     Op("audit", "GET", "/v1/audit", audit, ADMIN, "AuditList", "The audit log, newest first",
        query=(Field("person", "string", max_length=40), Field("operator", "string", max_length=100),

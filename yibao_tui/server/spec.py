@@ -45,6 +45,7 @@ PATH_PARAMS: dict[str, tuple[str, str, str]] = {
     "who": (PERSON_PATTERN, PERSON_FORMAT, "ID number or card number"),
     "relative": (PERSON_PATTERN, PERSON_FORMAT, "The relative's ID number or card number"),
     "card": (PERSON_PATTERN, PERSON_FORMAT, "Card number or ID number"),
+    "token": ("^[0-9]{1,18}$", "token-id", "The token's id (from the token list)"),
 }
 
 
@@ -67,6 +68,8 @@ class Field:
     #: The JSON Schema ``pattern`` of a string (default: ``TEXT_PATTERN``) and its ``format``.
     pattern: str | None = None
     format: str | None = None
+    #: A secret (PIN, password): left out of the idempotency fingerprint, never stored or logged.
+    secret: bool = False
 
     @property
     def wire(self) -> str:
@@ -114,6 +117,11 @@ class Op:
     secret: bool = False
     #: The largest request body accepted, in bytes.
     max_body: int = MAX_BODY_BYTES
+
+    @property
+    def secret_fields(self) -> frozenset[str]:
+        """The body fields that hold a secret (see ``Field.secret``)."""
+        return frozenset(f.name for f in self.body or () if f.secret)
 
     @property
     def path_params(self) -> tuple[str, ...]:

@@ -157,6 +157,17 @@ ZH: dict[str, str] = {
     "withdrawal.unmet.unanswered": "尚未回答：{question}",
     "withdrawal.unmet.fact": "条件不满足：{question}",
     "withdrawal.unmet.waiting": "等待期未满：须满 {months} 个月",
+    # --- rules (issue 10: collection window, closing ends bindings, working age) ---
+    "error.NOT_WORKING_AGE": "出生日期 {birth_date}：未满 {age} 周岁，不能参加职工医保（可参加城乡居民医保）",
+    "error.PREMIUM_PERIOD_CLOSED": "{region} 地区 {year} 年度居民医保的缴费期为 {opens} 至 {closes}，今天不在缴费期内",
+    "premium.open_years": "今天可缴年度：{years}",
+    "premium.none_open": "今天没有可缴费的年度",
+    "premium.window": "{year} 年度缴费期：{opens} 至 {closes}",
+    "binding.reason.unbound": "解除绑定",
+    "binding.reason.account_closed": "户主账户已销户",
+    # --- sec-data (issue 9: identifiers, limits, files, secrets, damage, text) ---
+    "reason.amount.balance_limit": "超出账本允许的范围（任何账户余额最多 {limit}）",
+    "error.LEDGER_NOT_FOUND": "没有这个账本：{path}（新建账本请用 yibao init；或检查 --db）",
 }
 
 EN: dict[str, str] = {
@@ -311,4 +322,15 @@ EN: dict[str, str] = {
     "withdrawal.unmet.unanswered": "Not answered yet: {question}",
     "withdrawal.unmet.fact": "Condition not met: {question}",
     "withdrawal.unmet.waiting": "Waiting time not over: {months} months needed",
+    # --- rules (issue 10: collection window, closing ends bindings, working age) ---
+    "error.NOT_WORKING_AGE": "Born {birth_date}: under {age}, too young for employee insurance (resident insurance instead)",
+    "error.PREMIUM_PERIOD_CLOSED": "The {year} resident premium of region {region} is collected from {opens} to {closes}; that window is not open today",
+    "premium.open_years": "Years open for payment today: {years}",
+    "premium.none_open": "No year is open for payment today",
+    "premium.window": "{year} collection window: {opens} to {closes}",
+    "binding.reason.unbound": "unbound",
+    "binding.reason.account_closed": "the holder's account was closed",
+    # --- sec-data (issue 9: identifiers, limits, files, secrets, damage, text) ---
+    "reason.amount.balance_limit": "beyond what the ledger allows (no balance above {limit})",
+    "error.LEDGER_NOT_FOUND": "No ledger at {path} (create one with yibao init, or check --db)",
 }
