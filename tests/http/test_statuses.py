@@ -36,7 +36,7 @@ EXPECTED: dict[int, set[str]] = {
     409: {"IN_PROGRESS"},
     429: {"RATE_LIMITED"},
     422: set(RULE_CODES) | {"IDEMPOTENCY_CONFLICT"},
-    503: {"DATABASE_BUSY", "DATABASE_CORRUPT", "DATABASE_UNAVAILABLE", "BACKEND_UNAVAILABLE"},
+    503: {"DATABASE_BUSY", "DATABASE_CORRUPT", "DATABASE_UNAVAILABLE", "BACKEND_UNAVAILABLE", "LEDGER_NOT_FOUND"},
     # a bug, and the codes only a client raises (no token, no keyring, no server extra)
     500: {"INTERNAL", "NO_TOKEN", "NO_KEYRING", "SERVER_EXTRA_MISSING"},
 }

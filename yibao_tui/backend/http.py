@@ -383,10 +383,13 @@ class HttpBackend:
     async def statement(
         self, who: str, date_from: str | None = None, date_to: str | None = None,
         kind: str | None = None, cursor: str | None = None, limit: int = 50, newest_first: bool = True,
+        with_total: bool = False,
     ) -> StatementPage:
         """One page of the statement."""
         params = [("from", date_from), ("to", date_to), ("kind", kind), ("cursor", cursor),
                   ("limit", limit), ("order", "newest" if newest_first else "oldest")]
+        if with_total:
+            params.append(("total", "true"))
         return await self._get("persons", who, "statement", params=params, parse=StatementPage.from_json)
 
     async def credit(self, who: str, amount_fen: int, memo: str = "", key: str | None = None) -> CreditResult:

@@ -62,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--kind")
     st.add_argument("--format", choices=["table", "csv", "json"], default="table")
     st.add_argument("--limit", type=int, help="only the newest N entries")
+    st.add_argument("--cursor", help="continue before this next_cursor (of a --limit page)")
 
     fam = sub.add_parser("family", help="family mutual-aid bindings (家庭共济)").add_subparsers(dest="sub", required=True, parser_class=_Parser)
     fl = fam.add_parser("list")

@@ -86,6 +86,7 @@ HTTP_STATUS: dict[str, int] = {
     "DATABASE_BUSY": 503,
     "DATABASE_CORRUPT": 503,
     "DATABASE_UNAVAILABLE": 503,
+    "LEDGER_NOT_FOUND": 503,
 }
 
 
@@ -124,7 +125,9 @@ class YibaoError(Exception):
         """The one-line message in ``lang`` (default: the current language)."""
         from yibao_tui.i18n import t
 
-        return t(f"error.{self.code}", lang=lang, **self.params)
+        variant = self.params.get("variant")  # another wording of the same code
+        key = f"error_variant.{self.code}.{variant}" if variant else f"error.{self.code}"
+        return t(key, lang=lang, **self.params)
 
     def to_json(self, lang: str | None = None) -> dict[str, Any]:
         """``{"error": {"code": ..., "message": ...}}`` as the CLI and the server print it."""

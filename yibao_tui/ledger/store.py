@@ -41,7 +41,7 @@ from yibao_tui.domain.models import (
     WithdrawalVerdict,
 )
 from yibao_tui.domain.money import MAX_FEN
-from yibao_tui.domain.policy import policy_for, valid_region
+from yibao_tui.domain.policy import ENTRY_KINDS, policy_for, valid_region
 from yibao_tui.domain.relations import parse_relation
 from yibao_tui.domain.withdrawal import verdict as withdrawal_verdict
 from yibao_tui.ledger import audit as audit_log
@@ -115,8 +115,11 @@ def parse_day(value: str | None) -> dt.date | None:
 class Ledger:
     """The system of record over one SQLite file."""
 
-    def __init__(self, path: str | Path, clock: Clock | None = None, channel: str = "cli", operator: str | None = None) -> None:
+    def __init__(self, path: str | Path, clock: Clock | None = None, channel: str = "cli", operator: str | None = None,
+                 create: bool = True) -> None:
         self.path = str(path)
+        #: ``False``: the ledger must exist (``LEDGER_NOT_FOUND``), it is never made here
+        self.create = create
         self.clock = clock or china_now
         self.channel = channel
         self.operator = operator
@@ -127,12 +130,15 @@ class Ledger:
     def conn(self) -> sqlite3.Connection:
         """The connection, opened and migrated on first use."""
         if self._conn is None:
-            conn = connect(self.path)
+            conn = connect(self.path, self.create)
             try:
-                migrate(conn)
+                migrate(conn, self.create)
             except sqlite3.Error as e:
                 conn.close()
                 raise translate(e, self.path) from None
+            except YibaoError:
+                conn.close()
+                raise
             self._conn = conn
         return self._conn
 
@@ -154,6 +160,8 @@ class Ledger:
             return fn()
         except sqlite3.Error as e:
             raise translate(e, self.path) from None
+        except UnicodeDecodeError:  # damaged text in a row: never its bytes in a message
+            raise YibaoError("DATABASE_CORRUPT", path=self.path) from None
 
     def _write(
         self,
@@ -439,12 +447,19 @@ class Ledger:
         limit: int = 50,
         newest_first: bool = True,
         audit: bool = True,
+        with_total: bool = False,
     ) -> StatementPage:
-        """One keyset page. Opening/closing balances are right under the date filter."""
+        """One keyset page. Opening/closing balances are right under the date filter; ``total``
+        (how many entries the filter matches, all pages) only ``with_total``: it counts them."""
         d_from = parse_day(date_from)
         d_to = parse_day(date_to)
+        if d_from and d_to and d_from > d_to:
+            raise YibaoError("INVALID_DATE", variant="range", value=d_from.isoformat(), end=d_to.isoformat())
         limit = max(1, min(int(limit), 1000))
         kinds = [k.strip() for k in kind.split(",") if k.strip()] if kind else []
+        unknown = [k for k in kinds if k not in ENTRY_KINDS]
+        if unknown:
+            raise YibaoError("INVALID_ARGUMENT", detail=f"--kind {unknown[0][:40]} ({', '.join(ENTRY_KINDS)})")
 
         def run() -> StatementPage:
             row = self._resolve(who)
@@ -462,6 +477,11 @@ class Ledger:
             if kinds:
                 where.append(f"e.kind IN ({','.join('?' * len(kinds))})")
                 args.extend(kinds)
+            total = None
+            if with_total:
+                total = self.conn.execute(
+                    f"SELECT COUNT(*) FROM entries e WHERE {' AND '.join(where)}", args
+                ).fetchone()[0]
             if cursor:
                 try:
                     c_time, c_id = cursor.rsplit("|", 1)
@@ -495,6 +515,7 @@ class Ledger:
                 opening_balance_fen=opening or 0,
                 closing_balance_fen=closing or 0,
                 next_cursor=f"{last[1]}|{last[0]}" if (more and last) else None,
+                total=total,
             )
 
         page: StatementPage = self._run(run)

@@ -92,7 +92,7 @@ async def statement(c: Call) -> dict[str, Any]:
     q = c.query
     page = await c.backend.statement(
         c.path["who"], date_from=q["date_from"], date_to=q["date_to"], kind=q["kind"],
-        cursor=q["cursor"], limit=q["limit"], newest_first=q["order"] == "newest",
+        cursor=q["cursor"], limit=q["limit"], newest_first=q["order"] == "newest", with_total=q["total"],
     )
     return page.to_json()
 
@@ -363,7 +363,9 @@ OPS: tuple[Op, ...] = (
               Field("kind", "string", max_length=40),
               Field("cursor", "string", max_length=200),
               Field("limit", "integer", default=50, minimum=1, maximum=1000),
-              Field("order", "string", default="newest", enum=("newest", "oldest")))),
+              Field("order", "string", default="newest", enum=("newest", "oldest")),
+              Field("total", "boolean", default=False,
+                    description="also count every entry the filter matches (total)"))),
     Op("credit", "POST", _WHO + "/credits", credit, ADMIN, "CreditResult", "The monthly fund credit (划入)",
        body=(_AMOUNT, Field("memo", "string", default="", max_length=200))),
     Op("spend", "POST", "/v1/spending", spend, ADMIN, "SpendResult",
