@@ -189,3 +189,25 @@ async def test_a_self_service_token_is_rate_limited(
     # the window slides: once the oldest refusals are old enough, the token works again
     live_server.clock.advance(RATE_WINDOW)
     assert _call(live_server, token, "GET", f"/v1/persons/{me}/balance").status_code == 200
+
+
+async def test_the_app_shows_the_rate_limit_clearly(live_server: LiveServer, ids: dict[str, str]) -> None:
+    """The personal app on a server that has rate-limited its token says so, with the wait."""
+    from yibao_tui.app import YibaoApp
+
+    me = ids["a"]
+    token = live_server.token("personal", me)
+    for n in range(RATE_LIMIT):
+        _call(live_server, token, "GET", f"/v1/persons/{me}/premium-quote?relative=C00{n:05d}&year=2025")
+    backend = HttpBackend(live_server.url, token)
+    app = YibaoApp(backend, person=me, lang="zh", cursor_blink=False)  # type: ignore[arg-type]
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            for _ in range(100):
+                await pilot.pause(0.05)
+                if app._notifications:
+                    break
+            texts = [str(n.message) for n in app._notifications]
+    finally:
+        await backend.close()
+    assert any("请求过于频繁" in text and str(int(RATE_WINDOW)) in text for text in texts), texts
