@@ -12,7 +12,9 @@ import socket
 import threading
 from collections.abc import Iterator
 
+import keyring
 import pytest
+from keyring.backend import KeyringBackend
 
 from yibao_tui.backend.http import HttpBackend, check_transport
 from yibao_tui.cli import main
@@ -67,6 +69,36 @@ class Listener:
         self.sock.close()
 
 
+class MemoryKeyring(KeyringBackend):
+    """A keyring that keeps secrets in memory (so that ``yibao login`` gets as far as asking)."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.saved: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.saved.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.saved[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.saved.pop((service, username), None)
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    before = keyring.get_keyring()
+    ring = MemoryKeyring()
+    keyring.set_keyring(ring)
+    try:
+        yield ring
+    finally:
+        keyring.set_keyring(before)
+
+
 @pytest.fixture
 def remote() -> Iterator[Listener]:
     host = _outward_address()
@@ -113,7 +145,8 @@ def test_the_cli_refuses_before_sending_anything(remote: Listener, monkeypatch: 
 
 
 def test_login_refuses_before_asking_for_the_token(remote: Listener, monkeypatch: pytest.MonkeyPatch,
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
+                                                   capsys: pytest.CaptureFixture[str],
+                                                   memory_keyring: MemoryKeyring) -> None:
     from yibao_tui.server import cli_commands
 
     asked: list[str] = []
@@ -123,3 +156,4 @@ def test_login_refuses_before_asking_for_the_token(remote: Listener, monkeypatch
     assert "--insecure" in capsys.readouterr().err and not asked and remote.received == b""
     assert main(["--lang", "en", "login", "--backend", remote.url, "--insecure"]) == 1  # nobody answers
     assert asked and f"Bearer {TOKEN}".encode() in remote.received
+    assert memory_keyring.saved == {}  # nothing verified, nothing kept

@@ -118,7 +118,18 @@ def _extra_schemas() -> dict[str, Any]:
             "status": {"type": "string", "enum": ["active", "expired", "revoked"]}})}}),
         "TokenRevoked": _obj({"id": {"type": "integer"}, "revoked": {"type": "boolean"},
                               "sessions_ended": {"type": "integer"}}),
+        # self-service binding requests (issue 9 item 3): identities masked
+        "BindingRequest": _binding_request(),
+        "BindingRequestList": _obj({"requests": {"type": "array", "items": _binding_request()}}),
     }
+
+
+def _binding_request() -> dict[str, Any]:
+    return _obj({"id": {"type": "integer"}, "holder_id": {"type": "string"}, "relative_id": {"type": "string"},
+                 "relation": {"type": "string"},
+                 "status": {"type": "string", "enum": ["pending", "confirmed", "declined", "expired"]},
+                 "created_at": {"type": "number"}, "expires_at": {"type": "number"},
+                 "direction": {"type": "string", "enum": ["outgoing", "incoming"]}})
 
 
 def _field_schema(f: Field) -> dict[str, Any]:
@@ -153,10 +164,12 @@ def _field_schema(f: Field) -> dict[str, Any]:
 def _operation(op: Op) -> dict[str, Any]:
     params: list[dict[str, Any]] = []
     for p in op.path_params:
-        pattern, fmt, description = PATH_PARAMS[p]
+        pattern, fmt, description = PATH_PARAMS.get(p, (TEXT_PATTERN, "", ""))
+        schema = {"type": "string", "minLength": 1, "maxLength": 64, "pattern": pattern}
+        if fmt:
+            schema["format"] = fmt
         params.append({"name": p, "in": "path", "required": True, "description": description,
-                       "schema": {"type": "string", "minLength": 1, "maxLength": 64,
-                                  "pattern": pattern, "format": fmt}})
+                       "schema": schema})
     for f in op.query:
         q: dict[str, Any] = {"name": f.wire, "in": "query", "required": f.required, "schema": _field_schema(f)}
         if f.type == "array":
@@ -177,6 +190,9 @@ def _operation(op: Op) -> dict[str, Any]:
         statuses["413"] = (f"The body is larger than {op.max_body} bytes (PAYLOAD_TOO_LARGE): refused by"
                            " its Content-Length, or as soon as a chunked body grows past it")
         statuses["415"] = "The body is not Content-Type: application/json (UNSUPPORTED_MEDIA_TYPE)"
+    if op.roles & {"personal", "kiosk"}:
+        statuses["429"] = ("Too many refused or probing calls from this personal or kiosk token"
+                           " (RATE_LIMITED); Retry-After says when to try again")
     for code, text in sorted(statuses.items()):
         responses[code] = {"description": text, "content": {"application/json": {
             "schema": {"$ref": "#/components/schemas/Error"}}}}

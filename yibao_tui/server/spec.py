@@ -46,6 +46,7 @@ PATH_PARAMS: dict[str, tuple[str, str, str]] = {
     "relative": (PERSON_PATTERN, PERSON_FORMAT, "The relative's ID number or card number"),
     "card": (PERSON_PATTERN, PERSON_FORMAT, "Card number or ID number"),
     "token": ("^[0-9]{1,18}$", "token-id", "The token's id (from the token list)"),
+    "request": ("^[0-9]{1,18}$", "request-id", "The binding request's id"),
 }
 
 
@@ -90,6 +91,8 @@ class Call:
     tokens: TokenStore | None = None
     #: The caller's language (``zh`` or ``en``) for texts the backend renders.
     lang: str = "zh"
+    #: Self-service binding requests (``server.selfservice.BindingRequests``).
+    requests: Any = None
 
 
 Handler = Callable[[Call], Awaitable[dict[str, Any]]]
@@ -117,6 +120,9 @@ class Op:
     secret: bool = False
     #: The largest request body accepted, in bytes.
     max_body: int = MAX_BODY_BYTES
+    #: Each call by a self-service token counts against its rate limit, even when it succeeds
+    #: (its answer is uniform, so a success can be a probe).
+    rate_counted: bool = False
 
     @property
     def secret_fields(self) -> frozenset[str]:
