@@ -218,6 +218,9 @@ ZH: dict[str, str] = {
     "ui.lookup.searching": "正在查找……",
     "ui.lookup.bad_id": "身份证号无效：{reason}",
     "ui.lookup.unknown": "查无此人：{who}",
+    # --- flows (issue 8) ---
+    "ui.withdrawal.checking": "正在核对…",
+    "ui.pager.of": "第 {page} / {pages} 页",
 }
 
 EN: dict[str, str] = {
@@ -424,4 +427,7 @@ EN: dict[str, str] = {
     "ui.lookup.searching": "Searching…",
     "ui.lookup.bad_id": "Invalid ID number: {reason}",
     "ui.lookup.unknown": "No such person: {who}",
+    # --- flows (issue 8) ---
+    "ui.withdrawal.checking": "Checking…",
+    "ui.pager.of": "Page {page} of {pages}",
 }
