@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.cli.test_cli import H, run
+from tests.cli.test_cli import ROOT, H, run
 from tests.conftest import pid
 from yibao_tui.cli import main
 
@@ -95,3 +95,80 @@ def test_statement_table_keeps_a_gap_between_large_amounts(capsys, db):
     assert "¥10,000,000.00  ¥10,000,000.00" in lines[1]
     assert "¥1,634.50  ¥10,001,634.50" in lines[2]
     assert all("0¥" not in line for line in lines)
+
+
+# ------------------------------------------------------------------ item 6: refuse before a secret
+
+
+def _on_a_terminal(argv: list[str], answers: list[str], env: dict[str, str] | None = None,
+                   deadline: float = 20.0) -> tuple[int | None, str]:
+    """Run ``python -m yibao_tui ARGV`` on a pseudo-terminal (its controlling terminal, as getpass
+    wants), typing each answer once the output has been quiet for a moment. Returns the exit
+    code (None when it was still waiting at the deadline and was killed) and what it wrote."""
+    import os
+    import pty
+    import select
+    import signal
+    import sys
+    import time
+
+    pid_, fd = pty.fork()
+    if pid_ == 0:  # the child
+        os.chdir(ROOT)
+        os.execve(sys.executable, [sys.executable, "-m", "yibao_tui", *argv], {**os.environ, **(env or {})})
+    seen = b""
+    todo = list(answers)
+    start = quiet_since = time.monotonic()
+    code: int | None = None
+    try:
+        while time.monotonic() - start < deadline:
+            ready, _, _ = select.select([fd], [], [], 0.1)
+            if ready:
+                try:
+                    chunk = os.read(fd, 4096)
+                except OSError:
+                    chunk = b""
+                if not chunk:
+                    break
+                seen += chunk
+                quiet_since = time.monotonic()
+            elif todo and time.monotonic() - quiet_since > 0.8 and seen:
+                os.write(fd, (todo.pop(0) + "\r").encode())
+                quiet_since = time.monotonic()
+    finally:
+        done, status = os.waitpid(pid_, os.WNOHANG)
+        until = time.monotonic() + 5  # the terminal closed: give the process a moment to exit
+        while done == 0 and time.monotonic() < until and time.monotonic() - start < deadline:
+            time.sleep(0.05)
+            done, status = os.waitpid(pid_, os.WNOHANG)
+        if done == 0:
+            os.kill(pid_, signal.SIGKILL)
+            os.waitpid(pid_, 0)
+        else:
+            code = os.waitstatus_to_exitcode(status)
+        os.close(fd)
+    return code, seen.decode("utf-8", "replace")
+
+
+def test_a_too_short_password_is_refused_at_the_first_prompt(db):
+    code, text = _on_a_terminal(["--db", db, "operator", "add", "7002", "--name", "李强", "--role", "clerk"],
+                                ["short"])
+    assert code == 2 and text.count("密码（至少 8 位") == 1
+    assert "再输入一次" not in text
+    code, text = _on_a_terminal(["--db", db, "operator", "add", "7002", "--name", "李强", "--role", "clerk"],
+                                ["long-enough", "long-enough"])
+    assert code == 0 and "已添加工号 7002" in text
+
+
+def test_card_set_pin_refuses_an_unknown_card_before_the_pin(db):
+    code, text = _on_a_terminal(["--db", db, "card", "set-pin", "B9999999"], [])
+    assert code == 2 and "B9999999" in text and "卡密码" not in text
+    code, text = _on_a_terminal(["--db", db, "card", "set-pin", "A1000002"], ["12ab"])
+    assert code == 2 and "再输入一次" not in text
+
+
+def test_login_says_there_is_no_keyring_before_asking_for_the_token(db):
+    env = {"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    code, text = _on_a_terminal(["login", "--backend", "http://127.0.0.1:9"], ["some-token"], env)
+    assert code == 1 and "密钥环" in text
+    assert "访问令牌" not in text  # the token prompt never came

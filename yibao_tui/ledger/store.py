@@ -75,6 +75,17 @@ def _stored_response(conn: sqlite3.Connection, key: str, request_hash: str) -> d
     return stored
 
 
+def check_operator(op_id: str, name: str, role: str) -> tuple[str, str]:
+    """A new operator's number (folded) and name as they are kept; the role must be one we know."""
+    op_id = fold(op_id)
+    if not (1 <= len(op_id) <= 32 and is_ascii_alnum(op_id)):
+        raise YibaoError("INVALID_ARGUMENT", detail=f"operator id {_shown(op_id, 32)!r}")
+    clean = check_name(name)
+    if role not in ("clerk", "supervisor"):
+        raise YibaoError("INVALID_ARGUMENT", detail=f"--role {role}")
+    return op_id, clean
+
+
 def check_card(card: str | None) -> str | None:
     """6 to 20 ASCII letters or digits (after NFKC: a full-width number is the same card),
     upper-cased; empty means none."""
@@ -821,12 +832,7 @@ class Ledger:
         """Add a member of staff; only a scrypt hash of the password is stored."""
         from yibao_tui.ledger import access
 
-        op_id = fold(op_id)
-        if not (1 <= len(op_id) <= 32 and is_ascii_alnum(op_id)):
-            raise YibaoError("INVALID_ARGUMENT", detail=f"operator id {_shown(op_id, 32)!r}")
-        clean = check_name(name)
-        if role not in ("clerk", "supervisor"):
-            raise YibaoError("INVALID_ARGUMENT", detail=f"--role {role}")
+        op_id, clean = check_operator(op_id, name, role)
         pw_hash = access.hash_secret(access.check_password(password))
 
         def body(conn: sqlite3.Connection, op: int, now: str) -> dict[str, Any]:
