@@ -353,7 +353,7 @@ async def _operator_add(args: argparse.Namespace, b: Backend, out: Out) -> int:
         raise YibaoError("OPERATOR_EXISTS", id=op_id)
     password = _secret(t("cli.password.prompt"), t("cli.password.again"), check_password)
     o = await b.operator_add(args.id, args.name, args.role, password)
-    out.result(o.to_json(), t("cli.operator.added", id=o.id, name=o.name, role=o.role))
+    out.result(o.to_json(), t("cli.operator.added", id=o.id, name=o.name, role=t("mode.role." + o.role)))
     return 0
 
 
