@@ -134,6 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
     oa.add_argument("id")
     oa.add_argument("--name", required=True)
     oa.add_argument("--role", required=True, choices=["clerk", "supervisor"])
+    from yibao_tui import cli_staff
+
+    cli_staff.extend_parser(person, op, au)  # person find, operator list|disable|..., audit paging
     card = sub.add_parser("card", help="kiosk cards").add_subparsers(dest="sub", required=True, parser_class=_Parser)
     card.add_parser("set-pin", help="the PIN is prompted for").add_argument("card")
 
@@ -219,6 +222,11 @@ async def _dispatch(args: argparse.Namespace, out: Out) -> int:
 
 async def _commands(args: argparse.Namespace, b: Backend, out: Out) -> int:  # noqa: C901
     cmd, sub = args.command, getattr(args, "sub", None)
+    from yibao_tui import cli_staff
+
+    if cli_staff.handles(args):
+        cli_staff.check_args(args)
+        return await cli_staff.run(args, b, out.as_json, out.stream, _secret)
     if cmd == "init":
         where = await b.init()
         out.result({"ok": True, "db": where}, t("cli.init.done", path=where))

@@ -24,9 +24,11 @@ INPUT_CODES = frozenset(
         "UNKNOWN_PERSON",
         "UNKNOWN_WITHDRAWAL_CASE",
         "UNKNOWN_PAYMENT",
+        # counter staff (issue 10 items 9-11)
+        "UNKNOWN_OPERATOR",
     }
 )
-NOT_FOUND_CODES = frozenset({"UNKNOWN_PERSON", "UNKNOWN_PAYMENT"})
+NOT_FOUND_CODES = frozenset({"UNKNOWN_PERSON", "UNKNOWN_PAYMENT", "UNKNOWN_OPERATOR"})
 
 #: Refused by a rule: the CLI exits 3, the server answers 422.
 RULE_CODES = frozenset(
@@ -62,6 +64,8 @@ RULE_CODES = frozenset(
         "COSIGN_REQUIRED",
         "COUNTER_ONLY",
         "OPERATOR_EXISTS",
+        # counter staff (issue 10 items 9-11)
+        "OPERATOR_SELF",
     }
 )
 
@@ -80,6 +84,8 @@ HTTP_STATUS: dict[str, int] = {
     "DATABASE_BUSY": 503,
     "DATABASE_CORRUPT": 503,
     "DATABASE_UNAVAILABLE": 503,
+    # counter staff (issue 10 items 9-11): managing operators and reading the audit log
+    "SUPERVISOR_REQUIRED": 403,
 }
 
 

@@ -101,6 +101,8 @@ def attempt(
         raise YibaoError(bad_code)
     cols = [d[0] for d in conn.execute(f"SELECT * FROM {table} LIMIT 0").description]
     rec = dict(zip(cols, row, strict=True))
+    if rec.get("disabled_at"):  # a disabled operator: the refusal of an unknown one
+        raise YibaoError(bad_code)
     if rec["locked_until"] and rec["locked_until"] > now:
         raise YibaoError(locked_code, until=rec["locked_until"][11:16])
     stored = rec["pw_hash"] if "pw_hash" in rec else rec["pin_hash"]

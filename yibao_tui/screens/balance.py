@@ -445,5 +445,7 @@ class BalanceScreen(YibaoScreen):
 
 
 def _csv_safe(text: str) -> str:
-    """Neutralise spreadsheet formulas (``=``, ``+``, ``-``, ``@`` at the start)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    """Neutralise spreadsheet formulas (the one rule, in ``yibao_tui.csv_out``)."""
+    from yibao_tui.csv_out import csv_safe
+
+    return csv_safe(text)
