@@ -256,12 +256,14 @@ class WithdrawalReceipt(Record):
 
 
 # --- counter staff (issue 10 items 9-11) ----------------------------------------------------
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class PersonMatch(Record):
     """A person found by name: enough to tell namesakes apart, masked for a shared screen.
 
     ``id`` is the handle staff open the person with (itself an audited read); displays show
-    ``id_masked`` and ``name_masked``."""
+    ``id_masked`` and ``name_masked``. Not frozen, unlike the other records: a frozen dataclass
+    sets each field through ``object.__setattr__``, which made building one page of 20 matches
+    cost as much as the indexed query itself (bench/bench_find.py)."""
 
     id: str
     id_masked: str

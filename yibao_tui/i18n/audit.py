@@ -38,28 +38,6 @@ def mask_text(text: str) -> str:
     return _LONG_NUMBER.sub(lambda m: mask_card(m.group(0)), text)
 
 
-def mask_detail(detail: str) -> str:
-    """An audit detail fit for a shared screen, still as JSON: IDs, names and accounts masked."""
-
-    def walk(value: Any, key: str = "") -> Any:
-        if isinstance(value, dict):
-            return {k: walk(v, str(k)) for k, v in value.items()}
-        if isinstance(value, list):
-            return [walk(v, key) for v in value]
-        if isinstance(value, str):
-            if key in NAME_KEYS:
-                return mask_name(value)
-            if key in ACCOUNT_KEYS:
-                return mask_card(value)
-            return mask_text(value)
-        return value
-
-    data = _json(detail)
-    if data is None:
-        return mask_text(detail)
-    return json.dumps(walk(data), ensure_ascii=False, sort_keys=True)
-
-
 def _json(detail: str) -> dict[str, Any] | list[Any] | None:
     try:
         data = json.loads(detail)
