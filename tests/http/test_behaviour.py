@@ -110,6 +110,8 @@ async def test_credit_and_its_replay(backend: Backend) -> None:
         (lambda b, ids: b.balance(ids["child"]), "NOT_EMPLOYEE_INSURED"),
         (lambda b, ids: b.withdrawal_check(ids["a"], "lottery", {}), "UNKNOWN_WITHDRAWAL_CASE"),
         (lambda b, ids: b.add_person(ids["a"], "重复", "employee", "110000"), "PERSON_EXISTS"),
+        (lambda b, ids: b.add_person(make_id("110101", dt.date(2014, 9, 9), 77), "某孩", "employee", "110000"),
+         "NOT_WORKING_AGE"),
     ],
 )
 async def test_errors_have_the_same_codes(backend: Backend, call: object, code: str) -> None:
@@ -139,3 +141,18 @@ async def test_import_all_or_nothing(backend: Backend) -> None:
     result = await backend.import_persons([good, bad])
     assert result.imported == 0 and result.errors
     assert (await backend.import_persons([good])).imported == 1
+
+
+async def test_import_and_person_add_replay_with_their_key(backend: Backend) -> None:
+    """Issue 10 item 4: both backends answer a replayed import or registration from its key."""
+    rows = [{"line": str(i + 2), "id": make_id("110101", dt.date(1975, 1, 1), 60 + i), "name": f"员工{i}",
+             "scheme": "employee", "region": "110000", "card": "", "opening_balance": "1"} for i in range(3)]
+    first = await backend.import_persons(rows, key="imp-1")
+    assert (first.imported, first.errors, first.replayed) == (3, [], False)
+    again = await backend.import_persons(rows, key="imp-1")
+    assert (again.imported, again.errors, again.replayed) == (3, [], True)
+    assert await _code(backend.import_persons(rows[:2], key="imp-1")) == "IDEMPOTENCY_CONFLICT"
+    who = make_id("110101", dt.date(1976, 2, 2), 70)
+    added = await backend.add_person(who, "赵六", "resident", "110000", key="add-1")
+    replay = await backend.add_person(who, "赵六", "resident", "110000", key="add-1")
+    assert (added.replayed, replay.replayed, replay.id) == (False, True, who)

@@ -88,7 +88,8 @@ def _params(code: str) -> dict[str, Any]:
             "region": "110000", "year": 2025, "item": "x", "cap": 1, "relation": "x", "use": "x",
             "balance": "¥1.00", "amount": "¥2.00", "value": "x", "case": "x", "choices": "x",
             "payment_id": "x", "card": "x", "until": "x", "method": "GET", "role": "x", "url": "x",
-            "holder_region": "110000", "relative_region": "310000"}
+            "holder_region": "110000", "relative_region": "310000", "birth_date": "2014-01-01", "age": 16,
+            "opens": "2026-09-01", "closes": "2026-12-31"}
 
 
 @pytest.mark.parametrize("code", ALL_CODES)

@@ -66,6 +66,8 @@ RULE_CODES = frozenset(
         "OPERATOR_EXISTS",
         # counter staff (issue 10 items 9-11)
         "OPERATOR_SELF",
+        "NOT_WORKING_AGE",
+        "PREMIUM_PERIOD_CLOSED",
     }
 )
 

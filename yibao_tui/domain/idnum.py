@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from yibao_tui.domain.errors import YibaoError
@@ -20,7 +21,9 @@ PROVINCES = frozenset(
     [11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37]
     + [41, 42, 43, 44, 45, 46, 50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83]
 )
-_FORMAT = re.compile(r"^\d{17}[\dX]$")
+#: ASCII only: ``\d`` would also take full-width, Arabic-Indic or Bengali digits.
+_FORMAT = re.compile(r"^[0-9]{17}[0-9X]$")
+_ASCII_ALNUM = re.compile(r"^[0-9A-Za-z]*$")
 
 
 def check_char(first17: str) -> str:
@@ -52,9 +55,21 @@ def _fail(reason: str, **params: object) -> YibaoError:
     return YibaoError("INVALID_ID_NUMBER", reason=t(f"reason.id.{reason}", **params), reason_code=reason)
 
 
+def fold(text: object) -> str:
+    """An identifier as typed, folded to one spelling: Unicode NFKC (full-width ``４４０３`` →
+    ``4403``), every space removed. Other scripts' digits (Arabic-Indic, Bengali, …) are not
+    folded: the identifier rules then refuse them."""
+    return "".join(unicodedata.normalize("NFKC", str(text)).split())
+
+
+def is_ascii_alnum(text: str) -> bool:
+    """Only ``0-9``, ``A-Z`` and ``a-z`` (``str.isalnum``/``isdigit`` take any script's)."""
+    return _ASCII_ALNUM.match(text) is not None
+
+
 def normalise_id(text: str) -> str:
-    """Strip spaces and upper-case a trailing ``x``."""
-    return "".join(str(text).split()).upper()
+    """The one spelling of an ID number: :func:`fold`, then upper-case (a trailing ``x``)."""
+    return fold(text).upper()
 
 
 def parse_id(text: str, *, today: dt.date | None = None) -> IdNumber:

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 
 def mask_id(value: str) -> str:
-    """``11010519491231002X`` → ``110***********002X`` (first 3, last 4)."""
+    """``11010519491231002X`` → ``110***********002X`` (first 3, last 4), on the folded form
+    (a full-width number is masked like its ASCII one)."""
+    from yibao_tui.domain.idnum import normalise_id
+
+    value = normalise_id(value)
     if len(value) <= 7:
         return "*" * len(value)
     return value[:3] + "*" * (len(value) - 7) + value[-4:]
@@ -24,6 +28,9 @@ def mask_card(card: str | None) -> str:
     """Card numbers keep the last 4 characters."""
     if not card:
         return ""
+    from yibao_tui.domain.idnum import normalise_id
+
+    card = normalise_id(card)
     if len(card) <= 4:
         return "*" * len(card)
     return "*" * (len(card) - 4) + card[-4:]

@@ -47,6 +47,7 @@ class Person(Record):
     sex: str
     balance_fen: int | None  # None for resident members (no personal account)
     created_at: str
+    replayed: bool = False  # ``person add`` answered from its idempotency key
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +113,9 @@ class Binding(Record):
     relative_name: str = ""
     binding_id: int = 0
     replayed: bool = False
+    #: Why an ended binding ended: ``unbound`` (by the holder) or ``account-closed`` (the
+    #: holder's account was paid out and closed); None while active.
+    ended_reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,6 +231,7 @@ class ImportResult(Record):
 
     imported: int
     errors: list[dict[str, Any]]
+    replayed: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -90,6 +90,7 @@ class RegionPolicy:
     withdrawal_cases: dict[str, WithdrawalCase] = field(default_factory=dict)
     enabled_cases: frozenset[str] = frozenset()
     always_materials: tuple[Text, ...] = ()
+    working_age: int = 16
 
     def allows(self, use: str) -> bool:
         """May the shared money pay for ``use``? Pension never."""
@@ -197,6 +198,7 @@ def _policy_for(region: str, year: int, site: str) -> RegionPolicy:
         withdrawal_cases=cases,
         enabled_cases=frozenset(n for n in wd.get("cases", []) if n in cases),
         always_materials=tuple(_text(m) for m in wd.get("always_materials", [])),
+        working_age=int(p.get("working_age", 16)),
     )
 
 
@@ -224,7 +226,7 @@ def valid_region(region: str) -> bool:
     """Six digits in a known province (GB/T 2260)."""
     from yibao_tui.domain.idnum import PROVINCES
 
-    return len(region) == 6 and region.isdigit() and int(region[:2]) in PROVINCES
+    return len(region) == 6 and region.isascii() and region.isdigit() and int(region[:2]) in PROVINCES
 
 
 def policy_document(region: str | None, year: int) -> dict[str, Any]:

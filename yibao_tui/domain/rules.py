@@ -88,6 +88,12 @@ def check_binding(
         raise YibaoError("VERIFICATION_NOT_ACCEPTED", detail=t("reason.verify.letter_16_plus"))
 
 
+def check_scheme_age(scheme: str, birth: dt.date, today: dt.date, policy: RegionPolicy) -> None:
+    """Employee insurance is for people of working age: nobody under ``policy.working_age``."""
+    if scheme == "employee" and relative_age(birth, today) < policy.working_age:
+        raise YibaoError("NOT_WORKING_AGE", birth_date=birth.isoformat(), age=policy.working_age)
+
+
 def relative_age(birth: dt.date, today: dt.date) -> int:
     """Whole years on ``today``."""
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))

@@ -92,6 +92,7 @@ CREATE TABLE IF NOT EXISTS bindings (
     unbound_at   TEXT,
     verified_by  TEXT NOT NULL CHECK (verified_by IN ('counter', 'face', 'letter')),
     op_id        INTEGER REFERENCES operations(id),
+    ended_reason TEXT,
     CHECK (holder_id <> relative_id)
 );
 CREATE UNIQUE INDEX IF NOT EXISTS bindings_one_active
@@ -220,6 +221,7 @@ def migrate(conn: sqlite3.Connection) -> None:
     with immediate(conn):
         for stmt in _statements(script):
             conn.execute(stmt)
+        _add_columns(conn)
         for code in SYSTEM_ACCOUNTS:
             conn.execute(
                 "INSERT OR IGNORE INTO accounts (code, kind) VALUES (?, 'system')", (f"SYS:{code}",)
@@ -288,6 +290,21 @@ def backfill_name_keys(conn: sqlite3.Connection) -> int:
     finally:
         conn.create_function("yibao_name_key", 1, None)
     return int(cur.rowcount or 0)
+
+
+#: Columns added after a table was first shipped: ``CREATE TABLE IF NOT EXISTS`` leaves an older
+#: ledger's table as it was, so they are added here (table, column, declaration).
+ADDED_COLUMNS = (
+    ("bindings", "ended_reason", "TEXT"),
+)
+
+
+def _add_columns(conn: sqlite3.Connection) -> None:
+    """Bring an older ledger's tables up to the schema: add the columns it lacks."""
+    for table, column, decl in ADDED_COLUMNS:
+        have = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+        if column not in have:
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {decl}")
 
 
 def _statements(script: str) -> Iterator[str]:

@@ -6,11 +6,12 @@ import sqlite3
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from yibao_tui.domain import rules
 from yibao_tui.domain.errors import YibaoError
-from yibao_tui.domain.idnum import parse_id
+from yibao_tui.domain.idnum import fold, parse_id
 from yibao_tui.domain.models import ImportResult
 from yibao_tui.domain.money import parse_amount
-from yibao_tui.domain.policy import valid_region
+from yibao_tui.domain.policy import policy_for, valid_region
 from yibao_tui.i18n import t
 
 if TYPE_CHECKING:
@@ -22,7 +23,7 @@ COLUMNS = ("id", "name", "scheme", "region", "card", "opening_balance")
 def import_rows(ledger: Ledger, rows: list[dict[str, str]], key: str | None,
                 progress: Callable[[int, int], None] | None) -> ImportResult:
     """Check each row (with its ``line``), report every bad one, insert all in one transaction."""
-    from yibao_tui.ledger.store import check_card, check_name
+    from yibao_tui.ledger.store import _shown, check_card, check_name
 
     errors: list[dict[str, Any]] = []
     clean: list[tuple[Any, ...]] = []
@@ -30,6 +31,8 @@ def import_rows(ledger: Ledger, rows: list[dict[str, str]], key: str | None,
     seen_cards: dict[str, int] = {}
     today = ledger.today()
     total = len(rows)
+    # First what the rows say on their own (the request an idempotency key names), then what the
+    # ledger holds: a replay of an import is answered from its key, not refused as 30 × PERSON_EXISTS.
     for i, row in enumerate(rows):
         line = int(row.get("line", i + 2))
         try:
@@ -38,19 +41,15 @@ def import_rows(ledger: Ledger, rows: list[dict[str, str]], key: str | None,
             scheme = (row.get("scheme") or "").strip()
             if scheme not in ("employee", "resident"):
                 raise YibaoError("INVALID_ARGUMENT", detail=f"scheme={scheme!r}")
-            region = (row.get("region") or "").strip()
+            region = fold(row.get("region") or "")
             if not valid_region(region):
-                raise YibaoError("INVALID_REGION", region=region[:12])
+                raise YibaoError("INVALID_REGION", region=_shown(region, 12))
+            rules.check_scheme_age(scheme, pid.birth_date, today, policy_for(region, today.year))
             card = check_card(row.get("card"))
             opening_text = (row.get("opening_balance") or "").strip()
             opening = parse_amount(opening_text, allow_zero=True) if opening_text else 0
             if opening and scheme != "employee":
                 raise YibaoError("NOT_EMPLOYEE_INSURED", id=pid.value)
-            conn = ledger.conn
-            if conn.execute("SELECT 1 FROM persons WHERE id = ?", (pid.value,)).fetchone():
-                raise YibaoError("PERSON_EXISTS", id=pid.value)
-            if card and conn.execute("SELECT 1 FROM persons WHERE card = ?", (card,)).fetchone():
-                raise YibaoError("CARD_IN_USE", card=card)
             if pid.value in seen_ids:
                 raise YibaoError("PERSON_EXISTS", id=t("cli.import.same_as", value=pid.value, line=seen_ids[pid.value]))
             if card and card in seen_cards:
@@ -63,10 +62,22 @@ def import_rows(ledger: Ledger, rows: list[dict[str, str]], key: str | None,
             errors.append({"line": line, "code": e.code, "reason": e.message()})
         if progress and (i % 200 == 0 or i == total - 1):
             progress(i + 1, total * 2)
-    if errors:
-        return ImportResult(imported=0, errors=errors)
-
     request = {"rows": [c[1:] for c in clean]}
+    if key is not None and not errors:
+        stored = ledger._stored("import.persons", request, key)
+        if stored is not None:
+            return ImportResult(imported=int(stored["imported"]), errors=[], replayed=True)
+    conn = ledger.conn
+    for line, pid_value, _, _, _, card, *_ in clean:
+        try:
+            if conn.execute("SELECT 1 FROM persons WHERE id = ?", (pid_value,)).fetchone():
+                raise YibaoError("PERSON_EXISTS", id=pid_value)
+            if card and conn.execute("SELECT 1 FROM persons WHERE card = ?", (card,)).fetchone():
+                raise YibaoError("CARD_IN_USE", card=card)
+        except YibaoError as e:
+            errors.append({"line": line, "code": e.code, "reason": e.message()})
+    if errors:
+        return ImportResult(imported=0, errors=sorted(errors, key=lambda e: int(e["line"])))
 
     def body(conn: sqlite3.Connection, op_id: int, now: str) -> dict[str, Any]:
         bad: list[dict[str, Any]] = []
@@ -82,10 +93,10 @@ def import_rows(ledger: Ledger, rows: list[dict[str, str]], key: str | None,
         return {"imported": len(clean)}
 
     try:
-        response, _ = ledger._write("import.persons", request, key, body, None)
+        response, replayed = ledger._write("import.persons", request, key, body, None)
     except _RowErrors as e:
         return ImportResult(imported=0, errors=e.rows)
-    return ImportResult(imported=int(response["imported"]), errors=[])
+    return ImportResult(imported=int(response["imported"]), errors=[], replayed=replayed)
 
 
 class _RowErrors(Exception):

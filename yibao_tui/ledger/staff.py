@@ -164,7 +164,8 @@ def find_persons(
 
 
 # --------------------------------------------------------------------------- operators
-def _op_id(op_id: str) -> str:
+def check_operator_id(op_id: str) -> str:
+    """1 to 32 ASCII letters or digits."""
     value = str(op_id).strip()
     if not (1 <= len(value) <= 32 and value.isascii() and value.isalnum()):
         raise YibaoError("INVALID_ARGUMENT", detail=f"operator id {value[:32]!r}")
@@ -183,7 +184,7 @@ def _operator_write(ledger: Ledger, kind: str, op_id: str, sql: str, extra: tupl
                     guard: str | None = None) -> OperatorInfo:
     """One audited change of an operator's row (``sql`` takes ``extra`` then the ID)."""
     require_supervisor(ledger)
-    target = _op_id(op_id)
+    target = check_operator_id(op_id)
     if guard == "self" and target == ledger.operator:
         raise YibaoError("OPERATOR_SELF")
 
@@ -236,7 +237,7 @@ def operator_reset_password(ledger: Ledger, op_id: str, password: str) -> Operat
     """A new password (scrypt hash only); also ends a lockout."""
     from yibao_tui.ledger import access
 
-    _op_id(op_id)
+    check_operator_id(op_id)
     pw_hash = access.hash_secret(access.check_password(password))
     return _operator_write(ledger, "operator.reset_password", op_id,
                            "UPDATE operators SET pw_hash = ?, failures = 0, locked_until = NULL WHERE id = ?",

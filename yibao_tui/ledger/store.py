@@ -8,6 +8,7 @@ all of it lands or none of it does.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -19,7 +20,7 @@ from typing import Any
 
 from yibao_tui.domain import rules
 from yibao_tui.domain.errors import YibaoError
-from yibao_tui.domain.idnum import normalise_id, parse_id
+from yibao_tui.domain.idnum import fold, is_ascii_alnum, normalise_id, parse_id
 from yibao_tui.domain.masking import mask_card
 from yibao_tui.domain.models import (
     AuditRow,
@@ -61,6 +62,18 @@ def _hash_request(kind: str, request: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps([kind, request], sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
+def _stored_response(conn: sqlite3.Connection, key: str, request_hash: str) -> dict[str, Any] | None:
+    """The response stored under idempotency ``key`` if it was for the same request, ``None`` if
+    the key is unused; ``IDEMPOTENCY_CONFLICT`` if it was used for another request."""
+    row = conn.execute("SELECT request_hash, response FROM operations WHERE idem_key = ?", (key,)).fetchone()
+    if row is None:
+        return None
+    if row[0] != request_hash:
+        raise YibaoError("IDEMPOTENCY_CONFLICT", key=key)
+    stored: dict[str, Any] = json.loads(row[1])
+    return stored
+
+
 def check_name(name: str) -> str:
     """A display name: not empty, no control characters or escape sequences, not absurdly long."""
     from yibao_tui.i18n import t
@@ -76,13 +89,14 @@ def check_name(name: str) -> str:
 
 
 def check_card(card: str | None) -> str | None:
-    """6 to 20 letters or digits, upper-cased; empty means none."""
+    """6 to 20 ASCII letters or digits (after NFKC: a full-width number is the same card),
+    upper-cased; empty means none."""
     if card is None:
         return None
-    value = "".join(str(card).split()).upper()
+    value = normalise_id(card)
     if not value:
         return None
-    if not (6 <= len(value) <= 20 and value.isascii() and value.isalnum()):
+    if not (6 <= len(value) <= 20 and is_ascii_alnum(value)):
         raise YibaoError("INVALID_CARD")
     return value
 
@@ -159,13 +173,9 @@ class Ledger:
             h = _hash_request(kind, request)
             with immediate(conn):
                 if key is not None:
-                    row = conn.execute(
-                        "SELECT request_hash, response FROM operations WHERE idem_key = ?", (key,)
-                    ).fetchone()
-                    if row is not None:
-                        if row[0] != h:
-                            raise YibaoError("IDEMPOTENCY_CONFLICT", key=key)
-                        return json.loads(row[1]), True
+                    stored = _stored_response(conn, key, h)
+                    if stored is not None:
+                        return stored, True
                 now = self._monotonic_now(conn, time)
                 op_id = conn.execute(
                     "INSERT INTO operations (kind, idem_key, request_hash, time, channel, operator)"
@@ -185,6 +195,15 @@ class Ledger:
                 return response, False
 
         result: tuple[dict[str, Any], bool] = self._run(run)
+        return result
+
+    def _stored(self, kind: str, request: dict[str, Any], key: str) -> dict[str, Any] | None:
+        """The stored response of the write ``key`` names when it was this very request (a replay),
+        ``None`` when the key is unused; ``IDEMPOTENCY_CONFLICT`` when it named another request.
+        For writes that check the ledger's state before ``_write`` (import): a replay must not be
+        refused by the state its first run created."""
+
+        result: dict[str, Any] | None = self._run(lambda: _stored_response(self.conn, key, _hash_request(kind, request)))
         return result
 
     def _monotonic_now(self, conn: sqlite3.Connection, time: str | None = None) -> str:
@@ -260,9 +279,12 @@ class Ledger:
     # ----------------------------------------------------------------- persons
     def _resolve(self, who: str) -> sqlite3.Row | tuple[Any, ...]:
         """A person row by ID number or card number."""
-        raw = "".join(str(who).split()).upper()
+        raw = normalise_id(who)
         if not raw:
             raise YibaoError("UNKNOWN_PERSON", id="")
+        if not is_ascii_alnum(raw):  # never looked up, never echoed: other scripts' digits and letters
+            _valid_id(raw, self.today())  # says why as an ID number (length, format)
+            raise YibaoError("INVALID_ID_NUMBER", reason=_id_reason("format"), reason_code="format")
         conn = self.conn
         if len(raw) >= 15 and raw[:-1].isdigit():
             value = _valid_id(raw, self.today())
@@ -298,8 +320,11 @@ class Ledger:
         clean_name = check_name(name)
         if scheme not in ("employee", "resident"):
             raise YibaoError("INVALID_ARGUMENT", detail=f"--scheme {scheme}")
-        if not valid_region(str(region)):
-            raise YibaoError("INVALID_REGION", region=str(region)[:12])
+        region = fold(region)
+        if not valid_region(region):
+            raise YibaoError("INVALID_REGION", region=_shown(region, 12))
+        on = dt.date.fromisoformat(time[:10]) if time else self.today()
+        rules.check_scheme_age(scheme, pid.birth_date, on, policy_for(region, on.year))
         clean_card = check_card(card)
         if opening_balance_fen < 0:
             raise YibaoError("INVALID_AMOUNT", reason="negative")
@@ -314,10 +339,11 @@ class Ledger:
             row = conn.execute(_PERSON_SQL + " WHERE p.id = ?", (pid.value,)).fetchone()
             return {"id": pid.value, "person": _person(row).to_json()}
 
-        response, _ = self._write("person.add", request, key, body, pid.value, time)
+        response, replayed = self._write("person.add", request, key, body, pid.value, time)
         if "person" in response:  # the record as it was registered, also on a replay
-            return Person.from_json(response["person"])
-        return self._person_row(pid.value)  # operations stored before the record was kept
+            return Person.from_json({**response["person"], "replayed": replayed})
+        # operations stored before the record was kept
+        return dataclasses.replace(self._person_row(pid.value), replayed=replayed)
 
     def _insert_person(self, conn: sqlite3.Connection, op_id: int | None, now: str, pid: str, name: str,
                        scheme: str, region: str, card: str | None, birth: str, sex: str, opening: int) -> None:
@@ -668,7 +694,8 @@ class Ledger:
             ).fetchone()
             if row is None:
                 raise YibaoError("NOT_BOUND")
-            conn.execute("UPDATE bindings SET status = 'ended', unbound_at = ? WHERE id = ?", (now, row[0]))
+            conn.execute("UPDATE bindings SET status = 'ended', unbound_at = ?, ended_reason = 'unbound' WHERE id = ?",
+                         (now, row[0]))
             return _binding_response(conn, int(row[0]))
 
         response, replayed = self._write("family.unbind", {"holder": hid, "relative": rid}, key, body, hid, time)
@@ -782,9 +809,9 @@ class Ledger:
         """Add a member of staff; only a scrypt hash of the password is stored."""
         from yibao_tui.ledger import access
 
-        op_id = str(op_id).strip()
-        if not (1 <= len(op_id) <= 32 and op_id.isascii() and op_id.isalnum()):
-            raise YibaoError("INVALID_ARGUMENT", detail=f"operator id {op_id[:32]!r}")
+        op_id = fold(op_id)
+        if not (1 <= len(op_id) <= 32 and is_ascii_alnum(op_id)):
+            raise YibaoError("INVALID_ARGUMENT", detail=f"operator id {_shown(op_id, 32)!r}")
         clean = check_name(name)
         if role not in ("clerk", "supervisor"):
             raise YibaoError("INVALID_ARGUMENT", detail=f"--role {role}")
@@ -836,7 +863,7 @@ class Ledger:
         """Check an operator's password; five failures lock the operator for 15 minutes."""
         from yibao_tui.ledger import access
 
-        row = self._attempt("operators", "id", str(op_id).strip(), password, "operator.login", None,
+        row = self._attempt("operators", "id", fold(op_id), password, "operator.login", None,
                             access.OPERATOR_MAX_FAILURES, access.OPERATOR_LOCK, "OPERATOR_LOCKED", "BAD_CREDENTIALS")
         return Operator(id=row[0], name=row[1], role=row[2])
 
@@ -877,11 +904,11 @@ class Ledger:
 
         if self.channel != "counter" or not self.operator:
             raise YibaoError("COUNTER_ONLY")
-        if str(supervisor).strip() == self.operator:
+        if fold(supervisor) == self.operator:
             raise YibaoError("COSIGN_REQUIRED")
         name = check_name(payee_name)
-        account = "".join(str(payee_account).split())
-        if not (8 <= len(account) <= 32 and account.isdigit()):
+        account = fold(payee_account)
+        if not (8 <= len(account) <= 32 and account.isascii() and account.isdigit()):
             raise YibaoError("INVALID_ARGUMENT", detail="payee bank account: 8 to 32 digits")
         cosigner = self.operator_login(supervisor, supervisor_password)
         if cosigner.role != "supervisor":
@@ -905,6 +932,7 @@ class Ledger:
                 (wid, pid, case, v.payee, name, account, bal, tid, self.operator, cosigner.id, now),
             )
             conn.execute("UPDATE accounts SET status = 'closed' WHERE id = ?", (acct,))
+            self._end_bindings_of_closed(conn, op_id, now, pid)
             return WithdrawalReceipt(withdrawal_id=wid, person_id=pid, case=case, payee=v.payee, payee_name=name,
                                      payee_account=account, amount_fen=bal, operator=str(self.operator),
                                      cosigner=cosigner.id, time=now).to_json()
@@ -912,6 +940,18 @@ class Ledger:
         request = {"id": pid, "case": case, "facts": facts, "payee": name, "account": account, "cosigner": cosigner.id}
         response, replayed = self._write("withdrawal.execute", request, key, body, pid)
         return WithdrawalReceipt.from_json({**response, "replayed": replayed})
+
+    def _end_bindings_of_closed(self, conn: sqlite3.Connection, op_id: int, now: str, pid: str) -> None:
+        """A closed account shares nothing: every binding it holds ends, each recorded with its reason
+        (in the closing transaction)."""
+        ended = conn.execute(
+            "UPDATE bindings SET status = 'ended', unbound_at = ?, ended_reason = 'account-closed'"
+            " WHERE holder_id = ? AND status = 'active' RETURNING relative_id, relation", (now, pid)
+        ).fetchall()
+        for relative, relation in ended:
+            detail = {"op": op_id, "relative": relative, "relation": relation, "reason": "account-closed"}
+            audit_log.append(conn, now, self.channel, self.operator, "family.ended", pid,
+                             json.dumps(detail, ensure_ascii=False, sort_keys=True))
 
     # ----------------------------------------------------------------- audit & verify
     def audit(self, person: str | None = None, operator: str | None = None, since: str | None = None,
@@ -924,7 +964,7 @@ class Ledger:
             args.append(normalise_id(person))
         if operator:
             where.append("operator = ?")
-            args.append(operator)
+            args.append(fold(operator))
         if since:
             d = parse_day(since)
             where.append("time >= ?")
@@ -962,6 +1002,18 @@ def _valid_id(raw: str, today: dt.date) -> str:
     """``parse_id(raw).value``, remembered: a counter looks the same people up again and again
     (a refusal raises, and is not cached)."""
     return parse_id(raw, today=today).value
+
+
+def _id_reason(reason: str) -> str:
+    from yibao_tui.i18n import t
+
+    return t(f"reason.id.{reason}")
+
+
+def _shown(text: str, n: int) -> str:
+    """``text`` cut to ``n`` characters, anything but ASCII letters and digits as ``?``: what a
+    refusal may echo of an identifier."""
+    return "".join(c if is_ascii_alnum(c) else "?" for c in text[:n])
 
 
 def check_memo(memo: str) -> str:
@@ -1004,7 +1056,7 @@ _PERSON_SQL = (
 )
 _BINDING_SQL = (
     "SELECT b.holder_id, b.relative_id, b.relation, b.status, b.bound_at, b.verified_by, b.unbound_at,"
-    " p.name, b.id FROM bindings b JOIN persons p ON p.id = b.relative_id"
+    " p.name, b.id, b.ended_reason FROM bindings b JOIN persons p ON p.id = b.relative_id"
 )
 
 
@@ -1021,4 +1073,5 @@ def _binding_response(conn: sqlite3.Connection, bid: int) -> dict[str, Any]:
 
 def _binding(row: Any) -> Binding:
     return Binding(holder_id=row[0], relative_id=row[1], relation=row[2], status=row[3], bound_at=row[4],
-                   verified_by=row[5], unbound_at=row[6], relative_name=row[7], binding_id=row[8])
+                   verified_by=row[5], unbound_at=row[6], relative_name=row[7], binding_id=row[8],
+                   ended_reason=row[9])

@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 
+from yibao_tui.domain.idnum import is_ascii_alnum, normalise_id
+from yibao_tui.domain.masking import mask_card, mask_id
 from yibao_tui.domain.models import VerifyReport
 from yibao_tui.domain.policy import policy_for
 from yibao_tui.ledger.audit import check_chain
 
 LIMIT = 20
+#: The one spelling of a stored ID number: 17 ASCII digits and a digit or ``X``.
+_ID_GLOB = "[0-9]" * 17 + "[0-9X]"
 
 
 def verify(conn: sqlite3.Connection, year: int) -> VerifyReport:
     """Every balance from its entries, each transfer balanced, the zero sum, no negative personal
     balance, running balances, the audit chain, the binding caps, one premium per relative-year, a
-    record behind every premium and withdrawal transfer, closed accounts empty."""
+    record behind every premium and withdrawal transfer, closed accounts empty and holding no active
+    binding."""
     f: list[str] = []
 
     def q(sql: str, *args: object) -> list[tuple]:  # type: ignore[type-arg]
@@ -52,6 +58,7 @@ def verify(conn: sqlite3.Connection, year: int) -> VerifyReport:
     ):
         f.append(f"entry {eid} (account {acct}): running balance {after}, derived {run}")
     f += check_chain(conn, LIMIT)
+    f += _identifier_checks(q)
     caps: dict[str, int] = {}
     for holder, region, n in q(
         "SELECT b.holder_id, p.region, COUNT(*) FROM bindings b JOIN persons p ON p.id = b.holder_id"
@@ -91,7 +98,44 @@ def verify(conn: sqlite3.Connection, year: int) -> VerifyReport:
         " WHERE a.status <> 'closed' LIMIT ?", LIMIT
     ):
         f.append(f"withdrawal {wid}: account {code} was paid out but is not closed")
+    for holder, relative in q(
+        "SELECT b.holder_id, b.relative_id FROM bindings b JOIN accounts a ON a.person_id = b.holder_id"
+        " WHERE b.status = 'active' AND a.status = 'closed' LIMIT ?", LIMIT
+    ):
+        f.append(f"binding {holder} → {relative}: active, but the holder's account is closed")
     for op, in q("SELECT id FROM operations WHERE response IS NULL LIMIT ?", LIMIT):
         f.append(f"operation {op}: no recorded response (half-written)")
     counts = q("SELECT (SELECT COUNT(*) FROM accounts), (SELECT COUNT(*) FROM entries), (SELECT COUNT(*) FROM audit)")[0]
     return VerifyReport(ok=not f, failures=f, accounts=counts[0], entries=counts[1], audit=counts[2])
+
+
+def _identifier_checks(q: Callable[..., list[tuple]]) -> list[str]:  # type: ignore[type-arg]
+    """ID and card numbers stored in another spelling than their ASCII one (a ledger written
+    before identifiers were folded), and the records that are one person under two spellings."""
+    f: list[str] = []
+    groups: dict[str, list[str]] = {}
+    for (raw,) in q("SELECT id FROM persons WHERE id NOT GLOB ?", _ID_GLOB):
+        groups.setdefault(normalise_id(raw), []).append(raw)
+    for norm, raws in groups.items():
+        shown = _masked(norm)
+        n = len(raws) + len(q("SELECT 1 FROM persons WHERE id = ?", norm))
+        if n > 1:
+            f.append(f"ID number {shown}: {n} person records for one number (spelled differently)")
+        else:
+            f.append(f"person {shown}: ID number not stored in its ASCII form")
+        if len(f) >= LIMIT:
+            return f
+    cards: dict[str, int] = {}
+    for (raw,) in q("SELECT card FROM persons WHERE card GLOB '*[^0-9A-Z]*'"):
+        cards[normalise_id(raw)] = cards.get(normalise_id(raw), 0) + 1
+    for norm, k in cards.items():
+        n = k + len(q("SELECT 1 FROM persons WHERE card = ?", norm))
+        what = f"{n} persons hold one card number (spelled differently)" if n > 1 else "not stored in its ASCII form"
+        f.append(f"card {_masked(norm, card=True)}: {what}")
+    return f[:LIMIT]
+
+
+def _masked(text: str, card: bool = False) -> str:
+    """A masked identifier; characters other than ASCII letters and digits never shown."""
+    shown = "".join(c if is_ascii_alnum(c) else "?" for c in text)
+    return mask_card(shown) if card else mask_id(shown)

@@ -35,7 +35,7 @@ from yibao_tui.server.errors import (
     pick_lang,
     redact,
 )
-from yibao_tui.server.idempotency import IdempotencyStore, check_key, fingerprint
+from yibao_tui.server.idempotency import IdempotencyStore, check_key, ledger_key
 from yibao_tui.server.openapi import build_openapi
 from yibao_tui.server.routes import OPS
 from yibao_tui.server.spec import Call, Op
@@ -109,6 +109,9 @@ class Server:
         await self.pool.start()  # creates the ledger before our tables go in
         self.tokens = TokenStore(self.db, self.clock)
         self.idem = IdempotencyStore(self.db, self.clock)
+        if self.idem.released:
+            log.warning("released %d request(s) left in progress by a server that is gone", self.idem.released)
+        self.idem.start_heartbeat()
 
     async def stop(self) -> None:
         if self.idem is not None:
@@ -164,29 +167,34 @@ class Server:
         body: dict[str, Any], key: str, url_path: str, lang: str,
     ) -> Response:
         assert self.idem is not None
-        stored = await self.idem.begin(key, fingerprint("POST", url_path, body))
+        owner = principal.token_id  # keys are scoped per token
+        fp = self.idem.fingerprint("POST", url_path, body, op.secret_fields)
+        stored = await self.idem.begin(owner, key, fp)
         if stored is not None:
             replay = stored.body
             if isinstance(replay, dict) and "replayed" in replay:
                 replay = {**replay, "replayed": True}
             return JSONResponse(replay, status_code=stored.status, headers={"Idempotent-Replayed": "true"})
+        scoped = ledger_key(owner, key)
         try:
             async with self.pool.use(actor_for(principal)) as backend:
-                result = await op.handler(Call(backend, principal, path, query, body, key, self.tokens, lang))
+                result = await op.handler(Call(backend, principal, path, query, body, scoped, self.tokens, lang))
             if self.hooks.after_commit is not None:
                 await self.hooks.after_commit(op.name)
-        except BaseException:
+        except BaseException as e:
             with contextlib.suppress(sqlite3.Error):  # the request's own failure is what to report
-                await self.idem.abandon(key)
+                await self.idem.abandon(owner, key)
+            if isinstance(e, YibaoError) and e.params.get("key") == scoped:
+                e.params["key"] = key  # the caller's key, as sent
             raise
         try:
-            await self.idem.complete(key, 200, result, secret=op.secret)
+            await self.idem.complete(owner, key, 200, result, secret=op.secret)
         except sqlite3.Error as e:
             # The write has committed: answer it. Without a stored response a retry runs again,
             # and the ledger's own record of the key makes that a replay, not a second write.
             log.warning("could not store the response of %s: %s", op.name, redact(str(e)))
             with contextlib.suppress(sqlite3.Error):
-                await self.idem.abandon(key)
+                await self.idem.abandon(owner, key)
         return JSONResponse(result, headers={"Cache-Control": "no-store"} if op.secret else None)
 
 

@@ -35,6 +35,8 @@ _RENDERED_PREFIXES = ("reason.", "kind.", "relation.", "policy.item.", "status."
 _RENDERED_PARAMS = frozenset({"reason", "detail", "use", "relation", "item", "status"})
 #: Ledger conditions the client hears about as the server's, without the server's path or detail.
 SERVER_SIDE = frozenset({"DATABASE_BUSY", "DATABASE_CORRUPT", "DATABASE_UNAVAILABLE"})
+#: Codes answered with ``Retry-After`` (the ``retry_after`` parameter, in seconds; at least 1).
+RETRY_AFTER_CODES = frozenset({"IN_PROGRESS", "RATE_LIMITED"})
 
 
 def redact(text: str) -> str:
@@ -149,6 +151,8 @@ def error_response(err: YibaoError, lang: str) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     if status == 503:
         headers = {"Retry-After": "1"}
+    elif err.code in RETRY_AFTER_CODES:
+        headers = {"Retry-After": str(max(1, int(err.params.get("retry_after") or 1)))}
     return JSONResponse(body, status_code=status, headers=headers)
 
 

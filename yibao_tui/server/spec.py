@@ -34,6 +34,8 @@ class Field:
     description: str = ""
     #: Name in the query string when it differs (``from`` is a Python keyword).
     alias: str | None = None
+    #: A secret (PIN, password): left out of the idempotency fingerprint, never stored or logged.
+    secret: bool = False
 
     @property
     def wire(self) -> str:
@@ -79,6 +81,11 @@ class Op:
     device: bool = False
     #: The response carries a new session token: never stored for idempotent replay.
     secret: bool = False
+
+    @property
+    def secret_fields(self) -> frozenset[str]:
+        """The body fields that hold a secret (see ``Field.secret``)."""
+        return frozenset(f.name for f in self.body or () if f.secret)
 
     @property
     def path_params(self) -> tuple[str, ...]:

@@ -245,6 +245,14 @@ ZH: dict[str, str] = {
     "audit.key.action": "操作",
     "audit.key.from": "起",
     "audit.key.to": "止",
+    # --- rules (issue 10: collection window, closing ends bindings, working age) ---
+    "error.NOT_WORKING_AGE": "出生日期 {birth_date}：未满 {age} 周岁，不能参加职工医保（可参加城乡居民医保）",
+    "error.PREMIUM_PERIOD_CLOSED": "{region} 地区 {year} 年度居民医保的缴费期为 {opens} 至 {closes}，今天不在缴费期内",
+    "premium.open_years": "今天可缴年度：{years}",
+    "premium.none_open": "今天没有可缴费的年度",
+    "premium.window": "{year} 年度缴费期：{opens} 至 {closes}",
+    "binding.reason.unbound": "解除绑定",
+    "binding.reason.account_closed": "户主账户已销户",
 }
 
 EN: dict[str, str] = {
@@ -487,4 +495,12 @@ EN: dict[str, str] = {
     "audit.key.action": "action",
     "audit.key.from": "from",
     "audit.key.to": "to",
+    # --- rules (issue 10: collection window, closing ends bindings, working age) ---
+    "error.NOT_WORKING_AGE": "Born {birth_date}: under {age}, too young for employee insurance (resident insurance instead)",
+    "error.PREMIUM_PERIOD_CLOSED": "The {year} resident premium of region {region} is collected from {opens} to {closes}; that window is not open today",
+    "premium.open_years": "Years open for payment today: {years}",
+    "premium.none_open": "No year is open for payment today",
+    "premium.window": "{year} collection window: {opens} to {closes}",
+    "binding.reason.unbound": "unbound",
+    "binding.reason.account_closed": "the holder's account was closed",
 }

@@ -1,0 +1,433 @@
+"""What each ``yibao`` command does: one handler per command, registered with ``@command``.
+
+A handler of a command that talks to the ledger or the server is ``async (args, backend, out)
+-> int``; one that does not (``serve``, ``login``, ``counter``, ``policy show`` ...) is
+``(args, out) -> int`` and is registered with ``@direct``. ``run_command`` picks the handler
+for ``(args.command, args.sub)``, falling back to ``(args.command, None)``.
+
+To add a command: its options in ``parser.build_parser``, a handler here, its texts in the
+catalogue.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import datetime as dt
+import json
+import os
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+from yibao_tui.backend.base import Actor, Backend
+from yibao_tui.cli.output import Out, binding_lines, pad, person_lines, replayed, verdict_lines
+from yibao_tui.domain.errors import YibaoError
+from yibao_tui.domain.money import fen_to_plain, format_fen, parse_amount
+from yibao_tui.i18n import set_lang, t
+
+Handler = Callable[[argparse.Namespace, Backend, Out], Awaitable[int]]
+Direct = Callable[[argparse.Namespace, Out], int]
+COMMANDS: dict[tuple[str, str | None], Handler] = {}
+DIRECT: dict[tuple[str, str | None], Direct] = {}
+H = TypeVar("H")
+
+
+def command(name: str, sub: str | None = None) -> Callable[[Handler], Handler]:
+    """Register the handler of ``yibao NAME [SUB]`` that works on a backend."""
+
+    def register(fn: Handler) -> Handler:
+        COMMANDS[(name, sub)] = fn
+        return fn
+
+    return register
+
+
+def direct(name: str, sub: str | None = None) -> Callable[[Direct], Direct]:
+    """Register the handler of ``yibao NAME [SUB]`` that needs no backend opened for it."""
+
+    def register(fn: Direct) -> Direct:
+        DIRECT[(name, sub)] = fn
+        return fn
+
+    return register
+
+
+def _lookup(table: dict[tuple[str, str | None], H], args: argparse.Namespace) -> H | None:
+    sub = getattr(args, "sub", None)
+    return table.get((args.command, sub)) or table.get((args.command, None))
+
+
+def run_command(args: argparse.Namespace, out: Out) -> int:
+    """Run the parsed command; returns the exit code (errors are raised as ``YibaoError``)."""
+    plain = _lookup(DIRECT, args)
+    if plain is not None:
+        return plain(args, out)
+    handler = _lookup(COMMANDS, args)
+    if handler is None:
+        raise YibaoError("INVALID_ARGUMENT", detail=str(args.command))
+    return asyncio.run(_dispatch(handler, args, out))
+
+
+async def _dispatch(handler: Handler, args: argparse.Namespace, out: Out) -> int:
+    b = make_backend(args)
+    try:
+        return await handler(args, b, out)
+    finally:
+        await b.close()
+
+
+def make_backend(args: argparse.Namespace, actor: Actor | None = None) -> Backend:
+    """The backend the options name: ``--backend URL`` (or ``$YIBAO_BACKEND``), else the ledger."""
+    from yibao_tui.backend.factory import make_backend as factory
+
+    return factory(args.db, args.backend or os.environ.get("YIBAO_BACKEND"), actor or Actor("cli"))
+
+
+def _amount(text: str, allow_zero: bool = False) -> int:
+    return parse_amount(text, allow_zero=allow_zero)
+
+
+def _facts(pairs: Sequence[str]) -> dict[str, str]:
+    facts: dict[str, str] = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise YibaoError("INVALID_FACT", detail=pair[:60])
+        k, v = pair.split("=", 1)
+        facts[k.strip()] = v.strip()
+    return facts
+
+
+# ------------------------------------------------------------------ the ledger and persons
+@command("init")
+async def _init(args: argparse.Namespace, b: Backend, out: Out) -> int:
+    where = await b.init()
+    out.result({"ok": True, "db": where}, t("cli.init.done", path=where))
+    return 0
+
+
+@command("demo")
+async def _demo(args: argparse.Namespace, b: Backend, out: Out) -> int:
+    await b.init()
+    if not await b.is_empty():
+        raise YibaoError("INVALID_ARGUMENT", detail=t("cli.demo.not_empty"))
+    r = await b.demo(args.persons, args.seed)
+    out.result(r, t("cli.demo.done", **r))
+    return 0
+
+
+@command("person", "add")
+async def _person_add(args: argparse.Namespace, b: Backend, out: Out) -> int:
+    p = await b.add_person(args.id, args.name, args.scheme, args.region, args.card,
+                           _amount(args.opening_balance, allow_zero=True), args.key)
+    out.result(p.to_json(), t("cli.person.added", name=p.name, id=p.id) + replayed(p.replayed))
+    return 0
+
+
+@command("person", "show")
+async def _person_show(args: argparse.Namespace, b: Backend, out: Out) -> int:
+    p = (await b.person(args.id)).to_json()
+    out.lines(p, person_lines(p))
+    return 0
+
+
+@command("verify")
+async def _verify(args: argparse.Namespace, b: Backend, out: Out) -> int:
+    r = await b.verify()
+    if r.ok:
+        out.result(r.to_json(), t("cli.verify.ok", accounts=r.accounts, entries=r.entries, audit=r.audit))
+        return 0
+    out.lines(r.to_json(), [t("cli.verify.failed", n=len(r.failures)), *r.failures])
+    return 1
+
+
+# ------------------------------------------------------------------ money
+@command("credit")
+async def _credit(args: argparse.Namespace, b: Backend, out: Out) -> int:
+    r = await b.credit(args.id, _amount(args.amount), args.memo, args.key)
+    out.result(r.to_json(), t("cli.credit.done", amount=format_fen(r.amount_fen),
+                              balance=format_fen(r.balance_after_fen)) + replayed(r.replayed))
+    return 0
+
+
+@command("spend")
+async def _spend(args: argparse.Namespace, b: Backend, out: Out) -> int:
+    r = await b.spend(args.patient_id, _amount(args.amount), args.kind, args.key)
+    paid = sum(c.amount_fen for c in r.charges)
+    out.result(r.to_json(), t("cli.spend.done", paid=format_fen(paid), cash=format_fen(r.cash_fen)) + replayed(r.replayed))
+    return 0
+
+
+@command("balance")
+async def _balance(args: argparse.Namespace, b: Backend, out: Out) -> int:
+    r = await b.balance(args.id)
+    out.result(r.to_json(), f"{r.id}  {format_fen(r.balance_fen)}  {t('status.' + r.status)}")
+    return 0
+
+
+@command("statement")
+async def _statement(args: argparse.Namespace, b: Backend, out: Out) -> int:
+    fmt = "json" if out.as_json else args.format
+    entries: list[dict[str, Any]] = []
+    if args.limit:
+        page = await b.statement(args.id, args.date_from, args.date_to, args.kind, None, args.limit, True)
+        first = page
+        entries = [e.to_json() for e in reversed(page.entries)]
+    else:
+        page = first = await b.statement(args.id, args.date_from, args.date_to, args.kind, None, 500, False)
+        entries.extend(e.to_json() for e in page.entries)
+        while page.next_cursor:
+            page = await b.statement(args.id, args.date_from, args.date_to, args.kind, page.next_cursor, 500, False)
+            entries.extend(e.to_json() for e in page.entries)
+    data = {"id": first.id, "entries": entries, "opening_balance_fen": first.opening_balance_fen,
+            "closing_balance_fen": first.closing_balance_fen}
+    s = out.stream
+    if fmt == "json":
+        out.json(data)
+    elif fmt == "csv":
+        w = csv.writer(s)
+        w.writerow(["time", "kind", "amount", "balance_after", "memo"])
+        for e in entries:
+            w.writerow([e["time"], e["kind"], fen_to_plain(e["amount_fen"]), fen_to_plain(e["balance_after_fen"]), e["memo"]])
+    else:
+        s.write(f"{t('kind.opening')}: {format_fen(first.opening_balance_fen)}\n")
+        for e in entries:
+            label = t("kind." + e["kind"])
+            s.write(f"{e['time']}  {pad(label, 14)}{format_fen(e['amount_fen']):>14}{format_fen(e['balance_after_fen']):>14}  {e['memo']}\n")
+        s.write(f"= {format_fen(first.closing_balance_fen)}\n")
+    return 0
+
+
+# ------------------------------------------------------------------ family and premiums
+@command("family", "list")
+async def _family_list(args: argparse.Namespace, b: Backend, out: Out) -> int:
+    rows = await b.bindings(args.id, include_ended=args.all)
+    out.lines({"id": args.id, "bindings": [x.to_json() for x in rows]}, binding_lines(rows))
+    return 0
+
+
+@command("family", "bind")
+async def _family_bind(args: argparse.Namespace, b: Backend, out: Out) -> int:
+    r = await b.bind(args.holder_id, args.relative_id, args.relation, args.verified_by, True, args.key)
+    out.result(r.to_json(), t("cli.bind.done", relation=t("relation." + r.relation), relative=r.relative_id) + replayed(r.replayed))
+    return 0
+
+
+@command("family", "unbind")
+async def _family_unbind(args: argparse.Namespace, b: Backend, out: Out) -> int:
+    r = await b.unbind(args.holder_id, args.relative_id, args.key)
+    out.result(r.to_json(), t("cli.unbind.done", relative=r.relative_id))
+    return 0
+
+
+@command("premium", "quote")
+async def _premium_quote(args: argparse.Namespace, b: Backend, out: Out) -> int:
+    q = await b.premium_quote(args.payer_id, args.relative_id, args.year)
+    out.result(q.to_json(), t("cli.premium.quote", year=q.year, amount=format_fen(q.amount_fen),
+                              balance=format_fen(q.balance_fen), after=format_fen(q.balance_after_fen)))
+    return 0
+
+
+@command("premium", "pay")
+async def _premium_pay(args: argparse.Namespace, b: Backend, out: Out) -> int:
+    r = await b.premium_pay(args.payer_id, args.relative_id, args.year, args.key)
+    out.result(r.to_json(), t("cli.premium.paid", year=r.year, amount=format_fen(r.amount_fen),
+                              payment_id=r.payment_id, after=format_fen(r.balance_after_fen)) + replayed(r.replayed))
+    return 0
+
+
+@command("premium", "list")
+async def _premium_list(args: argparse.Namespace, b: Backend, out: Out) -> int:
+    rows = await b.premium_payments(args.id)
+    out.lines({"id": args.id, "payments": [x.to_json() for x in rows]},
+              [f"{x.time}  {x.payment_id}  {x.year}  {x.relative_id}  {format_fen(x.amount_fen)}" for x in rows])
+    return 0
+
+
+@command("withdrawal", "check")
+async def _withdrawal_check(args: argparse.Namespace, b: Backend, out: Out) -> int:
+    v = (await b.withdrawal_check(args.id, args.case, _facts(args.fact))).to_json()
+    out.lines(v, verdict_lines(v))
+    return 0
+
+
+# ------------------------------------------------------------------ import
+@command("import", "persons")
+async def _import(args: argparse.Namespace, b: Backend, out: Out) -> int:
+    rows = read_roster(Path(args.file))
+    progress = _progress_bar() if (sys.stderr.isatty() and not out.as_json) else None
+    from yibao_tui.backend.local import LocalBackend
+
+    if isinstance(b, LocalBackend):
+        r = await b.import_persons(rows, args.key, progress)
+    else:
+        r = await b.import_persons(rows, args.key)
+    if progress:
+        sys.stderr.write("\n")
+    if r.errors:
+        err = YibaoError("INVALID_FILE", detail=t("cli.import.failed", n=len(r.errors)))
+        if out.as_json:
+            data = err.to_json()
+            data["error"]["rows"] = r.errors
+            out.json(data)
+        else:
+            sys.stderr.write(err.message() + "\n")
+            for e in r.errors:
+                sys.stderr.write(t("cli.import.row", line=e["line"], reason=e["reason"]) + "\n")
+        return 2
+    out.result(r.to_json(), t("cli.import.done", n=r.imported) + replayed(r.replayed))
+    return 0
+
+
+def read_roster(path: Path) -> list[dict[str, str]]:
+    """Read a roster CSV (UTF-8 with or without BOM, or GB18030 as Excel saves it)."""
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise YibaoError("INVALID_FILE", detail=f"{path}: {e.strerror}") from None
+    for enc in ("utf-8-sig", "gb18030"):
+        try:
+            text = raw.decode(enc)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise YibaoError("INVALID_FILE", detail=f"{path}: encoding")
+    reader = csv.DictReader(text.splitlines())
+    fields = [f.strip() for f in (reader.fieldnames or [])]
+    missing = [c for c in ("id", "name", "scheme", "region") if c not in fields]
+    if missing:
+        raise YibaoError("INVALID_FILE", detail=f"{path}: missing columns {', '.join(missing)}")
+    rows = []
+    for row in reader:
+        clean = {(k or "").strip(): (v or "").strip() if isinstance(v, str) else "" for k, v in row.items()}
+        clean["line"] = str(reader.line_num)
+        rows.append(clean)
+    return rows
+
+
+def _progress_bar() -> Callable[[int, int], None]:
+    def show(done: int, total: int) -> None:
+        width = 30
+        filled = int(width * done / max(total, 1))
+        sys.stderr.write(f"\r[{'#' * filled}{' ' * (width - filled)}] {100 * done // max(total, 1):3d}%")
+        sys.stderr.flush()
+
+    return show
+
+
+# ------------------------------------------------------------------ staff, cards, audit
+@command("operator", "add")
+async def _operator_add(args: argparse.Namespace, b: Backend, out: Out) -> int:
+    password = _secret(t("cli.password.prompt"), t("cli.password.again"))
+    o = await b.operator_add(args.id, args.name, args.role, password)
+    out.result(o.to_json(), t("cli.operator.added", id=o.id, name=o.name, role=o.role))
+    return 0
+
+
+@command("card", "set-pin")
+async def _card_set_pin(args: argparse.Namespace, b: Backend, out: Out) -> int:
+    pin = _secret(t("cli.pin.prompt"), t("cli.pin.again"))
+    who = await b.card_set_pin(args.card, pin)
+    out.result({"id": who, "ok": True}, t("cli.pin.set"))
+    return 0
+
+
+def _secret(prompt: str, again: str) -> str:
+    """Ask twice on a terminal (no echo); read one line from a pipe (for scripts)."""
+    import getpass
+
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass(prompt)
+    if getpass.getpass(again) != first:
+        raise YibaoError("INVALID_ARGUMENT", detail=t("cli.secret.mismatch"))
+    return first
+
+
+# ------------------------------------------------------------------ no backend opened here
+@direct("policy")
+def _policy_show(args: argparse.Namespace, out: Out) -> int:
+    from yibao_tui.domain.policy import policy_document, valid_region
+
+    if args.region and not valid_region(args.region):
+        raise YibaoError("INVALID_REGION", region=args.region[:12])
+    doc = policy_document(args.region, args.year or dt.date.today().year)
+    out.result(doc, json.dumps(doc, ensure_ascii=False, indent=2))
+    return 0
+
+
+def _server_commands() -> Any:
+    try:
+        from yibao_tui.server import cli_commands
+    except ImportError as e:
+        raise YibaoError("INVALID_ARGUMENT", detail=f"pip install 'yibao-tui[server]' ({e.name})") from None
+    return cli_commands
+
+
+def _db(args: argparse.Namespace) -> str:
+    from yibao_tui.config import default_db_path
+
+    return str(args.db or default_db_path())
+
+
+@direct("serve")
+def _serve(args: argparse.Namespace, out: Out) -> int:
+    return int(_server_commands().serve(_db(args), args.host, args.port))
+
+
+@direct("login")
+def _login(args: argparse.Namespace, out: Out) -> int:
+    url = args.login_backend or args.backend or os.environ.get("YIBAO_BACKEND")
+    if not url:
+        raise YibaoError("INVALID_ARGUMENT", detail="--backend URL")
+    return int(_server_commands().login(url))
+
+
+@direct("token", "create")
+def _token_create(args: argparse.Namespace, out: Out) -> int:
+    token = _server_commands().token_create(_db(args), args.role, args.person)
+    out.result({"token": token, "role": args.role, "person": args.person}, token)
+    return 0
+
+
+@direct("counter")
+def _counter(args: argparse.Namespace, out: Out) -> int:
+    """``yibao counter``: the service-window mode."""
+    from yibao_tui.modes.counter import run_counter
+
+    return int(run_counter(lambda actor: _backend_for(args, actor), window=args.window,
+                           idle_minutes=args.idle_minutes, lang=_lang(args)))
+
+
+@direct("kiosk")
+def _kiosk(args: argparse.Namespace, out: Out) -> int:
+    """``yibao kiosk``: the unattended mode, or ``--set-admin-pin``."""
+    if args.set_admin_pin:
+        from yibao_tui.modes.kiosk import main as kiosk_admin
+
+        set_lang(_lang(args))
+        return int(kiosk_admin(["--set-admin-pin"] + (["--config", args.config] if args.config else [])))
+    from yibao_tui.modes.kiosk import run_kiosk
+
+    return int(run_kiosk(lambda actor: _backend_for(args, actor), config=args.config, lang=_lang(args)))
+
+
+def _lang(args: argparse.Namespace) -> str:
+    return str(args.lang or os.environ.get("YIBAO_LANG", "zh"))
+
+
+def _backend_for(args: argparse.Namespace, actor: Actor) -> Backend:
+    backend = make_backend(args, actor)
+    setter = getattr(backend, "set_actor", None)
+    if setter is not None:
+        setter(actor)
+    else:
+        backend.actor = actor
+    return backend
+
+
+# person find, operator list|disable|enable|unlock|reset-password and the paged audit log
+from yibao_tui.cli import staff as _staff  # noqa: E402,F401  (registers its handlers)

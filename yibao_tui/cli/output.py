@@ -1,0 +1,79 @@
+"""What the CLI prints: exactly one JSON object with ``--json``, else text for a person."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from typing import IO, Any
+
+from yibao_tui.domain.models import Binding
+from yibao_tui.i18n import t
+
+
+class Out:
+    """Prints either human text or exactly one JSON object."""
+
+    def __init__(self, as_json: bool, stream: IO[str] | None = None) -> None:
+        self.as_json = as_json
+        self.stream = stream or sys.stdout
+
+    def result(self, data: dict[str, Any], text: str | Callable[[], None]) -> None:
+        """One result: JSON, or the human text (a string or a printer)."""
+        if self.as_json:
+            self.json(data)
+        elif callable(text):
+            text()
+        else:
+            self.stream.write(text + "\n")
+
+    def json(self, data: dict[str, Any]) -> None:
+        """One JSON object on one line."""
+        self.stream.write(json.dumps(data, ensure_ascii=False) + "\n")
+
+    def lines(self, data: dict[str, Any], lines: list[str]) -> None:
+        """One result whose human text is several lines."""
+        self.result(data, "\n".join(lines) if lines else lambda: None)
+
+
+def replayed(flag: bool) -> str:
+    """The note appended to a write's text when it was an idempotent replay."""
+    return (" " + t("cli.replayed")) if flag else ""
+
+
+def pad(text: str, width: int) -> str:
+    """``text`` padded with spaces to ``width`` terminal cells (CJK counts double)."""
+    from rich.cells import cell_len
+
+    return text + " " * max(0, width - cell_len(text))
+
+
+def person_lines(p: dict[str, Any]) -> list[str]:
+    """``person show`` as text."""
+    from yibao_tui.domain.policy import region_name
+
+    lines = [f"{p['id']}  {p['name']}  {t('sex.' + p['sex'])}  {p['birth_date']}",
+             f"{t('scheme.' + p['scheme'])}  {region_name(p['region'])} ({p['region']})  {t('status.' + p['status'])}"]
+    if p.get("balance_fen") is not None:
+        from yibao_tui.domain.money import format_fen
+
+        lines.append(format_fen(p["balance_fen"]))
+    return lines
+
+
+def binding_lines(rows: list[Binding]) -> list[str]:
+    """``family list`` as text."""
+    if not rows:
+        return [t("cli.no_bindings")]
+    return [f"{pad(t('relation.' + x.relation), 10)}{x.relative_id}  {pad(x.relative_name, 10)}"
+            f"{t('binding.' + x.status)}  {x.bound_at[:10]}  {t('verified.' + x.verified_by)}" for x in rows]
+
+
+def verdict_lines(v: dict[str, Any]) -> list[str]:
+    """``withdrawal check`` as text."""
+    lines = [(t("cli.eligible") if v["eligible"] else t("cli.not_eligible")) + f"  ({v['case']})"]
+    for title, key in (("cli.unmet", "unmet"), ("cli.materials", "materials"), ("cli.warnings", "warnings")):
+        if v[key]:
+            lines.append(t(title) + ":")
+            lines.extend(f"  - {line}" for line in v[key])
+    return lines

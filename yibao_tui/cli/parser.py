@@ -1,0 +1,155 @@
+"""Every command, option and flag of the ``yibao`` contract, and argparse in the user's language."""
+
+from __future__ import annotations
+
+import argparse
+from typing import NoReturn
+
+from yibao_tui.domain.errors import YibaoError
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises ``INVALID_ARGUMENT`` instead of printing usage and exiting."""
+
+    def error(self, message: str) -> NoReturn:
+        raise YibaoError("INVALID_ARGUMENT", detail=message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Every command, option and flag of the contract."""
+    p = _Parser(prog="yibao", description="职工医保个人账户 · employee medical insurance personal account")
+    p.add_argument("--db", help="ledger file (default $YIBAO_DB or the user data dir)")
+    p.add_argument("--backend", help="server URL (default $YIBAO_BACKEND); without it the local ledger")
+    p.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    p.add_argument("--lang", choices=["zh", "en"], help="language (default $YIBAO_LANG or zh)")
+    p.add_argument("--person", help="the app opens on this person (ID or card number)")
+    sub = p.add_subparsers(dest="command", parser_class=_Parser)
+
+    sub.add_parser("init", help="create the ledger")
+    d = sub.add_parser("demo", help="load deterministic demo data into an empty ledger")
+    d.add_argument("--persons", type=int, default=20)
+    d.add_argument("--seed", type=int, default=1)
+
+    person = sub.add_parser("person", help="register and look up persons").add_subparsers(dest="sub", required=True, parser_class=_Parser)
+    pa = person.add_parser("add")
+    pa.add_argument("id")
+    pa.add_argument("--name", required=True)
+    pa.add_argument("--scheme", required=True, choices=["employee", "resident"])
+    pa.add_argument("--region", required=True)
+    pa.add_argument("--card")
+    pa.add_argument("--opening-balance", default="0")
+    pa.add_argument("--key")
+    person.add_parser("show").add_argument("id")
+
+    c = sub.add_parser("credit", help="monthly fund credit (划入)")
+    c.add_argument("id")
+    c.add_argument("amount")
+    c.add_argument("--memo", default="")
+    c.add_argument("--key")
+
+    s = sub.add_parser("spend", help="a bill paid from the personal accounts")
+    s.add_argument("patient_id")
+    s.add_argument("amount")
+    s.add_argument("--kind", required=True, choices=["outpatient", "pharmacy", "inpatient", "commercial-insurance", "long-term-care", "pension"])
+    s.add_argument("--key")
+
+    sub.add_parser("balance", help="the balance").add_argument("id")
+
+    st = sub.add_parser("statement", help="every credit and debit")
+    st.add_argument("id")
+    st.add_argument("--from", dest="date_from")
+    st.add_argument("--to", dest="date_to")
+    st.add_argument("--kind")
+    st.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    st.add_argument("--limit", type=int, help="only the newest N entries")
+
+    fam = sub.add_parser("family", help="family mutual-aid bindings (家庭共济)").add_subparsers(dest="sub", required=True, parser_class=_Parser)
+    fl = fam.add_parser("list")
+    fl.add_argument("id")
+    fl.add_argument("--all", action="store_true", help="include ended bindings (history)")
+    fb = fam.add_parser("bind", help="bind a close relative; the holder has signed the 家庭共济承诺书")
+    fb.add_argument("holder_id")
+    fb.add_argument("relative_id")
+    fb.add_argument("--relation", required=True)
+    fb.add_argument("--verified-by", choices=["counter", "face", "letter"], default="counter")
+    fb.add_argument("--key")
+    fu = fam.add_parser("unbind")
+    fu.add_argument("holder_id")
+    fu.add_argument("relative_id")
+    fu.add_argument("--key")
+
+    pr = sub.add_parser("premium", help="pay a bound relative's resident premium (代缴)").add_subparsers(dest="sub", required=True, parser_class=_Parser)
+    for name in ("quote", "pay"):
+        x = pr.add_parser(name)
+        x.add_argument("payer_id")
+        x.add_argument("relative_id")
+        x.add_argument("--year", required=True, type=int)
+        if name == "pay":
+            x.add_argument("--key")
+    pr.add_parser("list").add_argument("id")
+
+    w = sub.add_parser("withdrawal", help="withdrawal eligibility (个人账户提取)").add_subparsers(dest="sub", required=True, parser_class=_Parser)
+    wc = w.add_parser("check")
+    wc.add_argument("id")
+    wc.add_argument("--case", required=True)
+    wc.add_argument("--fact", action="append", default=[], metavar="NAME=VALUE")
+
+    imp = sub.add_parser("import", help="load a roster").add_subparsers(dest="sub", required=True, parser_class=_Parser)
+    ip = imp.add_parser("persons")
+    ip.add_argument("file")
+    ip.add_argument("--key")
+
+    sub.add_parser("verify", help="check every balance, the audit chain and the caps")
+
+    pol = sub.add_parser("policy", help="policy data").add_subparsers(dest="sub", required=True, parser_class=_Parser)
+    ps = pol.add_parser("show")
+    ps.add_argument("--region")
+    ps.add_argument("--year", type=int)
+
+    au = sub.add_parser("audit", help="the audit log")
+    au.add_argument("--person")
+    au.add_argument("--operator")
+    au.add_argument("--since")
+    au.add_argument("--limit", type=int, default=200)
+
+    op = sub.add_parser("operator", help="service-window staff").add_subparsers(dest="sub", required=True, parser_class=_Parser)
+    oa = op.add_parser("add", help="the password is prompted for, never given on the command line")
+    oa.add_argument("id")
+    oa.add_argument("--name", required=True)
+    oa.add_argument("--role", required=True, choices=["clerk", "supervisor"])
+    from yibao_tui.cli.staff import extend_parser
+
+    extend_parser(person, op, au)  # person find, operator list|disable|..., audit paging and CSV
+    card = sub.add_parser("card", help="kiosk cards").add_subparsers(dest="sub", required=True, parser_class=_Parser)
+    card.add_parser("set-pin", help="the PIN is prompted for").add_argument("card")
+
+    ct = sub.add_parser("counter", help="the service-window mode (经办窗口): operator login, any person")
+    ct.add_argument("--window", default="1", help="the window number shown in the header")
+    ct.add_argument("--idle-minutes", type=float, default=5.0, help="back to login after this idle time")
+    ks = sub.add_parser("kiosk", help="the self-service kiosk mode (自助终端): card and PIN, locked down")
+    ks.add_argument("--config", help="kiosk config file (admin PIN hash, idle seconds); default <config dir>/kiosk.toml")
+    ks.add_argument("--set-admin-pin", action="store_true",
+                    help="prompt for the admin PIN that leaves the kiosk, store its hash in the config, and exit")
+
+    sv = sub.add_parser("serve", help="the reference HTTP server (extra: yibao-tui[server])")
+    sv.add_argument("--host", default="127.0.0.1")
+    sv.add_argument("--port", type=int, default=8765)
+    lg = sub.add_parser("login", help="store a server token in the keyring")
+    # `yibao login --backend URL` (the issue's spelling) and `yibao --backend URL login` both work
+    lg.add_argument("--backend", dest="login_backend", help="server URL")
+    tk = sub.add_parser("token", help="server tokens").add_subparsers(dest="sub", required=True, parser_class=_Parser)
+    tc = tk.add_parser("create")
+    tc.add_argument("--role", required=True, choices=["admin", "counter", "kiosk", "personal"])
+    tc.add_argument("--person")
+    return p
+
+
+def app_parser() -> argparse.ArgumentParser:
+    """Only the top-level options: what starting the app needs (no sub-parser is built)."""
+    p = _Parser(prog="yibao", add_help=False)
+    p.add_argument("--db")
+    p.add_argument("--backend")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--lang", choices=["zh", "en"])
+    p.add_argument("--person")
+    return p
