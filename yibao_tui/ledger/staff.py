@@ -87,13 +87,21 @@ def _born(born: int | str | None, today: dt.date) -> int | None:
     return year
 
 
-def _keyset(cursor: str | None, what: str) -> tuple[str, str] | None:
+def _find_cursor(cursor: str | None) -> tuple[tuple[str, str] | None, int | None]:
+    """``birth_date|id|total``: where the next page starts, and the count of every match (so that
+    later pages do not count again)."""
     if not cursor:
-        return None
-    first, sep, second = str(cursor).partition("|")
-    if not sep or not first or not second:
-        raise YibaoError("INVALID_ARGUMENT", detail=f"{what} cursor {str(cursor)[:40]}")
-    return first, second
+        return None, None
+    parts = str(cursor).split("|")
+    if len(parts) != 3 or not parts[0] or not parts[1] or not parts[2].isdigit():
+        raise YibaoError("INVALID_ARGUMENT", detail=f"person find cursor {str(cursor)[:40]}")
+    return (parts[0], parts[1]), int(parts[2])
+
+
+def _mask_stored_id(pid: str) -> str:
+    """``mask_id`` of an ID as the ledger stores it (18 folded ASCII characters): the same first 3
+    and last 4, without the folding of typed input (a quarter of a search's time at 1M persons)."""
+    return pid[:3] + "*" * (len(pid) - 7) + pid[-4:] if len(pid) == 18 and pid.isascii() else mask_id(pid)
 
 
 def search_hash(key: str) -> str:
@@ -121,7 +129,7 @@ def find_persons(
     if reg is not None and not valid_region(reg):
         raise YibaoError("INVALID_REGION", region=reg[:12])
     limit = max(1, min(int(limit), FIND_MAX_LIMIT))
-    after = _keyset(cursor, "person find")
+    after, known_total = _find_cursor(cursor)
     where = ["p.name_key = ?"]
     args: list[Any] = [key]
     if year is not None:
@@ -142,17 +150,23 @@ def find_persons(
             f" WHERE {page_where} ORDER BY p.birth_date, p.id LIMIT ?",
             (*page_args, limit + 1),
         ).fetchall()
-        total = conn.execute(f"SELECT COUNT(*) FROM persons p WHERE {filters}", args).fetchone()[0]
         more = len(rows) > limit
         rows = rows[:limit]
+        if known_total is not None:  # a later page: the first page counted them
+            total = known_total
+        elif not more and not after:  # everything fits on this first page: no count needed
+            total = len(rows)
+        else:
+            total = conn.execute(f"SELECT COUNT(*) FROM persons p WHERE {filters}", args).fetchone()[0]
         names: dict[str, str] = {}  # namesakes mostly share one spelling: mask it once
         matches = [
-            PersonMatch(r[0], mask_id(r[0]), names.get(r[1]) or names.setdefault(r[1], mask_name(r[1])), r[2],
+            PersonMatch(r[0], _mask_stored_id(r[0]), names.get(r[1]) or names.setdefault(r[1], mask_name(r[1])), r[2],
                         r[3], r[4], r[5], r[6] or "active")
             for r in rows
         ]
         last = rows[-1] if (rows and more) else None
-        return PersonMatchPage(matches=matches, next_cursor=f"{last[3]}|{last[0]}" if last else None, total=total)
+        return PersonMatchPage(matches=matches, next_cursor=f"{last[3]}|{last[0]}|{total}" if last else None,
+                               total=total)
 
     page: PersonMatchPage = ledger._run(run)
     if not audit:
