@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.cli.test_cli import run
+from tests.cli.test_cli import H, run
 from tests.conftest import pid
 from yibao_tui.cli import main
 
@@ -46,3 +46,52 @@ def test_person_add_replay_says_replayed(capsys, db):
     code, again = run(capsys, *argv)
     assert (code, again["id"], again["replayed"]) == (0, who, True)
     assert run(capsys, "--db", db, "balance", who)[1]["balance_fen"] == 1_000
+
+
+# ------------------------------------------------------------------ item 5: statement
+
+
+def test_statement_refuses_an_unknown_kind_and_a_reversed_range(capsys, db):
+    for kind in ("foo", "credit,foo"):
+        code, err = run(capsys, "--db", db, "statement", H, "--kind", kind)
+        assert (code, err["error"]["code"]) == (2, "INVALID_ARGUMENT") and "foo" in err["error"]["message"]
+    code, err = run(capsys, "--db", db, "statement", H, "--from", "2027-01-01", "--to", "2026-01-01")
+    assert (code, err["error"]["code"]) == (2, "INVALID_DATE")
+    assert "2027-01-01" in err["error"]["message"] and "2026-01-01" in err["error"]["message"]
+    code, same_day = run(capsys, "--db", db, "statement", H, "--from", "2026-11-22", "--to", "2026-11-22")
+    assert code == 0 and same_day["total"] == len(same_day["entries"])
+
+
+def test_statement_pages_with_next_cursor_and_total(capsys, db):
+    for i in range(7):
+        run(capsys, "--db", db, "credit", H, str(10 + i))
+    code, whole = run(capsys, "--db", db, "statement", H)
+    assert code == 0 and whole["total"] == 8 and whole["next_cursor"] is None
+    pages, cursor = [], None
+    while True:
+        argv = ["--db", db, "statement", H, "--limit", "3"] + (["--cursor", cursor] if cursor else [])
+        code, page = run(capsys, *argv)
+        assert code == 0 and page["total"] == 8
+        pages.append(page["entries"])
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert [len(p) for p in pages] == [3, 3, 2]
+    # each page oldest first; the pages go back in time; together every entry once
+    assert [e for p in reversed(pages) for e in p] == whole["entries"]
+    code, err = run(capsys, "--db", db, "statement", H, "--cursor", "garbage")
+    assert (code, err["error"]["code"]) == (2, "INVALID_ARGUMENT")
+
+
+def test_statement_table_keeps_a_gap_between_large_amounts(capsys, db):
+    big = pid("440300", "1979-09-09", 91)
+    assert main(["--db", db, "person", "add", big, "--name", "钱多", "--scheme", "employee", "--region", "440300",
+                 "--opening-balance", "10000000"]) == 0
+    assert main(["--db", db, "credit", big, "1634.50"]) == 0
+    assert main(["--db", db, "statement", big, "--limit", "1"]) == 0
+    capsys.readouterr()
+    assert main(["--db", db, "statement", big]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "¥10,000,000.00  ¥10,000,000.00" in lines[1]
+    assert "¥1,634.50  ¥10,001,634.50" in lines[2]
+    assert all("0¥" not in line for line in lines)

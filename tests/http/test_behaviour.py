@@ -156,3 +156,18 @@ async def test_import_and_person_add_replay_with_their_key(backend: Backend) -> 
     added = await backend.add_person(who, "赵六", "resident", "110000", key="add-1")
     replay = await backend.add_person(who, "赵六", "resident", "110000", key="add-1")
     assert (added.replayed, replay.replayed, replay.id) == (False, True, who)
+
+
+async def test_statement_total_and_refusals(backend: Backend) -> None:
+    """Issue 10 item 5: the total on request, an unknown kind and a reversed range refused."""
+    ids = await seed(backend)
+    for i in range(4):
+        await backend.credit(ids["a"], 100 + i)
+    page = await backend.statement(ids["a"], limit=2, with_total=True)
+    assert (len(page.entries), page.total, page.next_cursor is not None) == (2, 5, True)
+    rest = await backend.statement(ids["a"], cursor=page.next_cursor, limit=10, with_total=True)
+    assert (len(rest.entries), rest.total, rest.next_cursor) == (3, 5, None)
+    assert (await backend.statement(ids["a"], kind="credit", with_total=True)).total == 4
+    assert (await backend.statement(ids["a"])).total is None  # counted only when asked
+    assert await _code(backend.statement(ids["a"], kind="foo")) == "INVALID_ARGUMENT"
+    assert await _code(backend.statement(ids["a"], date_from="2027-01-01", date_to="2026-01-01")) == "INVALID_DATE"

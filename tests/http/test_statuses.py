@@ -25,17 +25,18 @@ from yibao_tui.i18n import catalogue
 from yibao_tui.server.backends import LedgerBackend
 
 #: The contract's table, written out here rather than read from the implementation.
-NOT_FOUND = {"NOT_FOUND", "UNKNOWN_PERSON", "UNKNOWN_PAYMENT"}
+NOT_FOUND = {"NOT_FOUND", "UNKNOWN_PERSON", "UNKNOWN_PAYMENT", "UNKNOWN_TOKEN", "NOT_AVAILABLE"}
 EXPECTED: dict[int, set[str]] = {
     400: (set(INPUT_CODES) - NOT_FOUND)
     | {"IDEMPOTENCY_KEY_MISSING", "IDEMPOTENCY_KEY_INVALID", "INVALID_ROLE", "INVALID_ARGUMENT"},
     401: {"UNAUTHORIZED", "SESSION_EXPIRED"},
-    403: {"FORBIDDEN"},
+    403: {"FORBIDDEN", "SELF_SERVICE_BINDING"},
     404: NOT_FOUND,
     405: {"METHOD_NOT_ALLOWED"},
     409: {"IN_PROGRESS"},
+    429: {"RATE_LIMITED"},
     422: set(RULE_CODES) | {"IDEMPOTENCY_CONFLICT"},
-    503: {"DATABASE_BUSY", "DATABASE_CORRUPT", "DATABASE_UNAVAILABLE", "BACKEND_UNAVAILABLE"},
+    503: {"DATABASE_BUSY", "DATABASE_CORRUPT", "DATABASE_UNAVAILABLE", "BACKEND_UNAVAILABLE", "LEDGER_NOT_FOUND"},
     # a bug, and the codes only a client raises (no token, no keyring, no server extra)
     500: {"INTERNAL", "NO_TOKEN", "NO_KEYRING", "SERVER_EXTRA_MISSING"},
 }
@@ -89,7 +90,7 @@ def _params(code: str) -> dict[str, Any]:
             "balance": "¥1.00", "amount": "¥2.00", "value": "x", "case": "x", "choices": "x",
             "payment_id": "x", "card": "x", "until": "x", "method": "GET", "role": "x", "url": "x",
             "holder_region": "110000", "relative_region": "310000", "birth_date": "2014-01-01", "age": 16,
-            "opens": "2026-09-01", "closes": "2026-12-31"}
+            "opens": "2026-09-01", "closes": "2026-12-31", "retry_after": 7}
 
 
 @pytest.mark.parametrize("code", ALL_CODES)
@@ -111,6 +112,8 @@ def test_every_code_maps_to_its_status(raising_server: tuple[LiveServer, str], c
         assert r.headers["WWW-Authenticate"] == "Bearer"
     if r.status_code == 503:
         assert r.headers["Retry-After"]
+    if r.status_code in (409, 429):
+        assert int(r.headers["Retry-After"]) >= 1
     if code.startswith("DATABASE_"):  # the server's condition, told plainly; never its file path
         assert "/srv/yibao" not in r.text
         assert ("服务器" in error["message"]) if lang == "zh" else ("server" in error["message"])

@@ -102,3 +102,23 @@ def find_in_memory(root: Any, needles: list[str], max_depth: int = 7, limit: int
         for name, child in children:
             queue.append((child, path + name, depth + 1))
     return hits
+
+
+def burst(app: Any, text: str) -> None:
+    """Type ``text`` as a badge scanner or a password manager does: every key at once, without
+    waiting for the app between keys (``pilot.press`` waits for idle after each). ``\\t`` is
+    Tab and ``\\n`` is Enter."""
+    from textual import events
+    from textual.keys import _character_to_key
+
+    driver = app._driver
+    for ch in text:
+        if ch == "\t":
+            key, char = "tab", "\t"
+        elif ch == "\n":
+            key, char = "enter", "\r"
+        else:
+            key, char = (ch if ch.isalnum() else _character_to_key(ch)), ch
+        event = events.Key(key, char)
+        event.set_sender(app)
+        driver.send_message(event)

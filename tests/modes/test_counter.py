@@ -313,7 +313,7 @@ async def test_withdrawal_confirmation_defaults_to_cancel_and_says_to_whom(world
         assert type(app.screen).__name__ == "ConfirmDialog"
         assert app.focused is not None and app.focused.id == "no"
         question = app.screen.query_one(".dialog-body", Static).content.plain
-        assert "欧**明" in question and "************2233" in question and SUPER in question
+        assert "欧**明" in question and "************2233" in question and SUPER_PW not in question
         assert "欧阳小明" not in question and "6222" not in question
         await pilot.press("enter")  # Enter alone cancels
         await settle(pilot)
@@ -421,3 +421,99 @@ async def test_premium_receipt_without_reportlab_says_where_the_text_went(world:
     assert f"回执已保存到 {folder}/" in body and f"  {txt.name}" in body
     assert any("未生成 PDF" in line and "yibao-tui[pdf]" in line for line in body)
     assert not list(folder.glob("*.pdf"))
+
+
+# --- issue 8: safety defects (each test failed before its fix) ---------------------------------
+
+
+async def test_fast_login_burst_behaves_like_slow_typing(world: World):
+    """Issue 8 defect 3: a burst "A001", Tab, password, Enter (a badge scanner, a password manager)
+    left "A001clerk-pass-1" in plain text in 工号; fast input must behave like slow input."""
+    from tests.modes.kit import burst
+
+    app = make(world)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        burst(app, f"{CLERK}\t{CLERK_PW}\n")
+        await settle(pilot, rounds=5)
+        assert app.operator is not None and app.operator.id == CLERK
+        assert CLERK_PW not in screen_text(app)
+    app = make(world)
+    async with app.run_test(size=(120, 30)) as pilot:  # Enter instead of Tab between the fields
+        await settle(pilot)
+        burst(app, f"{CLERK}\n{CLERK_PW}\n")
+        await settle(pilot, rounds=5)
+        assert app.operator is not None and app.operator.id == CLERK
+
+
+async def test_counter_withdrawal_tab_order_and_the_password_never_in_plain(world: World):
+    """Issue 8 defect 2: with Tab after each field, the first Tab landed on the invisible verdict
+    pane, every field shifted by one and the supervisor's password landed in plain text in
+    主管工号. Tab follows the form; a password is masked in every field it can land in."""
+    app = make(world)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await login(pilot)
+        await lookup(pilot, world.owner)
+        await pilot.press("f5")
+        await settle(pilot)
+        screen = app.screen
+        screen.query_one("#case", Select).value = "emigration"
+        await settle(pilot)
+        for i in range(4):
+            screen.query_one(f"#q-{i}", Select).value = "yes"
+        await settle(pilot)
+        screen.query_one("#q-3", Select).focus()
+        await settle(pilot)
+        order = []
+        for _ in range(6):
+            await pilot.press("tab")
+            await settle(pilot)
+            order.append(app.focused.id if app.focused else None)
+        assert order == ["payee-name", "payee-account", "sup-id", "sup-pw", "execute", "case"] or \
+            order[:5] == ["payee-name", "payee-account", "sup-id", "sup-pw", "execute"], order
+        screen.query_one("#payee-name", Input).focus()
+        await settle(pilot)
+        await pilot.press(*"wu wen", "tab", *"6222020200112233", "tab", *SUPER, "tab", *SUPER_PW)
+        await settle(pilot)
+        assert screen.query_one("#sup-id", Input).value == SUPER
+        assert screen.query_one("#sup-pw", Input).value == SUPER_PW
+        # every field the password can land in masks it (the co-signer's 工号 beside it too)
+        assert screen.query_one("#sup-id", Input).password
+        assert screen.query_one("#sup-pw", Input).password
+        assert SUPER_PW not in screen_text(app)
+        await pilot.press("enter")  # asks; the question does not echo the 工号 field
+        await settle(pilot)
+        assert type(app.screen).__name__ == "ConfirmDialog"
+        assert SUPER_PW not in screen_text(app)
+
+
+async def test_counter_withdrawal_needs_the_verdict_on_the_answers_shown(world: World):
+    """Issue 8 defect 1: an invalid answer left the old "✓ 符合提取条件" on screen and 办理提取
+    executed on it. No verdict, and no 办理提取, while an answer is invalid."""
+    app = make(world)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await login(pilot)
+        await lookup(pilot, world.owner)
+        await pilot.press("f5")
+        await settle(pilot)
+        screen = app.screen
+        screen.query_one("#case", Select).value = "left-employee-insurance"
+        await settle(pilot)
+        screen.query_one("#q-0", Select).value = "yes"
+        screen.query_one("#q-1", Input).value = "12"
+        await settle(pilot)
+        assert screen.verdict is not None and screen.verdict.eligible
+        screen.query_one("#q-1", Input).value = "-1"
+        await settle(pilot)
+        assert screen.verdict is None
+        assert "符合提取条件" not in screen.query_one("#verdict", Static).content.plain
+        screen.query_one("#payee-name", Input).value = "吴文"
+        screen.query_one("#payee-account", Input).value = "6222020200112233"
+        screen.query_one("#sup-id", Input).value = SUPER
+        screen.query_one("#sup-pw", Input).value = SUPER_PW
+        await pilot.click("#execute")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "CounterWithdrawalScreen"  # no confirmation asked
+    assert (await world.backend().balance(world.owner)).status == "active"

@@ -441,3 +441,26 @@ async def test_pin_box_and_countdown_are_centred(world: World):
             await settle(pilot)
             await pilot.press("f10")
             await settle(pilot)
+
+
+# --- issue 8: safety defects (each test failed before its fix) ---------------------------------
+
+
+async def test_pin_box_closes_on_the_third_wrong_pin(world: World):
+    """Issue 8 defect 13: after the 3rd wrong PIN the PIN box stayed open (and focused) under the
+    lock message. Locked: no PIN box, only the way back."""
+    from textual.widgets import Input
+
+    app = make(world)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await insert_card(pilot, world.owner_card)
+        for _ in range(3):
+            await enter_pin(pilot, "000000")
+        assert "已锁定" in app.screen.query_one("#message", Static).content.plain
+        entry = app.screen.query_one("#entry", Input)
+        assert not entry.display and entry.disabled
+        assert app.focused is None or app.focused.id != "entry"
+        await pilot.press(*"123456")  # typing on goes nowhere
+        await settle(pilot)
+        assert entry.value == "" and "已锁定" in app.screen.query_one("#message", Static).content.plain

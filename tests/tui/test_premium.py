@@ -153,3 +153,59 @@ async def test_no_relative_chosen(backend):
         await pilot.press("q")
         await settle(pilot)
         assert "请先选择" in text_of(app.screen.query_one("#quote-panel", Static))
+
+
+# --- issue 8: safety defects (each test failed before its fix) ---------------------------------
+
+
+async def test_no_confirmation_when_the_quote_refused(bound_backend):
+    """Issue 8 defect 4: ``y`` opened 确认代缴 ("¥10.00 → -¥390.00") although the quote said
+    余额不足 (the button was disabled, the key was not)."""
+    app = make_app(bound_backend, person=POOR)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        quote = await _premium(pilot, relative=CHILD)
+        assert "余额不足" in quote
+        await pilot.press("y")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "PremiumScreen"
+        assert "余额不足" in text_of(app.screen.query_one("#quote-panel", Static))
+    assert await bound_backend.premium_payments(POOR) == []
+
+
+async def test_a_relative_bound_meanwhile_can_be_picked_and_is_quoted(bound_backend):
+    """Issue 8 defect 4: picking a relative just bound in F3 reverted the picker while the old
+    quote stayed on screen."""
+    app = make_app(bound_backend, person=HOLDER)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await _premium(pilot)
+        assert RELATIVE[-4:] in text_of(app.screen.query_one("#quote-panel", Static))
+        await pilot.press("f3")
+        await settle(pilot)
+        await bound_backend.bind(HOLDER, CHILD, "child", "counter", True)
+        await app.reload_person()
+        await settle(pilot)
+        await pilot.press("f4")
+        await settle(pilot)
+        screen = app.screen
+        picker = screen.query_one("#relative", Select)
+        assert CHILD in [v for _, v in picker._options]
+        picker.focus()
+        await settle(pilot)
+        await pilot.press("enter")  # open the list, as the user does, and take the new one
+        await settle(pilot)
+        for _ in range(3):
+            if picker.expanded:
+                overlay = picker.query_one("SelectOverlay")
+                labels = [str(o.prompt) for o in overlay.options]
+                if CHILD[-4:] in labels[overlay.highlighted or 0]:
+                    break
+            await pilot.press("down")
+            await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert picker.value == CHILD
+        panel = text_of(screen.query_one("#quote-panel", Static))
+        assert CHILD[-4:] in panel and RELATIVE[-4:] not in panel, panel
+        assert screen.quote is not None and screen.quote.relative_id == CHILD

@@ -95,8 +95,10 @@ class Backend(Protocol):
         cursor: str | None = None,
         limit: int = 50,
         newest_first: bool = True,
+        with_total: bool = False,
     ) -> StatementPage:
-        """One keyset page of the statement; ``cursor`` from a previous page's ``next_cursor``."""
+        """One keyset page of the statement; ``cursor`` from a previous page's ``next_cursor``.
+        ``with_total``: also count every entry the filter matches (``total``)."""
 
     async def credit(self, who: str, amount_fen: int, memo: str = "", key: str | None = None) -> CreditResult:
         """The monthly fund credit (划入)."""

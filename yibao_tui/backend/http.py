@@ -5,7 +5,11 @@
   most two timeouts). A GET is retried after a transport failure; a POST is retried
   only with the same ``Idempotency-Key`` (the caller's ``key``, or one uuid4 made per logical
   call), so a retry after a lost response gets the stored result instead of a second charge.
-  ``409 IN_PROGRESS`` and ``502``/``503``/``504`` (a proxy's, too) are retried the same way.
+  ``502``/``503``/``504`` (a proxy's, too) are retried the same way. ``409 IN_PROGRESS`` (the
+  same key still running, or left by a server that died and has not restarted yet) is waited
+  out: retried with the same key, after the server's ``Retry-After``, for at most
+  ``IN_PROGRESS_WAIT`` seconds (``in_progress_wait``); then ``IN_PROGRESS`` with a message that
+  names the wait and says a retry with the same key is safe.
 - The token comes from the caller, else ``$YIBAO_TOKEN``, else the keyring entry that
   ``yibao login`` stored for this URL. It is never logged, shown, or put in an error.
 - Every request carries ``Accept-Language`` with the current language (the CLI's ``--lang``,
@@ -65,6 +69,8 @@ RETRY_STATUSES = frozenset({502, 503, 504})
 SERVER_SIDE_CODES = frozenset({"DATABASE_BUSY", "DATABASE_CORRUPT", "DATABASE_UNAVAILABLE", "INTERNAL"})
 #: Calls that may legitimately take long (bulk work on the server).
 LONG_TIMEOUT = 600.0
+#: How long (seconds) a call waits for a request with the same key that is still in progress.
+IN_PROGRESS_WAIT = 30.0
 
 #: Session tokens opened in this process, by (url, channel, operator or person). The counter
 #: app logs in on its window's backend, then makes a backend for ``Actor("counter", operator)``:
@@ -112,6 +118,8 @@ class RemoteError(YibaoError):
         """The local catalogue's text; the server's when the code or its parameters are unknown
         here, or when it tells of the server's own condition (its ledger) in this language."""
         key = f"error.{self.code}"
+        if self.code == "IN_PROGRESS" and isinstance(self.params.get("waited"), int | float):
+            return t("http.in_progress", lang=lang, seconds=f"{self.params['waited']:g}")
         if key not in catalogue(lang):
             return self.server_message or self.code
         if self.code in SERVER_SIDE_CODES and self.server_message and (lang or get_lang()) == self.lang:
@@ -154,6 +162,7 @@ class HttpBackend:
         timeout_retries: int = 1,
         backoff: float = 0.1,
         verify: bool | str = True,
+        in_progress_wait: float = IN_PROGRESS_WAIT,
     ) -> None:
         self.url = normalise_url(url)
         self.actor = actor or Actor("http")
@@ -162,6 +171,7 @@ class HttpBackend:
         self._retries = max(0, retries)
         self._timeout_retries = max(0, timeout_retries)
         self._backoff = backoff
+        self._in_progress_wait = max(0.0, in_progress_wait)
         self._timeout = httpx.Timeout(timeout, connect=connect_timeout)
         self._verify = verify
         self._clients: dict[int, tuple[asyncio.AbstractEventLoop, httpx.AsyncClient]] = {}
@@ -227,10 +237,17 @@ class HttpBackend:
         failure: YibaoError | None = None
         timeouts = 0
         waited = timeout if timeout is not None else self._timeout.read
-        for attempt in range(self._retries + 1):
-            if attempt:
+        attempt = 0
+        loop = asyncio.get_running_loop()
+        busy_until: float | None = None  # while the same key is in progress elsewhere
+        pause = 0.0
+        while True:
+            if pause:
+                await asyncio.sleep(pause)
+            elif attempt:
                 delay = min(2.0, self._backoff * 2 ** (attempt - 1))
                 await asyncio.sleep(delay * (0.5 + random.random() / 2))
+            pause = 0.0
             try:
                 response = await self._client.request(method, path, **kwargs)
             except httpx.TimeoutException:
@@ -238,14 +255,32 @@ class HttpBackend:
                 timeouts += 1
                 if timeouts > self._timeout_retries:  # a hung server: do not make the user wait on
                     break
+                attempt += 1
+                if attempt > self._retries:
+                    break
                 continue
             except (httpx.HTTPError, OSError) as e:
                 failure = YibaoError("BACKEND_UNAVAILABLE", detail=_transport_detail(self.url, e))
+                attempt += 1
+                if attempt > self._retries:
+                    break
                 continue
             outcome = self._decode(response, lang)
             if isinstance(outcome, YibaoError):
+                if outcome.code == "IN_PROGRESS" and method == "POST":
+                    now = loop.time()
+                    if busy_until is None:
+                        busy_until = now + self._in_progress_wait
+                    if now >= busy_until:
+                        raise RemoteError("IN_PROGRESS", getattr(outcome, "server_message", ""), lang=lang,
+                                          waited=self._in_progress_wait)
+                    pause = min(_retry_after(response), busy_until - now)
+                    continue
                 if outcome.code in RETRY_CODES or response.status_code in RETRY_STATUSES:
                     failure = outcome
+                    attempt += 1
+                    if attempt > self._retries:
+                        break
                     continue
                 raise outcome
             return _understood(parse, outcome, response.status_code)
@@ -262,7 +297,8 @@ class HttpBackend:
             return data
         err = data.get("error") if isinstance(data, dict) else None
         if isinstance(err, dict) and isinstance(err.get("code"), str):
-            params = err.get("params") if isinstance(err.get("params"), dict) else {}
+            raw = err.get("params")
+            params: dict[str, Any] = raw if isinstance(raw, dict) else {}
             return RemoteError(err["code"], str(err.get("message") or ""), lang=lang, **params)
         return YibaoError("BACKEND_UNAVAILABLE", detail=t("http.bad_response", status=response.status_code))
 
@@ -350,10 +386,13 @@ class HttpBackend:
     async def statement(
         self, who: str, date_from: str | None = None, date_to: str | None = None,
         kind: str | None = None, cursor: str | None = None, limit: int = 50, newest_first: bool = True,
+        with_total: bool = False,
     ) -> StatementPage:
         """One page of the statement."""
         params = [("from", date_from), ("to", date_to), ("kind", kind), ("cursor", cursor),
                   ("limit", limit), ("order", "newest" if newest_first else "oldest")]
+        if with_total:
+            params.append(("total", "true"))
         return await self._get("persons", who, "statement", params=params, parse=StatementPage.from_json)
 
     async def credit(self, who: str, amount_fen: int, memo: str = "", key: str | None = None) -> CreditResult:
@@ -507,6 +546,14 @@ class HttpBackend:
     async def operator_reset_password(self, op_id: str, password: str) -> OperatorInfo:
         """Reset an operator's password."""
         return await self._operator_post(op_id, "password", {"password": password})
+
+
+def _retry_after(response: httpx.Response) -> float:
+    """The server's ``Retry-After`` in seconds (1 when absent or not a number of seconds)."""
+    try:
+        return min(60.0, max(0.05, float(response.headers.get("retry-after", "1"))))
+    except ValueError:
+        return 1.0
 
 
 def _bindings(data: Any) -> list[Binding]:

@@ -44,10 +44,12 @@ T = TypeVar("T")
 class LocalBackend:
     """The embedded default: a SQLite ledger file on this machine."""
 
-    def __init__(self, path: str | Path, actor: Actor | None = None, clock: Clock | None = None) -> None:
+    def __init__(self, path: str | Path, actor: Actor | None = None, clock: Clock | None = None,
+                 create: bool = True) -> None:
         self.path = Path(path)
         self.actor = actor or Actor("cli")
-        self._ledger = Ledger(path, clock=clock, channel=self.actor.channel, operator=self.actor.operator)
+        self._ledger = Ledger(path, clock=clock, channel=self.actor.channel, operator=self.actor.operator,
+                              create=create)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="yibao-ledger")
         self._closed = False
 
@@ -121,9 +123,10 @@ class LocalBackend:
 
     async def statement(self, who: str, date_from: str | None = None, date_to: str | None = None,
                         kind: str | None = None, cursor: str | None = None, limit: int = 50,
-                        newest_first: bool = True) -> StatementPage:
+                        newest_first: bool = True, with_total: bool = False) -> StatementPage:
         """One page of the statement."""
-        return await self._call(self._ledger.statement, who, date_from, date_to, kind, cursor, limit, newest_first)
+        return await self._call(self._ledger.statement, who, date_from, date_to, kind, cursor, limit, newest_first,
+                                with_total=with_total)
 
     async def credit(self, who: str, amount_fen: int, memo: str = "", key: str | None = None) -> CreditResult:
         """The monthly credit."""

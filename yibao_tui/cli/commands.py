@@ -23,7 +23,15 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from yibao_tui.backend.base import Actor, Backend
-from yibao_tui.cli.output import Out, binding_lines, pad, person_lines, replayed, verdict_lines
+from yibao_tui.cli.output import (
+    Out,
+    binding_lines,
+    pad,
+    person_lines,
+    replayed,
+    statement_lines,
+    verdict_lines,
+)
 from yibao_tui.domain.errors import YibaoError
 from yibao_tui.domain.money import fen_to_plain, format_fen, parse_amount
 from yibao_tui.i18n import set_lang, t
@@ -32,14 +40,20 @@ Handler = Callable[[argparse.Namespace, Backend, Out], Awaitable[int]]
 Direct = Callable[[argparse.Namespace, Out], int]
 COMMANDS: dict[tuple[str, str | None], Handler] = {}
 DIRECT: dict[tuple[str, str | None], Direct] = {}
+#: The commands that may make a new ledger; every other one needs an existing ledger and says
+#: so (``LEDGER_NOT_FOUND``) rather than leave an empty one behind a mistyped ``--db``.
+CREATES: set[tuple[str, str | None]] = set()
 H = TypeVar("H")
 
 
-def command(name: str, sub: str | None = None) -> Callable[[Handler], Handler]:
-    """Register the handler of ``yibao NAME [SUB]`` that works on a backend."""
+def command(name: str, sub: str | None = None, *, creates: bool = False) -> Callable[[Handler], Handler]:
+    """Register the handler of ``yibao NAME [SUB]`` that works on a backend (``creates``: it may
+    make the ledger)."""
 
     def register(fn: Handler) -> Handler:
         COMMANDS[(name, sub)] = fn
+        if creates:
+            CREATES.add((name, sub))
         return fn
 
     return register
@@ -72,18 +86,18 @@ def run_command(args: argparse.Namespace, out: Out) -> int:
 
 
 async def _dispatch(handler: Handler, args: argparse.Namespace, out: Out) -> int:
-    b = make_backend(args)
+    b = make_backend(args, create=(args.command, getattr(args, "sub", None)) in CREATES)
     try:
         return await handler(args, b, out)
     finally:
         await b.close()
 
 
-def make_backend(args: argparse.Namespace, actor: Actor | None = None) -> Backend:
+def make_backend(args: argparse.Namespace, actor: Actor | None = None, create: bool = True) -> Backend:
     """The backend the options name: ``--backend URL`` (or ``$YIBAO_BACKEND``), else the ledger."""
     from yibao_tui.backend.factory import make_backend as factory
 
-    return factory(args.db, args.backend or os.environ.get("YIBAO_BACKEND"), actor or Actor("cli"))
+    return factory(args.db, args.backend or os.environ.get("YIBAO_BACKEND"), actor or Actor("cli"), create)
 
 
 def _amount(text: str, allow_zero: bool = False) -> int:
@@ -101,14 +115,14 @@ def _facts(pairs: Sequence[str]) -> dict[str, str]:
 
 
 # ------------------------------------------------------------------ the ledger and persons
-@command("init")
+@command("init", creates=True)
 async def _init(args: argparse.Namespace, b: Backend, out: Out) -> int:
     where = await b.init()
     out.result({"ok": True, "db": where}, t("cli.init.done", path=where))
     return 0
 
 
-@command("demo")
+@command("demo", creates=True)
 async def _demo(args: argparse.Namespace, b: Backend, out: Out) -> int:
     await b.init()
     if not await b.is_empty():
@@ -118,7 +132,7 @@ async def _demo(args: argparse.Namespace, b: Backend, out: Out) -> int:
     return 0
 
 
-@command("person", "add")
+@command("person", "add", creates=True)
 async def _person_add(args: argparse.Namespace, b: Backend, out: Out) -> int:
     p = await b.add_person(args.id, args.name, args.scheme, args.region, args.card,
                            _amount(args.opening_balance, allow_zero=True), args.key)
@@ -169,21 +183,22 @@ async def _balance(args: argparse.Namespace, b: Backend, out: Out) -> int:
 
 @command("statement")
 async def _statement(args: argparse.Namespace, b: Backend, out: Out) -> int:
+    """Oldest first. ``--limit N``: the newest N (before ``--cursor C``), with ``next_cursor`` for
+    the N before those; the app's keyset cursors, newest first, so a script pages back in time."""
     fmt = "json" if out.as_json else args.format
-    entries: list[dict[str, Any]] = []
-    if args.limit:
-        page = await b.statement(args.id, args.date_from, args.date_to, args.kind, None, args.limit, True)
-        first = page
-        entries = [e.to_json() for e in reversed(page.entries)]
-    else:
-        page = first = await b.statement(args.id, args.date_from, args.date_to, args.kind, None, 500, False)
-        entries.extend(e.to_json() for e in page.entries)
-        while page.next_cursor:
-            page = await b.statement(args.id, args.date_from, args.date_to, args.kind, page.next_cursor, 500, False)
-            entries.extend(e.to_json() for e in page.entries)
+    size = args.limit or 500
+    query = (args.id, args.date_from, args.date_to, args.kind)
+    page = first = await b.statement(*query, args.cursor, size, True, with_total=True)
+    pages = [page]
+    while page.next_cursor and not args.limit:
+        page = await b.statement(*query, page.next_cursor, size, True)
+        pages.append(page)
+    entries = [e.to_json() for p in reversed(pages) for e in reversed(p.entries)]
+    next_cursor = page.next_cursor if args.limit else None
     data = {"id": first.id, "entries": entries, "opening_balance_fen": first.opening_balance_fen,
-            "closing_balance_fen": first.closing_balance_fen}
+            "closing_balance_fen": first.closing_balance_fen, "next_cursor": next_cursor, "total": first.total}
     s = out.stream
+    more = t("cli.statement.more", total=first.total, cursor=next_cursor) if next_cursor else ""
     if fmt == "json":
         out.json(data)
     elif fmt == "csv":
@@ -191,12 +206,14 @@ async def _statement(args: argparse.Namespace, b: Backend, out: Out) -> int:
         w.writerow(["time", "kind", "amount", "balance_after", "memo"])
         for e in entries:
             w.writerow([e["time"], e["kind"], fen_to_plain(e["amount_fen"]), fen_to_plain(e["balance_after_fen"]), e["memo"]])
+        if more:
+            sys.stderr.write(more + "\n")
     else:
         s.write(f"{t('kind.opening')}: {format_fen(first.opening_balance_fen)}\n")
-        for e in entries:
-            label = t("kind." + e["kind"])
-            s.write(f"{e['time']}  {pad(label, 14)}{format_fen(e['amount_fen']):>14}{format_fen(e['balance_after_fen']):>14}  {e['memo']}\n")
+        s.writelines(line + "\n" for line in statement_lines(entries))
         s.write(f"= {format_fen(first.closing_balance_fen)}\n")
+        if more:
+            s.write(more + "\n")
     return 0
 
 
@@ -254,7 +271,7 @@ async def _withdrawal_check(args: argparse.Namespace, b: Backend, out: Out) -> i
 
 
 # ------------------------------------------------------------------ import
-@command("import", "persons")
+@command("import", "persons", creates=True)
 async def _import(args: argparse.Namespace, b: Backend, out: Out) -> int:
     rows = read_roster(Path(args.file))
     progress = _progress_bar() if (sys.stderr.isatty() and not out.as_json) else None
@@ -319,7 +336,7 @@ def _progress_bar() -> Callable[[int, int], None]:
 
 
 # ------------------------------------------------------------------ staff, cards, audit
-@command("operator", "add")
+@command("operator", "add", creates=True)
 async def _operator_add(args: argparse.Namespace, b: Backend, out: Out) -> int:
     password = _secret(t("cli.password.prompt"), t("cli.password.again"))
     o = await b.operator_add(args.id, args.name, args.role, password)
@@ -388,8 +405,41 @@ def _login(args: argparse.Namespace, out: Out) -> int:
 
 @direct("token", "create")
 def _token_create(args: argparse.Namespace, out: Out) -> int:
-    token = _server_commands().token_create(_db(args), args.role, args.person)
-    out.result({"token": token, "role": args.role, "person": args.person}, token)
+    server = _server_commands()
+    ttl = server.parse_expires(getattr(args, "expires", None))
+    token = server.token_create(_db(args), args.role, args.person, ttl=ttl)
+    data: dict[str, Any] = {"token": token, "role": args.role, "person": args.person}
+    if ttl is not None:
+        import time
+
+        data["expires_at"] = time.time() + ttl
+    out.result(data, token)
+    return 0
+
+
+def _when(stamp: object) -> str:
+    if not isinstance(stamp, int | float):
+        return "-"
+    return dt.datetime.fromtimestamp(stamp, dt.timezone(dt.timedelta(hours=8))).strftime("%Y-%m-%d %H:%M")
+
+
+@direct("token", "list")
+def _token_list(args: argparse.Namespace, out: Out) -> int:
+    rows = _server_commands().token_list(_db(args), include_ended=args.all)
+    lines = [t("token.list_header")] if rows else [t("token.none")]
+    lines += [f"{r['id']:>5}  {pad(str(r['role']), 9)}{pad(t('token.status.' + str(r['status'])), 8)}"
+              f"{_when(r['created_at'])}  {_when(r['expires_at']):<16}  {_when(r['last_used_at']):<16}  "
+              f"{r['label'] or ''}{'  ' + str(r['person']) if r['person'] else ''}"
+              f"{'  ' + str(r['operator']) if r['operator'] else ''}" for r in rows]
+    out.lines({"tokens": rows}, lines)
+    return 0
+
+
+@direct("token", "revoke")
+def _token_revoke(args: argparse.Namespace, out: Out) -> int:
+    result = _server_commands().token_revoke(_db(args), args.token_id)
+    key = "token.revoked" if result["revoked"] else "token.not_live"
+    out.result(result, t(key, id=result["id"], sessions=result["sessions_ended"]))
     return 0
 
 

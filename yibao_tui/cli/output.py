@@ -77,3 +77,19 @@ def verdict_lines(v: dict[str, Any]) -> list[str]:
             lines.append(t(title) + ":")
             lines.extend(f"  - {line}" for line in v[key])
     return lines
+
+
+def statement_lines(entries: list[dict[str, Any]]) -> list[str]:
+    """The statement as a table: time, kind, amount, balance after, memo; the columns as wide as
+    their widest cell and two spaces apart, so that ¥10,000,000.00 never runs into the next one."""
+    from rich.cells import cell_len
+
+    from yibao_tui.domain.money import format_fen
+
+    rows = [(e["time"], t("kind." + e["kind"]), format_fen(e["amount_fen"]), format_fen(e["balance_after_fen"]),
+             e["memo"]) for e in entries]
+    kind_w = max((cell_len(r[1]) for r in rows), default=0)
+    amount_w = max((len(r[2]) for r in rows), default=0)
+    balance_w = max((len(r[3]) for r in rows), default=0)
+    return [f"{time}  {pad(kind, kind_w)}  {amount:>{amount_w}}  {balance:>{balance_w}}  {memo}".rstrip()
+            for time, kind, amount, balance, memo in rows]

@@ -62,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--kind")
     st.add_argument("--format", choices=["table", "csv", "json"], default="table")
     st.add_argument("--limit", type=int, help="only the newest N entries")
+    st.add_argument("--cursor", help="continue before this next_cursor (of a --limit page)")
 
     fam = sub.add_parser("family", help="family mutual-aid bindings (家庭共济)").add_subparsers(dest="sub", required=True, parser_class=_Parser)
     fl = fam.add_parser("list")
@@ -141,6 +142,11 @@ def build_parser() -> argparse.ArgumentParser:
     tc = tk.add_parser("create")
     tc.add_argument("--role", required=True, choices=["admin", "counter", "kiosk", "personal"])
     tc.add_argument("--person")
+    tc.add_argument("--expires", help="lifetime (90m, 12h, 30d, 2w) or a day (YYYY-MM-DD); default: never")
+    tl = tk.add_parser("list", help="id, role, label, created, expires, last used (never the token)")
+    tl.add_argument("--all", action="store_true", help="also revoked and expired tokens")
+    tr = tk.add_parser("revoke", help="revoke a token; the sessions it opened end with it")
+    tr.add_argument("token_id", type=int, metavar="ID")
     return p
 
 

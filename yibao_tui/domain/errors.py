@@ -24,11 +24,14 @@ INPUT_CODES = frozenset(
         "UNKNOWN_PERSON",
         "UNKNOWN_WITHDRAWAL_CASE",
         "UNKNOWN_PAYMENT",
+        "UNKNOWN_TOKEN",
+        "NOT_AVAILABLE",
         # counter staff (issue 10 items 9-11)
         "UNKNOWN_OPERATOR",
     }
 )
-NOT_FOUND_CODES = frozenset({"UNKNOWN_PERSON", "UNKNOWN_PAYMENT", "UNKNOWN_OPERATOR"})
+NOT_FOUND_CODES = frozenset({"UNKNOWN_PERSON", "UNKNOWN_PAYMENT", "UNKNOWN_TOKEN", "NOT_AVAILABLE",
+                             "UNKNOWN_OPERATOR"})
 
 #: Refused by a rule: the CLI exits 3, the server answers 422.
 RULE_CODES = frozenset(
@@ -76,9 +79,11 @@ HTTP_STATUS: dict[str, int] = {
     "UNAUTHORIZED": 401,
     "SESSION_EXPIRED": 401,
     "FORBIDDEN": 403,
+    "SELF_SERVICE_BINDING": 403,
     "NOT_FOUND": 404,
     "METHOD_NOT_ALLOWED": 405,
     "IN_PROGRESS": 409,
+    "RATE_LIMITED": 429,
     "IDEMPOTENCY_KEY_MISSING": 400,
     "IDEMPOTENCY_KEY_INVALID": 400,
     "INVALID_ROLE": 400,
@@ -86,6 +91,7 @@ HTTP_STATUS: dict[str, int] = {
     "DATABASE_BUSY": 503,
     "DATABASE_CORRUPT": 503,
     "DATABASE_UNAVAILABLE": 503,
+    "LEDGER_NOT_FOUND": 503,
     # counter staff (issue 10 items 9-11): managing operators and reading the audit log
     "SUPERVISOR_REQUIRED": 403,
 }
@@ -111,7 +117,8 @@ class YibaoError(Exception):
     @property
     def http_status(self) -> int:
         """HTTP status for the server: 400 invalid input, 401 no or bad token (or an expired
-        session), 403 out of scope, 404 unknown, 405 wrong method, 409 in progress, 422 refused by
+        session), 403 out of scope, 404 unknown, 405 wrong method, 409 in progress, 429 too many
+        requests, 422 refused by
         a rule or an idempotency conflict, 503 ledger or server unavailable, 500 anything else."""
         if self.code in NOT_FOUND_CODES:
             return 404
@@ -125,7 +132,9 @@ class YibaoError(Exception):
         """The one-line message in ``lang`` (default: the current language)."""
         from yibao_tui.i18n import t
 
-        return t(f"error.{self.code}", lang=lang, **self.params)
+        variant = self.params.get("variant")  # another wording of the same code
+        key = f"error_variant.{self.code}.{variant}" if variant else f"error.{self.code}"
+        return t(key, lang=lang, **self.params)
 
     def to_json(self, lang: str | None = None) -> dict[str, Any]:
         """``{"error": {"code": ..., "message": ...}}`` as the CLI and the server print it."""

@@ -28,6 +28,8 @@ SPEND_KINDS = (
     "long-term-care",
     "pension",
 )
+#: Every kind of statement entry (``yibao statement --kind``; the app's kind filter).
+ENTRY_KINDS = ("opening", "credit", *SPEND_KINDS, "premium", "withdrawal", "reversal")
 WITHDRAWAL_CASES = (
     "death",
     "emigration",

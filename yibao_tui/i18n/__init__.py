@@ -13,7 +13,7 @@ from importlib import import_module
 from typing import Any
 
 LANGS = ("zh", "en")
-_SECTIONS = ("core", "ui", "modes", "server")
+_SECTIONS = ("core", "ui", "modes", "server", "cli")
 _catalogue: dict[str, dict[str, str]] | None = None
 _lang: str = "zh"
 

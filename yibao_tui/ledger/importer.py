@@ -46,7 +46,7 @@ def import_rows(ledger: Ledger, rows: list[dict[str, str]], key: str | None,
                 raise YibaoError("INVALID_REGION", region=_shown(region, 12))
             rules.check_scheme_age(scheme, pid.birth_date, today, policy_for(region, today.year))
             card = check_card(row.get("card"))
-            opening_text = (row.get("opening_balance") or "").strip()
+            opening_text = str(row.get("opening_balance") or "").strip()
             opening = parse_amount(opening_text, allow_zero=True) if opening_text else 0
             if opening and scheme != "employee":
                 raise YibaoError("NOT_EMPLOYEE_INSURED", id=pid.value)

@@ -40,12 +40,14 @@ from yibao_tui.domain.models import (
     WithdrawalReceipt,
     WithdrawalVerdict,
 )
+from yibao_tui.domain.money import MAX_FEN
 from yibao_tui.domain.names import name_key
-from yibao_tui.domain.policy import policy_for, valid_region
+from yibao_tui.domain.policy import ENTRY_KINDS, policy_for, valid_region
 from yibao_tui.domain.relations import parse_relation
 from yibao_tui.domain.withdrawal import verdict as withdrawal_verdict
 from yibao_tui.ledger import audit as audit_log
 from yibao_tui.ledger.db import connect, immediate, migrate, translate
+from yibao_tui.ledger.limits import MAX_BALANCE_FEN, check_amount
 
 CN_TZ = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 TIME_FMT = "%Y-%m-%d %H:%M:%S"
@@ -114,8 +116,11 @@ def parse_day(value: str | None) -> dt.date | None:
 class Ledger:
     """The system of record over one SQLite file."""
 
-    def __init__(self, path: str | Path, clock: Clock | None = None, channel: str = "cli", operator: str | None = None) -> None:
+    def __init__(self, path: str | Path, clock: Clock | None = None, channel: str = "cli", operator: str | None = None,
+                 create: bool = True) -> None:
         self.path = str(path)
+        #: ``False``: the ledger must exist (``LEDGER_NOT_FOUND``), it is never made here
+        self.create = create
         self.clock = clock or china_now
         self.channel = channel
         self.operator = operator
@@ -126,12 +131,15 @@ class Ledger:
     def conn(self) -> sqlite3.Connection:
         """The connection, opened and migrated on first use."""
         if self._conn is None:
-            conn = connect(self.path)
+            conn = connect(self.path, self.create)
             try:
-                migrate(conn)
+                migrate(conn, self.create)
             except sqlite3.Error as e:
                 conn.close()
                 raise translate(e, self.path) from None
+            except YibaoError:
+                conn.close()
+                raise
             self._conn = conn
         return self._conn
 
@@ -153,6 +161,8 @@ class Ledger:
             return fn()
         except sqlite3.Error as e:
             raise translate(e, self.path) from None
+        except UnicodeDecodeError:  # damaged text in a row: never its bytes in a message
+            raise YibaoError("DATABASE_CORRUPT", path=self.path) from None
 
     def _write(
         self,
@@ -249,7 +259,11 @@ class Ledger:
         ref: str | None = None,
     ) -> tuple[int, int, int]:
         """Post one transfer: both legs, both balances. Returns (transfer id, debit balance after,
-        credit balance after). A personal account going negative raises INSUFFICIENT_BALANCE."""
+        credit balance after). A personal account going negative raises INSUFFICIENT_BALANCE; an
+        amount outside the limits (``ledger/limits.py``) INVALID_AMOUNT, whoever the caller."""
+        # a withdrawal pays out the whole balance (bounded by the balance limit), anything else
+        # is one operation's amount
+        check_amount(amount, cap=MAX_BALANCE_FEN if kind == "withdrawal" else MAX_FEN)
         row = conn.execute(
             "SELECT balance, kind FROM accounts WHERE id = ?", (debit,)
         ).fetchone()
@@ -326,8 +340,7 @@ class Ledger:
         on = dt.date.fromisoformat(time[:10]) if time else self.today()
         rules.check_scheme_age(scheme, pid.birth_date, on, policy_for(region, on.year))
         clean_card = check_card(card)
-        if opening_balance_fen < 0:
-            raise YibaoError("INVALID_AMOUNT", reason="negative")
+        check_amount(opening_balance_fen, allow_zero=True)
         if opening_balance_fen and scheme != "employee":
             raise YibaoError("NOT_EMPLOYEE_INSURED", id=pid.value)
         request = {"id": pid.value, "name": clean_name, "scheme": scheme, "region": region,
@@ -435,12 +448,19 @@ class Ledger:
         limit: int = 50,
         newest_first: bool = True,
         audit: bool = True,
+        with_total: bool = False,
     ) -> StatementPage:
-        """One keyset page. Opening/closing balances are right under the date filter."""
+        """One keyset page. Opening/closing balances are right under the date filter; ``total``
+        (how many entries the filter matches, all pages) only ``with_total``: it counts them."""
         d_from = parse_day(date_from)
         d_to = parse_day(date_to)
+        if d_from and d_to and d_from > d_to:
+            raise YibaoError("INVALID_DATE", variant="range", value=d_from.isoformat(), end=d_to.isoformat())
         limit = max(1, min(int(limit), 1000))
         kinds = [k.strip() for k in kind.split(",") if k.strip()] if kind else []
+        unknown = [k for k in kinds if k not in ENTRY_KINDS]
+        if unknown:
+            raise YibaoError("INVALID_ARGUMENT", detail=f"--kind {unknown[0][:40]} ({', '.join(ENTRY_KINDS)})")
 
         def run() -> StatementPage:
             row = self._resolve(who)
@@ -458,6 +478,11 @@ class Ledger:
             if kinds:
                 where.append(f"e.kind IN ({','.join('?' * len(kinds))})")
                 args.extend(kinds)
+            total = None
+            if with_total:
+                total = self.conn.execute(
+                    f"SELECT COUNT(*) FROM entries e WHERE {' AND '.join(where)}", args
+                ).fetchone()[0]
             if cursor:
                 try:
                     c_time, c_id = cursor.rsplit("|", 1)
@@ -491,6 +516,7 @@ class Ledger:
                 opening_balance_fen=opening or 0,
                 closing_balance_fen=closing or 0,
                 next_cursor=f"{last[1]}|{last[0]}" if (more and last) else None,
+                total=total,
             )
 
         page: StatementPage = self._run(run)
@@ -554,8 +580,7 @@ class Ledger:
     # ----------------------------------------------------------------- money in and out
     def credit(self, who: str, amount_fen: int, memo: str = "", key: str | None = None, time: str | None = None) -> CreditResult:
         """The monthly fund credit (划入)."""
-        if amount_fen <= 0:
-            raise YibaoError("INVALID_AMOUNT", reason="zero")
+        check_amount(amount_fen)
         memo = check_memo(memo)
         pid = self._resolve_id(who)
 
@@ -573,8 +598,7 @@ class Ledger:
         """A bill: the patient's own account first, then the holders who bound the patient."""
         from yibao_tui.i18n import t
 
-        if amount_fen <= 0:
-            raise YibaoError("INVALID_AMOUNT", reason="zero")
+        check_amount(amount_fen)
         rules.check_spend_kind(kind)
         pid = self._resolve_id(patient)
 

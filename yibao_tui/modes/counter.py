@@ -24,7 +24,7 @@ from yibao_tui.domain.models import Operator
 from yibao_tui.i18n import set_lang, t
 from yibao_tui.modes.base import ModeApp
 from yibao_tui.modes.idle import Clock
-from yibao_tui.widgets.common import translate_bindings
+from yibao_tui.widgets.common import focus_keys, translate_bindings
 
 MakeBackend = Callable[[Actor], Backend]
 #: The modes of a logged-in session, dropped and re-created at every logout.
@@ -105,6 +105,7 @@ class CounterApp(ModeApp):
         Binding("f9", "show('audit')", "key.mode_audit", id="audit"),
         Binding("f12", "logout", "key.mode_logout", id="logout"),
         Binding("ctrl+p", "command_palette", "key.palette", id="palette", show=False, priority=True),
+        *focus_keys(),
     ]
 
     def __init__(

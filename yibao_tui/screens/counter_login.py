@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Center, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, Static
@@ -22,6 +23,9 @@ class CounterLoginScreen(Screen[None]):
     """Operator number and password (the password is never echoed)."""
 
     AUTO_FOCUS = "#op-id"
+    # Enter in 工号 moves on as the key arrives (not after the field has handled it): in a fast
+    # burst the password's keys would otherwise follow into 工号 (see ``focus_keys``).
+    BINDINGS = [Binding("enter", "next_field", show=False, priority=True)]
 
     @property
     def capp(self) -> CounterApp:
@@ -54,9 +58,16 @@ class CounterLoginScreen(Screen[None]):
             Text(message, style="bold red" if error else "yellow")
         )
 
-    @on(Input.Submitted, "#op-id")
-    def _next_field(self) -> None:
-        self.query_one("#op-pw", Input).focus()
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "next_field":
+            focused = self.focused
+            return focused is not None and focused.id == "op-id"
+        return True
+
+    def action_next_field(self) -> None:
+        """Enter in 工号: on to the password, at once (``Widget.focus`` would wait its turn
+        behind the keys already queued)."""
+        self.set_focus(self.query_one("#op-pw", Input))
 
     @on(Input.Submitted, "#op-pw")
     @on(Button.Pressed, "#login")

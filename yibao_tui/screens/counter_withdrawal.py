@@ -45,7 +45,10 @@ class CounterWithdrawalScreen(WithdrawalScreen):
                 max_length=32,
                 restrict=r"[0-9 ]*",
             )
-            yield Input(placeholder=t("mode.wd.supervisor"), id="sup-id", max_length=32)
+            # Masked like the password beside it: a password typed one field early never shows.
+            yield Input(
+                placeholder=t("mode.wd.supervisor"), id="sup-id", password=True, max_length=32
+            )
             yield Input(
                 placeholder=t("mode.wd.supervisor_pw"), id="sup-pw", password=True, max_length=128
             )
@@ -101,8 +104,7 @@ class CounterWithdrawalScreen(WithdrawalScreen):
         for label, value in (
             (t("mode.receipt.payee"), mask_name(payee)),
             (t("mode.receipt.account"), mask_card(account)),
-            (t("mode.receipt.cosigner"), sup),
-        ):
+        ):  # not the co-signer's 工号 field: it may hold a password typed one field early
             question.append(f"{label}{t('mode.colon')}", style="dim")
             question.append(value + "\n")
         question.rstrip()

@@ -161,9 +161,16 @@ class KioskPinScreen(_Entry):
         try:
             person = await kapp.backend.card_login(self.card, pin)
         except YibaoError as err:
-            self.query_one("#ok", Button).disabled = err.code in ("CARD_LOCKED", "NO_PIN")
+            closed = err.code in ("CARD_LOCKED", "NO_PIN")
+            self.query_one("#ok", Button).disabled = closed
             self.say(kiosk_error_text(err))
-            entry.focus()
+            if closed:
+                # No PIN box under the lock message: only the way back is left.
+                entry.disabled = True
+                entry.display = False
+                self.set_focus(self.query_one("#cancel", Button))
+            else:
+                entry.focus()
             return
         except Exception as err:  # noqa: BLE001
             self.query_one("#ok", Button).disabled = False

@@ -253,6 +253,8 @@ class PremiumScreen(YibaoScreen):
         if quote is None:
             self.action_quote()
             return
+        if quote.balance_after_fen < 0 or self.query_one("#pay", Button).disabled:
+            return  # the quote on screen says why not (the key must not do what the button won't)
 
         def paid(payment: PremiumPayment | None) -> None:
             if payment is None:

@@ -97,15 +97,37 @@ class WithdrawalScreen(YibaoScreen):
         super().__init__()
         self.case: str | None = None
         self.questions: tuple[Question, ...] = ()
-        self.verdict: WithdrawalVerdict | None = None
+        self._verdict: WithdrawalVerdict | None = None
+        #: The case and answers ``_verdict`` was judged on.
+        self._judged: tuple[str, dict[str, str]] | None = None
+
+    @property
+    def verdict(self) -> WithdrawalVerdict | None:
+        """The verdict on the case and answers on screen now; ``None`` when there is none
+        (not asked yet, an answer is invalid, or the answers changed since)."""
+        if self._verdict is None or self.case is None or self._judged is None:
+            return None
+        if self._judged != (self.case, self.facts()):
+            return None
+        return self._verdict
+
+    def _no_verdict(self, message: Text | None = None) -> None:
+        """Forget the verdict and take it off the screen (a hint or an error instead)."""
+        self._verdict = None
+        self._judged = None
+        self.query_one("#verdict", Static).update(
+            message or Text(t("ui.withdrawal.hint"), style="dim")
+        )
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(classes="bar"):
             yield Select([], prompt=t("ui.withdrawal.case_prompt"), id="case")
             yield Button(t("ui.withdrawal.export"), id="export", variant="primary")
         with Horizontal(id="withdrawal-body"):
-            yield VerticalScroll(id="questions")
-            with VerticalScroll(id="verdict-box"):
+            # Neither pane takes focus: Tab goes from one answer to the next field of the form
+            # (a focusable verdict pane shifted every later field by one at the counter).
+            yield VerticalScroll(id="questions", can_focus=False)
+            with VerticalScroll(id="verdict-box", can_focus=False):
                 yield Static(Text(t("ui.withdrawal.hint"), style="dim"), id="verdict")
 
     def person_changed(self, person: Person | None) -> None:
@@ -122,9 +144,8 @@ class WithdrawalScreen(YibaoScreen):
             self.check()
         else:
             self.case = None
-            self.verdict = None
+            self._no_verdict()
             self.query_one("#questions", VerticalScroll).remove_children()
-            self.query_one("#verdict", Static).update(Text(t("ui.withdrawal.hint"), style="dim"))
 
     def refresh_data(self) -> None:
         if self.case:
@@ -140,6 +161,7 @@ class WithdrawalScreen(YibaoScreen):
         if case == self.case:
             return
         self.case = case
+        self._no_verdict()
         box = self.query_one("#questions", VerticalScroll)
         await box.remove_children()
         if case is None or person is None:
@@ -200,16 +222,28 @@ class WithdrawalScreen(YibaoScreen):
     @work(exclusive=True, exit_on_error=False, group="check")
     async def check(self) -> None:
         """Ask the backend for the verdict on the answers so far."""
+        from yibao_tui.domain.errors import YibaoError
+        from yibao_tui.widgets.common import error_text
+
         person = self.person
         case = self.case
         if person is None or case is None:
             return
+        facts = self.facts()
         try:
-            verdict = await self.backend.withdrawal_check(person.id, case, self.facts())
+            verdict = await self.backend.withdrawal_check(person.id, case, facts)
+        except YibaoError as err:
+            # An invalid answer: no verdict at all (an older one would be about other answers).
+            self._no_verdict(Text("✗ " + error_text(err, self.masked), style="bold red"))
+            return
         except Exception as err:  # noqa: BLE001
+            self._no_verdict()
             self.report(err)
             return
-        self.verdict = verdict
+        if (case, facts) != (self.case, self.facts()):
+            return  # the answers changed while it was asked: a newer check is on its way
+        self._verdict = verdict
+        self._judged = (case, facts)
         self.query_one("#verdict", Static).update(verdict_renderable(verdict))
 
     @on(Button.Pressed, "#export")

@@ -7,6 +7,7 @@ called after a write has committed and before its response is stored (to lose a 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
@@ -26,7 +27,7 @@ from yibao_tui.backend.base import Actor, Backend
 from yibao_tui.domain.errors import YibaoError
 from yibao_tui.domain.idnum import normalise_id
 from yibao_tui.server import validate
-from yibao_tui.server.auth import Clock, Principal, TokenStore
+from yibao_tui.server.auth import LAST_USED_FLUSH_SECONDS, Clock, Principal, TokenStore
 from yibao_tui.server.backends import BackendFactory, BackendPool, actor_for, ledger_backend
 from yibao_tui.server.errors import (
     error_response,
@@ -104,6 +105,7 @@ class Server:
         self.pool = BackendPool(factory)
         self.tokens: TokenStore | None = None
         self.idem: IdempotencyStore | None = None
+        self._flusher: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         await self.pool.start()  # creates the ledger before our tables go in
@@ -112,8 +114,24 @@ class Server:
         if self.idem.released:
             log.warning("released %d request(s) left in progress by a server that is gone", self.idem.released)
         self.idem.start_heartbeat()
+        self._flusher = asyncio.get_running_loop().create_task(self._flush_last_used())
+
+    async def _flush_last_used(self) -> None:
+        """Write down every ``LAST_USED_FLUSH_SECONDS`` when tokens were last used."""
+        while True:
+            await asyncio.sleep(LAST_USED_FLUSH_SECONDS)
+            if self.tokens is not None:
+                with contextlib.suppress(sqlite3.Error):
+                    await asyncio.to_thread(self.tokens.flush_last_used)
 
     async def stop(self) -> None:
+        if self._flusher is not None:
+            self._flusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._flusher
+        if self.tokens is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self.tokens.flush_last_used()
         if self.idem is not None:
             await self.idem.close()
         if self.tokens is not None:

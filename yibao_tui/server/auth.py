@@ -11,6 +11,13 @@ Roles:
   person and expires after its TTL.
 - ``personal``: only its own person.
 
+A token may expire (``expires_at``) and be revoked (``yibao token revoke ID``, ``POST
+/v1/tokens/{id}/revoke``). A session (an operator's, a card's) is the child of the window's or the
+kiosk's token that opened it: it never outlives its parent, and revoking the parent ends it.
+``yibao token list`` shows each token's id, role, label, times (created, expires, last used,
+revoked), never the token: only its sha256 is stored. The time a token was last used is kept in
+memory and written at most every ``LAST_USED_FLUSH_SECONDS`` (no write on a request's path).
+
 The table lives in the ledger file but belongs to the server: nothing in the ledger reads it.
 """
 
@@ -39,6 +46,8 @@ TOKEN_PREFIX = "yb_"
 #: store (a logout) is refused at once, one revoked by another process within this time.
 TOKEN_CACHE_SECONDS = 2.0
 TOKEN_CACHE_SIZE = 4096
+#: How often the server writes down when its tokens were last used.
+LAST_USED_FLUSH_SECONDS = 30.0
 
 Clock = Callable[[], float]
 
@@ -54,6 +63,7 @@ CREATE TABLE IF NOT EXISTS http_tokens (
     revoked_at  REAL,
     operator    TEXT,
     parent_id   INTEGER,
+    last_used_at REAL,
     CHECK (role <> 'personal' OR person_id IS NOT NULL)
 );
 """
@@ -106,10 +116,12 @@ class TokenStore:
         self._lock = threading.Lock()
         #: sha256 of a token -> (when read, its principal or None when revoked)
         self._cache: dict[str, tuple[float, Principal | None]] = {}
+        #: token id -> when it was last used, not yet written down
+        self._used: dict[int, float] = {}
         with self._lock:
             self._conn.executescript(_SCHEMA)
             have = {r[1] for r in self._conn.execute("PRAGMA table_info(http_tokens)")}
-            for column in ("operator TEXT", "parent_id INTEGER"):  # tables made before sessions
+            for column in ("operator TEXT", "parent_id INTEGER", "last_used_at REAL"):  # older tables
                 if column.split()[0] not in have:
                     self._conn.execute(f"ALTER TABLE http_tokens ADD COLUMN {column}")
 
@@ -158,23 +170,76 @@ class TokenStore:
         return self._revoke("hash = ?", hash_token(token))
 
     def revoke_id(self, token_id: int) -> bool:
-        """Revoke a token by its row id (a session ending itself)."""
+        """Revoke a token by its row id, and every session opened under it; True if it was live."""
         return self._revoke("id = ?", token_id)
 
-    def _revoke(self, where: str, value: object) -> bool:
+    def revoke_tree(self, token_id: int) -> tuple[bool, int]:
+        """Revoke a token by its id and the sessions opened under it: (whether the token itself
+        was live, how many live sessions ended with it)."""
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
-                cur = self._conn.execute(
-                    f"UPDATE http_tokens SET revoked_at = ? WHERE {where} AND revoked_at IS NULL",
-                    (self.clock(), value),
-                )
+                now = self.clock()
+                tree = [r[0] for r in self._conn.execute(
+                    "WITH RECURSIVE tree(id) AS (SELECT ? UNION SELECT t.id FROM http_tokens t"
+                    " JOIN tree ON t.parent_id = tree.id) SELECT id FROM tree", (token_id,))]
+                live = {r[0] for r in self._conn.execute(
+                    f"SELECT id FROM http_tokens WHERE revoked_at IS NULL AND id IN ({','.join('?' * len(tree))})",
+                    tree)}
+                self._conn.executemany("UPDATE http_tokens SET revoked_at = ? WHERE id = ?",
+                                       [(now, i) for i in live])
                 self._conn.execute("COMMIT")
             except BaseException:
                 self._conn.execute("ROLLBACK")
                 raise
-            self._cache.clear()  # revocations are rare: forget every cached lookup
-        return cur.rowcount > 0
+            self._cache.clear()
+        return token_id in live, len(live - {token_id})
+
+    def _revoke(self, where: str, value: object) -> bool:
+        with self._lock:
+            row = self._conn.execute(f"SELECT id FROM http_tokens WHERE {where}", (value,)).fetchone()
+        if row is None:
+            return False
+        return self.revoke_tree(int(row[0]))[0]
+
+    def list(self, include_ended: bool = False) -> list[dict[str, object]]:
+        """Every token as ``yibao token list`` shows it (never the token, nor its hash); by
+        default only the live ones (neither revoked nor expired)."""
+        from yibao_tui.domain.masking import mask_id
+
+        self.flush_last_used()
+        now = self.clock()
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT id, role, label, person_id, operator, parent_id, created_at, expires_at,"
+                " last_used_at, revoked_at FROM http_tokens ORDER BY id").fetchall()
+        out: list[dict[str, object]] = []
+        for (tid, role, label, person, operator, parent, created, expires, used, revoked) in rows:
+            status = "revoked" if revoked is not None else (
+                "expired" if expires is not None and now >= expires else "active")
+            if status != "active" and not include_ended:
+                continue
+            out.append({"id": tid, "role": role, "label": label, "person": mask_id(person) if person else None,
+                        "operator": operator, "parent": parent, "created_at": created, "expires_at": expires,
+                        "last_used_at": used, "revoked_at": revoked, "status": status})
+        return out
+
+    def flush_last_used(self) -> None:
+        """Write down when tokens were last used (the server calls this every
+        ``LAST_USED_FLUSH_SECONDS`` and when it stops)."""
+        used, self._used = self._used, {}
+        if not used:
+            return
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._conn.executemany(
+                    "UPDATE http_tokens SET last_used_at = max(coalesce(last_used_at, 0), ?) WHERE id = ?",
+                    [(when, tid) for tid, when in used.items()])
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
 
     def authenticate(self, header: str | None) -> Principal:
         """The principal for an ``Authorization: Bearer ...`` header, or ``UNAUTHORIZED``
@@ -193,20 +258,27 @@ class TokenStore:
             raise YibaoError("UNAUTHORIZED")
         if principal.expires_at is not None and now >= principal.expires_at:
             raise YibaoError("SESSION_EXPIRED")
+        self._used[principal.token_id] = now
         return principal
 
     def _lookup(self, digest: str, now: float) -> Principal | None:
         """Read a token's row (None: unknown or revoked) and cache what is known."""
         with self._lock:
+            # a session lives no longer than its parent (the window's or the kiosk's token)
             row = self._conn.execute(
-                "SELECT id, role, person_id, label, expires_at, revoked_at, operator FROM http_tokens"
-                " WHERE hash = ?",
+                "SELECT t.id, t.role, t.person_id, t.label, t.expires_at, t.revoked_at, t.operator,"
+                " p.id, p.expires_at, p.revoked_at FROM http_tokens t"
+                " LEFT JOIN http_tokens p ON p.id = t.parent_id WHERE t.hash = ?",
                 (digest,),
             ).fetchone()
             if row is None:  # unknown tokens are not cached: guessing must not fill the cache
                 return None
-            principal = None if row[5] is not None else Principal(
-                token_id=row[0], role=row[1], person_id=row[2], label=row[3], expires_at=row[4],
+            expires = row[4]
+            if row[8] is not None:
+                expires = row[8] if expires is None else min(expires, row[8])
+            revoked = row[5] is not None or row[9] is not None
+            principal = None if revoked else Principal(
+                token_id=row[0], role=row[1], person_id=row[2], label=row[3], expires_at=expires,
                 operator=row[6])
             if len(self._cache) >= TOKEN_CACHE_SIZE:
                 self._cache.pop(next(iter(self._cache)))

@@ -10,6 +10,7 @@ import getpass
 import socket
 import sys
 import threading
+import time
 from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
@@ -149,6 +150,66 @@ def token_create(
     store = TokenStore(path)
     try:
         return store.create(role, person_id, label=label, ttl=ttl)
+    finally:
+        store.close()
+
+
+_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 7 * 86400.0}
+
+
+def parse_expires(value: str | None, now: float | None = None) -> float | None:
+    """``--expires``: a lifetime (``90m``, ``12h``, ``30d``, ``2w``; a bare number is seconds)
+    or a day (``YYYY-MM-DD``, the token expires at its start, China time); the lifetime in
+    seconds from ``now``, or None for a token that does not expire."""
+    import datetime as dt
+    import math
+
+    if value is None:
+        return None
+    text = value.strip().lower()
+    number, unit = (text[:-1], text[-1]) if text[-1:] in _UNITS else (text, "s")
+    try:
+        seconds = float(number) * _UNITS[unit]
+    except ValueError:
+        try:
+            day = dt.date.fromisoformat(text)
+        except ValueError:
+            raise YibaoError("INVALID_ARGUMENT", detail=t("token.expires_invalid", value=value[:40])) from None
+        start = dt.datetime.combine(day, dt.time(), dt.timezone(dt.timedelta(hours=8)))
+        seconds = start.timestamp() - (now if now is not None else time.time())
+    if not math.isfinite(seconds) or seconds <= 0 or seconds > 10 * 366 * 86400:
+        raise YibaoError("INVALID_ARGUMENT", detail=t("token.expires_invalid", value=value[:40]))
+    return seconds
+
+
+def _token_store(db: str | None) -> Any:
+    """The token table of an existing ledger (a mistyped ``--db`` is not made a new ledger)."""
+    from yibao_tui.server.auth import TokenStore
+
+    path = _db_path(db)
+    if not Path(path).is_file():
+        raise YibaoError("DATABASE_UNAVAILABLE", path=path, detail=t("token.no_ledger"))
+    return TokenStore(path)
+
+
+def token_list(db: str | None, include_ended: bool = False) -> list[dict[str, object]]:
+    """The tokens (never a token itself, nor its hash)."""
+    store = _token_store(db)
+    try:
+        result: list[dict[str, object]] = store.list(include_ended=include_ended)
+        return result
+    finally:
+        store.close()
+
+
+def token_revoke(db: str | None, token_id: int) -> dict[str, object]:
+    """Revoke token ``token_id`` and end the sessions opened under it."""
+    store = _token_store(db)
+    try:
+        if not any(row["id"] == token_id for row in store.list(include_ended=True)):
+            raise YibaoError("UNKNOWN_TOKEN", id=token_id)
+        revoked, sessions = store.revoke_tree(token_id)
+        return {"id": token_id, "revoked": revoked, "sessions_ended": sessions}
     finally:
         store.close()
 

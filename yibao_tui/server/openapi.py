@@ -107,6 +107,15 @@ def _extra_schemas() -> dict[str, Any]:
         "AuditList": _obj({**_list_of("rows", "AuditRow", with_id=False)["properties"],
                            "next_cursor": nullable_str}),
         "OperatorList": _list_of("operators", "OperatorInfo", with_id=False),
+        # tokens (issue 9 item 6): never the token itself
+        "TokenList": _obj({"tokens": {"type": "array", "items": _obj({
+            "id": {"type": "integer"}, "role": {"type": "string"}, "label": {"type": "string"},
+            "person": nullable_str, "operator": nullable_str, "parent": {"type": ["integer", "null"]},
+            "created_at": {"type": "number"}, "expires_at": {"type": ["number", "null"]},
+            "last_used_at": {"type": ["number", "null"]}, "revoked_at": {"type": ["number", "null"]},
+            "status": {"type": "string", "enum": ["active", "expired", "revoked"]}})}}),
+        "TokenRevoked": _obj({"id": {"type": "integer"}, "revoked": {"type": "boolean"},
+                              "sessions_ended": {"type": "integer"}}),
     }
 
 

@@ -35,7 +35,8 @@ def flat_json(record: Any) -> dict[str, Any]:
     """``record.to_json()`` for a record of plain values, without ``dataclasses.asdict``'s
     recursive copy (the hot reads: balance, person); any other record goes through
     ``to_json()``."""
-    out = {name: getattr(record, name) for name in _field_names(type(record))}
+    cls: type = type(record)
+    out = {name: getattr(record, name) for name in _field_names(cls)}
     if all(type(v) in _SCALAR for v in out.values()):
         return out
     result: dict[str, Any] = record.to_json()
@@ -89,7 +90,7 @@ async def statement(c: Call) -> dict[str, Any]:
     q = c.query
     page = await c.backend.statement(
         c.path["who"], date_from=q["date_from"], date_to=q["date_to"], kind=q["kind"],
-        cursor=q["cursor"], limit=q["limit"], newest_first=q["order"] == "newest",
+        cursor=q["cursor"], limit=q["limit"], newest_first=q["order"] == "newest", with_total=q["total"],
     )
     return page.to_json()
 
@@ -183,6 +184,9 @@ async def operator_add(c: Call) -> dict[str, Any]:
 def _issue(c: Call, role: str, ttl: float, person_id: str | None = None,
            operator: str | None = None) -> tuple[str, float]:
     assert c.tokens is not None
+    parent_expires = c.principal.expires_at  # a session never outlives the token that opened it
+    if parent_expires is not None:
+        ttl = max(0.0, min(ttl, parent_expires - c.tokens.clock()))
     token = c.tokens.create(role, person_id, label=c.principal.label, ttl=ttl, operator=operator,
                             parent_id=c.principal.token_id)
     return token, c.tokens.clock() + ttl
@@ -207,6 +211,25 @@ async def logout(c: Call) -> dict[str, Any]:
     assert c.tokens is not None
     ended = c.principal.expires_at is not None and c.tokens.revoke_id(c.principal.token_id)
     return {"ended": bool(ended)}
+
+
+async def token_list(c: Call) -> dict[str, Any]:
+    """The server's tokens (never a token itself): id, role, label, times, status."""
+    assert c.tokens is not None
+    return {"tokens": c.tokens.list(include_ended=c.query["include_ended"])}
+
+
+async def token_revoke(c: Call) -> dict[str, Any]:
+    """Revoke a token and end the sessions opened under it."""
+    assert c.tokens is not None
+    try:
+        token_id = int(c.path["token"])
+    except ValueError:
+        raise YibaoError("UNKNOWN_TOKEN", id=c.path["token"][:40]) from None
+    if not any(t["id"] == token_id for t in c.tokens.list(include_ended=True)):
+        raise YibaoError("UNKNOWN_TOKEN", id=token_id)
+    revoked, sessions = c.tokens.revoke_tree(token_id)
+    return {"id": token_id, "revoked": revoked, "sessions_ended": sessions}
 
 
 async def card_pin(c: Call) -> dict[str, Any]:
@@ -274,6 +297,11 @@ OPS: tuple[Op, ...] = (
              Field("pin", "string", required=True, max_length=20, secret=True)), device=True, secret=True),
     Op("logout", "POST", "/v1/logout", logout, frozenset({"counter", "kiosk"}), "LogoutResult",
        "End the calling session", body=()),
+    Op("tokenList", "GET", "/v1/tokens", token_list, ADMIN, "TokenList",
+       "The server's tokens: id, role, label, created, expires, last used, revoked (never the token)",
+       query=(Field("include_ended", "boolean", default=False),)),
+    Op("tokenRevoke", "POST", "/v1/tokens/{token}/revoke", token_revoke, ADMIN, "TokenRevoked",
+       "Revoke a token; the sessions opened under it end with it", body=()),
     Op("operatorAdd", "POST", "/v1/operators", operator_add, ADMIN, "Operator", "Add a member of staff",
        body=(Field("id", "string", required=True, max_length=32),
              Field("name", "string", required=True, max_length=100),
@@ -306,7 +334,9 @@ OPS: tuple[Op, ...] = (
               Field("kind", "string", max_length=40),
               Field("cursor", "string", max_length=200),
               Field("limit", "integer", default=50, minimum=1, maximum=1000),
-              Field("order", "string", default="newest", enum=("newest", "oldest")))),
+              Field("order", "string", default="newest", enum=("newest", "oldest")),
+              Field("total", "boolean", default=False,
+                    description="also count every entry the filter matches (total)"))),
     Op("credit", "POST", _WHO + "/credits", credit, ADMIN, "CreditResult", "The monthly fund credit (划入)",
        body=(_AMOUNT, Field("memo", "string", default="", max_length=200))),
     Op("spend", "POST", "/v1/spending", spend, ADMIN, "SpendResult",

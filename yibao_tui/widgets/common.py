@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from rich.text import Text
+from textual.binding import Binding
 from textual.content import Content
 from textual.dom import DOMNode
 
@@ -160,3 +161,17 @@ def column_width(label: str, *samples: str, minimum: int = 0) -> int:
     from rich.cells import cell_len
 
     return max([minimum, cell_len(label), *(cell_len(x) for x in samples)])
+
+
+def focus_keys() -> list[Binding]:
+    """Tab and Shift+Tab as priority bindings: focus moves as the key arrives.
+
+    Textual's own Tab binding runs only after the focused widget has passed the key on, in that
+    widget's queue; keys that arrive in the same burst (a badge scanner, a password manager) are
+    by then already on their way to the old field: "A001<Tab>secret" typed fast put "A001secret"
+    in the first field. A priority binding is handled by the app before the next key is routed.
+    """
+    return [
+        Binding("tab", "app.focus_next", show=False, priority=True, id="focus_next"),
+        Binding("shift+tab", "app.focus_previous", show=False, priority=True, id="focus_previous"),
+    ]

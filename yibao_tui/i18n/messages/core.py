@@ -253,6 +253,9 @@ ZH: dict[str, str] = {
     "premium.window": "{year} 年度缴费期：{opens} 至 {closes}",
     "binding.reason.unbound": "解除绑定",
     "binding.reason.account_closed": "户主账户已销户",
+    # --- sec-data (issue 9: identifiers, limits, files, secrets, damage, text) ---
+    "reason.amount.balance_limit": "超出账本允许的范围（任何账户余额最多 {limit}）",
+    "error.LEDGER_NOT_FOUND": "没有这个账本：{path}（新建账本请用 yibao init；或检查 --db）",
 }
 
 EN: dict[str, str] = {
@@ -503,4 +506,7 @@ EN: dict[str, str] = {
     "premium.window": "{year} collection window: {opens} to {closes}",
     "binding.reason.unbound": "unbound",
     "binding.reason.account_closed": "the holder's account was closed",
+    # --- sec-data (issue 9: identifiers, limits, files, secrets, damage, text) ---
+    "reason.amount.balance_limit": "beyond what the ledger allows (no balance above {limit})",
+    "error.LEDGER_NOT_FOUND": "No ledger at {path} (create one with yibao init, or check --db)",
 }

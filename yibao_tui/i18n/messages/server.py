@@ -45,6 +45,23 @@ ZH: dict[str, str] = {
     "http.timeout": "服务器在 {seconds} 秒内没有应答",
     "http.connect": "连接 {url} 失败",
     "http.invalid_url": "服务器地址无效：{url}（应以 http:// 或 https:// 开头）",
+    # --- sec-api: tokens, self-service limits, requests left in progress (issue 9 items 2, 3, 6, 7, 13)
+    "error.UNKNOWN_TOKEN": "没有编号为 {id} 的令牌",
+    "error.NOT_AVAILABLE": "无法办理：查无此人，或不在您可办理的范围内",
+    "error.RATE_LIMITED": "请求过于频繁，请 {retry_after} 秒后再试",
+    "error.SELF_SERVICE_BINDING": "在应用或自助终端绑定亲属，须由亲属本人确认：请发起绑定申请，或到窗口办理",
+    "http.in_progress": "同一请求在 {seconds} 秒内仍在处理中：请稍后用同一幂等键重试，不会重复扣款",
+    "token.expires_invalid": "--expires 无效：{value}（应为时长如 90m、12h、30d、2w，或日期 YYYY-MM-DD）",
+    "token.no_ledger": "账本文件不存在",
+    "token.list_header": "   编号  角色     状态    创建时间          到期时间          最近使用          标签",
+    "token.none": "没有令牌",
+    "token.status.active": "有效",
+    "token.status.expired": "已过期",
+    "token.status.revoked": "已撤销",
+    "token.revoked": "已撤销令牌 {id}，并结束由它打开的 {sessions} 个会话",
+    "token.not_live": "令牌 {id} 早已撤销（由它打开的 {sessions} 个会话已一并结束）",
+    # --- sec-data (issue 9: identifiers, limits, files, secrets, damage, text) ---
+    "server.error.LEDGER_NOT_FOUND": "服务器找不到它的账本，暂时无法办理：请联系系统管理员",
 }
 
 EN: dict[str, str] = {
@@ -92,4 +109,21 @@ EN: dict[str, str] = {
     "http.timeout": "The server did not answer within {seconds} s",
     "http.connect": "Could not connect to {url}",
     "http.invalid_url": "Invalid server address: {url} (it must start with http:// or https://)",
+    # --- sec-api: tokens, self-service limits, requests left in progress (issue 9 items 2, 3, 6, 7, 13)
+    "error.UNKNOWN_TOKEN": "No token with id {id}",
+    "error.NOT_AVAILABLE": "Not available: no such person, or not one you may act for",
+    "error.RATE_LIMITED": "Too many requests; try again in {retry_after} s",
+    "error.SELF_SERVICE_BINDING": "Binding a relative from the app or a kiosk needs the relative's own confirmation: send a binding request, or go to a service window",
+    "http.in_progress": "The same request was still being processed after {seconds} s: retry later with the same idempotency key (it will not be charged twice)",
+    "token.expires_invalid": "Invalid --expires: {value} (a lifetime such as 90m, 12h, 30d, 2w, or a day YYYY-MM-DD)",
+    "token.no_ledger": "no such ledger file",
+    "token.list_header": "   ID  role     status  created           expires           last used         label",
+    "token.none": "No tokens",
+    "token.status.active": "active",
+    "token.status.expired": "expired",
+    "token.status.revoked": "revoked",
+    "token.revoked": "Token {id} revoked; {sessions} session(s) opened under it ended",
+    "token.not_live": "Token {id} was already revoked ({sessions} session(s) under it ended now)",
+    # --- sec-data (issue 9: identifiers, limits, files, secrets, damage, text) ---
+    "server.error.LEDGER_NOT_FOUND": "The server cannot find its ledger: contact the system administrator",
 }

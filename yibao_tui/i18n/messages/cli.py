@@ -1,0 +1,11 @@
+"""The ``yibao`` command line: help texts, argparse's own messages, prompts (issue 10 items 4-8)."""
+
+ZH: dict[str, str] = {
+    "error_variant.INVALID_DATE.range": "日期范围无效：起始日期 {value} 晚于截止日期 {end}",
+    "cli.statement.more": "共 {total} 笔；更早的明细：--cursor '{cursor}'",
+}
+
+EN: dict[str, str] = {
+    "error_variant.INVALID_DATE.range": "Invalid date range: from {value} is after to {end}",
+    "cli.statement.more": "{total} entries in all; the earlier ones: --cursor '{cursor}'",
+}
