@@ -70,3 +70,5 @@ async def test_personal_and_kiosk_tokens_cannot_search_and_clerks_cannot_supervi
     r = httpx.post(live_server.url + "/v1/operators/7002/disable", timeout=20,
                    headers={"Authorization": f"Bearer {boss}", "Idempotency-Key": "k-disable-7002"})
     assert r.status_code == 200 and r.json()["status"] == "disabled"
+    # the disabled clerk's open window session ends with it
+    assert _get(live_server, "/v1/persons", clerk, name="张伟").status_code == 401
