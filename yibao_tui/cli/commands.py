@@ -202,7 +202,9 @@ async def _statement(args: argparse.Namespace, b: Backend, out: Out) -> int:
     if fmt == "json":
         out.json(data)
     elif fmt == "csv":
-        w = csv.writer(s)
+        from yibao_tui.domain.csvout import writer as csv_writer
+
+        w = csv_writer(s)  # the one CSV writer: formula-like cells neutralised
         w.writerow(["time", "kind", "amount", "balance_after", "memo"])
         for e in entries:
             w.writerow([e["time"], e["kind"], fen_to_plain(e["amount_fen"]), fen_to_plain(e["balance_after_fen"]), e["memo"]])
@@ -278,7 +280,10 @@ async def _import(args: argparse.Namespace, b: Backend, out: Out) -> int:
     from yibao_tui.backend.local import LocalBackend
 
     if isinstance(b, LocalBackend):
-        r = await b.import_persons(rows, args.key, progress)
+        import hashlib
+
+        sha = hashlib.sha256(Path(args.file).read_bytes()).hexdigest()  # the audit keeps this, not the rows
+        r = await b.import_persons(rows, args.key, progress, sha)
     else:
         r = await b.import_persons(rows, args.key)
     if progress:
