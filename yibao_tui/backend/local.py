@@ -182,9 +182,10 @@ class LocalBackend:
         return await self._call(self._ledger.audit, person, operator, since, limit)
 
     async def import_persons(self, rows: list[dict[str, str]], key: str | None = None,
-                             progress: Callable[[int, int], None] | None = None) -> ImportResult:
-        """Import roster rows all or nothing."""
-        return await self._call(self._ledger.import_persons, rows, key, progress)
+                             progress: Callable[[int, int], None] | None = None,
+                             source_sha256: str | None = None) -> ImportResult:
+        """Import roster rows all or nothing (``source_sha256``: the file's hash, for the audit)."""
+        return await self._call(self._ledger.import_persons, rows, key, progress, source_sha256)
 
     async def operator_add(self, op_id: str, name: str, role: str, password: str) -> Operator:
         """Add an operator."""

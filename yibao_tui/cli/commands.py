@@ -202,7 +202,9 @@ async def _statement(args: argparse.Namespace, b: Backend, out: Out) -> int:
     if fmt == "json":
         out.json(data)
     elif fmt == "csv":
-        w = csv.writer(s)
+        from yibao_tui.domain.csvout import writer as csv_writer
+
+        w = csv_writer(s)  # the one CSV writer: formula-like cells neutralised
         w.writerow(["time", "kind", "amount", "balance_after", "memo"])
         for e in entries:
             w.writerow([e["time"], e["kind"], fen_to_plain(e["amount_fen"]), fen_to_plain(e["balance_after_fen"]), e["memo"]])
@@ -278,7 +280,10 @@ async def _import(args: argparse.Namespace, b: Backend, out: Out) -> int:
     from yibao_tui.backend.local import LocalBackend
 
     if isinstance(b, LocalBackend):
-        r = await b.import_persons(rows, args.key, progress)
+        import hashlib
+
+        sha = hashlib.sha256(Path(args.file).read_bytes()).hexdigest()  # the audit keeps this, not the rows
+        r = await b.import_persons(rows, args.key, progress, sha)
     else:
         r = await b.import_persons(rows, args.key)
     if progress:
@@ -338,27 +343,42 @@ def _progress_bar() -> Callable[[int, int], None]:
 # ------------------------------------------------------------------ staff, cards, audit
 @command("operator", "add", creates=True)
 async def _operator_add(args: argparse.Namespace, b: Backend, out: Out) -> int:
-    password = _secret(t("cli.password.prompt"), t("cli.password.again"))
+    from yibao_tui.ledger.access import check_password
+    from yibao_tui.ledger.store import check_operator
+
+    # everything that can be checked before the password is typed (issue 10 item 6)
+    op_id, _ = check_operator(args.id, args.name, args.role)
+    listing = getattr(b, "operators", None)  # the counter staff's operator list, where there is one
+    if listing is not None and any(o.id == op_id for o in await listing()):
+        raise YibaoError("OPERATOR_EXISTS", id=op_id)
+    password = _secret(t("cli.password.prompt"), t("cli.password.again"), check_password)
     o = await b.operator_add(args.id, args.name, args.role, password)
-    out.result(o.to_json(), t("cli.operator.added", id=o.id, name=o.name, role=o.role))
+    out.result(o.to_json(), t("cli.operator.added", id=o.id, name=o.name, role=t("mode.role." + o.role)))
     return 0
 
 
 @command("card", "set-pin")
 async def _card_set_pin(args: argparse.Namespace, b: Backend, out: Out) -> int:
-    pin = _secret(t("cli.pin.prompt"), t("cli.pin.again"))
+    from yibao_tui.ledger.access import check_pin
+
+    await b.person(args.card)  # an unknown card is refused before the PIN is typed
+    pin = _secret(t("cli.pin.prompt"), t("cli.pin.again"), check_pin)
     who = await b.card_set_pin(args.card, pin)
     out.result({"id": who, "ok": True}, t("cli.pin.set"))
     return 0
 
 
-def _secret(prompt: str, again: str) -> str:
-    """Ask twice on a terminal (no echo); read one line from a pipe (for scripts)."""
+def _secret(prompt: str, again: str, check: Callable[[str], object] = lambda _: None) -> str:
+    """Ask twice on a terminal (no echo), ``check`` refusing a bad one at the first prompt; read
+    one line from a pipe (for scripts)."""
     import getpass
 
     if not sys.stdin.isatty():
-        return sys.stdin.readline().rstrip("\n")
+        value = sys.stdin.readline().rstrip("\n")
+        check(value)
+        return value
     first = getpass.getpass(prompt)
+    check(first)
     if getpass.getpass(again) != first:
         raise YibaoError("INVALID_ARGUMENT", detail=t("cli.secret.mismatch"))
     return first

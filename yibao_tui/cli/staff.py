@@ -97,7 +97,9 @@ async def _operator_reset_password(args: argparse.Namespace, b: Backend, out: Ou
     from yibao_tui.ledger.staff import check_operator_id
 
     check_operator_id(args.id)  # refuse before prompting
-    password = _secret(t("cli.password.prompt"), t("cli.password.again"))
+    from yibao_tui.ledger.access import check_password
+
+    password = _secret(t("cli.password.prompt"), t("cli.password.again"), check_password)
     info = await b.operator_reset_password(args.id, password)
     out.result(info.to_json(), t("cli.operator.password_set", id=info.id))
     return 0
@@ -129,7 +131,7 @@ async def _audit(args: argparse.Namespace, b: Backend, out: Out) -> int:
 
 
 async def _audit_csv(args: argparse.Namespace, b: Backend, out: Out, date_from: str | None) -> int:
-    from yibao_tui.csv_out import write_csv
+    from yibao_tui.domain.csvout import writer
     from yibao_tui.i18n.audit import csv_header, csv_rows
 
     async def pages() -> AsyncIterator[list[str]]:
@@ -142,5 +144,8 @@ async def _audit_csv(args: argparse.Namespace, b: Backend, out: Out, date_from: 
                 return
             cursor = page.next_cursor
 
-    write_csv(out.stream, csv_header(), [r async for r in pages()])
+    w = writer(out.stream)  # the project's one CSV writer: formula-like cells neutralised
+    w.writerow(csv_header())
+    async for row in pages():
+        w.writerow(row)
     return 0

@@ -15,6 +15,7 @@ INPUT_CODES = frozenset(
         "INVALID_ID_NUMBER",
         "INVALID_AMOUNT",
         "INVALID_NAME",
+        "INVALID_MEMO",
         "INVALID_CARD",
         "INVALID_REGION",
         "INVALID_DATE",

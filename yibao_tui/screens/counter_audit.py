@@ -165,7 +165,8 @@ class AuditScreen(YibaoScreen):
     @work(exclusive=True, exit_on_error=False, group="audit-export")
     async def export_csv(self) -> Path | None:
         """Stream the filtered log into ``yibao-audit-<date>.csv`` in the export folder."""
-        from yibao_tui.csv_out import write_csv
+        from yibao_tui.domain.csvout import writer
+        from yibao_tui.files import open_private, private_dir
         from yibao_tui.settings import export_dir
 
         filters = self._filters()
@@ -185,9 +186,12 @@ class AuditScreen(YibaoScreen):
                 if not page.next_cursor:
                     break
                 cursor = page.next_cursor
-            folder.mkdir(parents=True, exist_ok=True)
-            with path.open("w", encoding="utf-8-sig", newline="") as f:
-                count = write_csv(f, csv_header(), rows)
+            private_dir(folder)
+            with open_private(path, encoding="utf-8-sig", newline="") as f:
+                w = writer(f)  # the project's one CSV writer: formula-like cells neutralised
+                w.writerow(csv_header())
+                w.writerows(rows)
+            count = len(rows)
         except Exception as err:  # noqa: BLE001
             path.unlink(missing_ok=True)
             self.report(err)

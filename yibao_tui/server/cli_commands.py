@@ -96,6 +96,9 @@ def login(url: str) -> int:
     except YibaoError as e:
         _say(e.message())
         return 2
+    if not _keyring_usable():  # say so before the token is typed, not after (issue 10 item 6)
+        _say(YibaoError("NO_KEYRING").message())
+        return 1
     try:
         token = getpass.getpass(t("login.prompt", url=url)).strip()
     except (EOFError, KeyboardInterrupt):
@@ -129,6 +132,23 @@ def login(url: str) -> int:
         return 1
     _say(t("login.saved", role=role))
     return 0
+
+
+def _keyring_usable() -> bool:
+    """Whether a keyring backend that keeps secrets is there (not keyring's ``fail`` or ``null``
+    stand-ins, nor a chain of no backends)."""
+    try:
+        import keyring
+        from keyring.backends import chainer, fail, null
+    except ImportError:
+        return False
+    try:
+        backend = keyring.get_keyring()
+    except Exception:  # a broken keyring configuration is no keyring
+        return False
+    if isinstance(backend, fail.Keyring | null.Keyring):
+        return False
+    return not (isinstance(backend, chainer.ChainerBackend) and not backend.backends)
 
 
 def token_create(

@@ -116,7 +116,18 @@ def _extra_schemas() -> dict[str, Any]:
             "status": {"type": "string", "enum": ["active", "expired", "revoked"]}})}}),
         "TokenRevoked": _obj({"id": {"type": "integer"}, "revoked": {"type": "boolean"},
                               "sessions_ended": {"type": "integer"}}),
+        # self-service binding requests (issue 9 item 3): identities masked
+        "BindingRequest": _binding_request(),
+        "BindingRequestList": _obj({"requests": {"type": "array", "items": _binding_request()}}),
     }
+
+
+def _binding_request() -> dict[str, Any]:
+    return _obj({"id": {"type": "integer"}, "holder_id": {"type": "string"}, "relative_id": {"type": "string"},
+                 "relation": {"type": "string"},
+                 "status": {"type": "string", "enum": ["pending", "confirmed", "declined", "expired"]},
+                 "created_at": {"type": "number"}, "expires_at": {"type": "number"},
+                 "direction": {"type": "string", "enum": ["outgoing", "incoming"]}})
 
 
 def _field_schema(f: Field) -> dict[str, Any]:
@@ -164,6 +175,9 @@ def _operation(op: Op) -> dict[str, Any]:
                                   "pattern": "^[ -~]*[!-~][ -~]*$"},
                        "description": "One unique key per logical request (IETF idempotency draft)"})
         statuses["409"] = "The same key is still being processed (IN_PROGRESS)"
+    if op.roles & {"personal", "kiosk"}:
+        statuses["429"] = ("Too many refused or probing calls from this personal or kiosk token"
+                           " (RATE_LIMITED); Retry-After says when to try again")
     for code, text in sorted(statuses.items()):
         responses[code] = {"description": text, "content": {"application/json": {
             "schema": {"$ref": "#/components/schemas/Error"}}}}

@@ -13,9 +13,11 @@ from typing import Any
 from yibao_tui.domain.errors import YibaoError
 from yibao_tui.server import backends
 from yibao_tui.server.auth import COUNTER_TTL, KIOSK_TTL
+from yibao_tui.server.selfservice import masked_binding, self_service
 from yibao_tui.server.spec import ADMIN, ALL_ROLES, STAFF, Call, Field, Op
 
 PERSONAL_ROLES = frozenset({"admin", "counter", "kiosk", "personal"})
+SELF_SERVICE_ROLES = frozenset({"kiosk", "personal"})
 #: Verification that a scoped principal (an app or a kiosk) may not claim for itself.
 STAFF_ONLY_VERIFICATION = frozenset({"counter"})
 
@@ -117,19 +119,82 @@ async def bound_by(c: Call) -> dict[str, Any]:
     return {"id": who, "bindings": [b.to_json() for b in rows]}
 
 
+def _binding_answer(c: Call, binding: Any) -> dict[str, Any]:
+    """A binding as the caller may see it: to a self-service channel, the other person masked."""
+    data: dict[str, Any] = binding.to_json()
+    return masked_binding(data, c.principal.person_id) if self_service(c.principal) else data
+
+
 async def bind(c: Call) -> dict[str, Any]:
     b = c.body
     if c.principal.scoped and b["verified_by"] in STAFF_ONLY_VERIFICATION:
         raise YibaoError("FORBIDDEN")
+    if self_service(c.principal):  # face and letter are recorded by staff: ask the relative instead
+        raise YibaoError("SELF_SERVICE_BINDING")
     binding = await c.backend.bind(
         c.path["who"], b["relative"], b["relation"], verified_by=b["verified_by"],
         pledge_accepted=b["pledge_accepted"], key=c.key,
     )
-    return binding.to_json()
+    return _binding_answer(c, binding)
 
 
 async def unbind(c: Call) -> dict[str, Any]:
-    return (await c.backend.unbind(c.path["who"], c.path["relative"], key=c.key)).to_json()
+    return _binding_answer(c, await c.backend.unbind(c.path["who"], c.path["relative"], key=c.key))
+
+
+def _own(c: Call) -> str:
+    """The caller's own person (a self-service principal's every request names it)."""
+    assert c.principal.person_id is not None
+    return c.principal.person_id
+
+
+async def binding_request(c: Call) -> dict[str, Any]:
+    """Ask a relative to confirm a binding. The answer is the same whether they exist or not."""
+    from yibao_tui.domain.idnum import normalise_id
+    from yibao_tui.domain.relations import parse_relation
+
+    b = c.body
+    relation = parse_relation(b["relation"]).value
+    ref = normalise_id(b["relative"])
+    try:
+        relative = (await c.backend.person(ref)).id
+    except YibaoError as e:
+        if e.code != "UNKNOWN_PERSON":  # a typo (a check digit) is told; who exists is not
+            raise
+        relative = ref  # nobody: a request that nobody can confirm
+    result: dict[str, Any] = c.requests.add(_own(c), relative, ref, relation, b["pledge_accepted"])
+    return result
+
+
+async def binding_requests(c: Call) -> dict[str, Any]:
+    """The requests the caller made or is asked to confirm (identities masked)."""
+    return {"requests": c.requests.of(_own(c))}
+
+
+def _request_id(c: Call) -> int:
+    try:
+        return int(c.path["request"])
+    except ValueError:
+        raise YibaoError("NOT_AVAILABLE") from None
+
+
+async def binding_confirm(c: Call) -> dict[str, Any]:
+    """The relative's own session confirms: the binding is made, verified by the relative."""
+    rid = _request_id(c)
+    holder, relative, relation, pledge = c.requests.pending_for(rid, _own(c))
+    binding = await c.backend.bind(holder, relative, relation, verified_by="face", pledge_accepted=pledge,
+                                   key=c.key)
+    c.requests.decide(rid, "confirmed", binding.binding_id)
+    return _binding_answer(c, binding)
+
+
+async def binding_decline(c: Call) -> dict[str, Any]:
+    """The relative declines a request."""
+    rid = _request_id(c)
+    c.requests.pending_for(rid, _own(c))
+    c.requests.decide(rid, "declined")
+    result: dict[str, Any] = c.requests.get(rid, _own(c))
+    return result
 
 
 async def premium_quote(c: Call) -> dict[str, Any]:
@@ -358,6 +423,20 @@ OPS: tuple[Op, ...] = (
              Field("relation", "string", required=True, max_length=40),
              Field("verified_by", "string", default="counter", max_length=20, description="counter | face | letter"),
              Field("pledge_accepted", "boolean", default=True))),
+    Op("bindingRequest", "POST", _WHO + "/binding-requests", binding_request, SELF_SERVICE_ROLES,
+       "BindingRequest", "An app or a kiosk asks a relative to confirm a binding (the same answer whether"
+       " or not they exist)", scoped=("who",), rate_counted=True,
+       body=(Field("relative", "string", required=True, max_length=40, description="ID or card number"),
+             Field("relation", "string", required=True, max_length=40),
+             Field("pledge_accepted", "boolean", default=True))),
+    Op("bindingRequests", "GET", _WHO + "/binding-requests", binding_requests, SELF_SERVICE_ROLES,
+       "BindingRequestList", "Requests this person made or is asked to confirm (identities masked)",
+       scoped=("who",)),
+    Op("bindingConfirm", "POST", _WHO + "/binding-requests/{request}/confirm", binding_confirm,
+       SELF_SERVICE_ROLES, "Binding", "The relative's own session confirms a request: the binding is made",
+       scoped=("who",), body=()),
+    Op("bindingDecline", "POST", _WHO + "/binding-requests/{request}/decline", binding_decline,
+       SELF_SERVICE_ROLES, "BindingRequest", "The relative declines a request", scoped=("who",), body=()),
     Op("unbind", "POST", _WHO + "/bindings/{relative}/unbind", unbind, PERSONAL_ROLES, "Binding",
        "End a binding (history is kept)", scoped=("who",), body=()),
     Op("premiumQuote", "GET", _WHO + "/premium-quote", premium_quote, PERSONAL_ROLES, "PremiumQuote",

@@ -256,6 +256,8 @@ ZH: dict[str, str] = {
     # --- sec-data (issue 9: identifiers, limits, files, secrets, damage, text) ---
     "reason.amount.balance_limit": "超出账本允许的范围（任何账户余额最多 {limit}）",
     "error.LEDGER_NOT_FOUND": "没有这个账本：{path}（新建账本请用 yibao init；或检查 --db）",
+    "reason.name.invisible": "含有方向控制符或不可见字符（如 U+202E、U+200B、U+FEFF）",
+    "error.INVALID_MEMO": "备注无效：{reason}",
 }
 
 EN: dict[str, str] = {
@@ -509,4 +511,6 @@ EN: dict[str, str] = {
     # --- sec-data (issue 9: identifiers, limits, files, secrets, damage, text) ---
     "reason.amount.balance_limit": "beyond what the ledger allows (no balance above {limit})",
     "error.LEDGER_NOT_FOUND": "No ledger at {path} (create one with yibao init, or check --db)",
+    "reason.name.invisible": "contains a bidi control or an invisible character (e.g. U+202E, U+200B, U+FEFF)",
+    "error.INVALID_MEMO": "Invalid memo: {reason}",
 }
