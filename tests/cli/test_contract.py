@@ -105,7 +105,8 @@ def test_statement_table_keeps_a_gap_between_large_amounts(capsys, db):
 def _on_a_terminal(argv: list[str], answers: list[str], env: dict[str, str] | None = None,
                    deadline: float = 20.0) -> tuple[int | None, str]:
     """Run ``python -m yibao_tui ARGV`` on a pseudo-terminal (its controlling terminal, as getpass
-    wants), typing each answer once the output has been quiet for a moment. Returns the exit
+    wants), typing each answer once a prompt is waiting (getpass flushes what was typed before
+    its prompt). Returns the exit
     code (None when it was still waiting at the deadline and was killed) and what it wrote."""
     import os
     import pty
@@ -134,7 +135,7 @@ def _on_a_terminal(argv: list[str], answers: list[str], env: dict[str, str] | No
                     break
                 seen += chunk
                 quiet_since = time.monotonic()
-            elif todo and time.monotonic() - quiet_since > 0.8 and seen:
+            elif todo and time.monotonic() - quiet_since > 0.3 and seen.decode("utf-8", "replace").endswith(("：", ": ")):
                 os.write(fd, (todo.pop(0) + "\r").encode())
                 quiet_since = time.monotonic()
     finally:
