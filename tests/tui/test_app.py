@@ -139,7 +139,7 @@ async def test_lookup_refusals_are_inline(backend):
         assert "查无此人" in message
         await pilot.press("escape")
         message = await _lookup(pilot, "  ")
-        assert message == "请输入身份证号或社保卡号"
+        assert message == "请输入身份证号、社保卡号或姓名"
         await pilot.press("escape")
         await pilot.pause()
         assert app.person == before

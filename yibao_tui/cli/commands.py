@@ -368,14 +368,6 @@ async def _card_set_pin(args: argparse.Namespace, b: Backend, out: Out) -> int:
     return 0
 
 
-@command("audit")
-async def _audit(args: argparse.Namespace, b: Backend, out: Out) -> int:
-    rows = await b.audit(args.person, args.operator, args.since, args.limit)
-    out.lines({"audit": [x.to_json() for x in rows]},
-              [f"{x.seq:>6}  {x.time}  {x.channel:<8} {x.operator or '-':<10} {x.action:<18} {x.subject or ''}" for x in rows])
-    return 0
-
-
 def _secret(prompt: str, again: str, check: Callable[[str], object] = lambda _: None) -> str:
     """Ask twice on a terminal (no echo), ``check`` refusing a bad one at the first prompt; read
     one line from a pipe (for scripts)."""
@@ -505,3 +497,7 @@ def _backend_for(args: argparse.Namespace, actor: Actor) -> Backend:
     else:
         backend.actor = actor
     return backend
+
+
+# person find, operator list|disable|enable|unlock|reset-password and the paged audit log
+from yibao_tui.cli import staff as _staff  # noqa: E402,F401  (registers its handlers)

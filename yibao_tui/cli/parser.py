@@ -211,6 +211,9 @@ def build_parser() -> argparse.ArgumentParser:
     oa.add_argument("id")
     oa.add_argument("--name", required=True)
     oa.add_argument("--role", required=True, choices=["clerk", "supervisor"])
+    from yibao_tui.cli.staff import extend_parser
+
+    extend_parser(person, op, au)  # person find, operator list|disable|..., audit paging and CSV
     card = sub.add_parser("card", help="kiosk cards").add_subparsers(dest="sub", required=True, parser_class=_Parser)
     card.add_parser("set-pin", help="the PIN is prompted for").add_argument("card")
 

@@ -191,6 +191,8 @@ def attempt(
         found = True
     cols = [d[0] for d in conn.execute(f"SELECT * FROM {table} LIMIT 0").description]
     rec = dict(zip(cols, row, strict=True))
+    if rec.get("disabled_at"):  # a disabled operator: the refusal of an unknown one
+        raise YibaoError(bad_code)
     if rec["locked_until"] and rec["locked_until"] > now:
         raise YibaoError(locked_code, until=rec["locked_until"][11:16])
     stored = rec.get("pw_hash") or rec.get("pin_hash") or _dummy_hash()

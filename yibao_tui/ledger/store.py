@@ -41,6 +41,7 @@ from yibao_tui.domain.models import (
     WithdrawalVerdict,
 )
 from yibao_tui.domain.money import MAX_FEN
+from yibao_tui.domain.names import name_key
 from yibao_tui.domain.policy import ENTRY_KINDS, policy_for, valid_region
 from yibao_tui.domain.relations import parse_relation
 from yibao_tui.domain.text import check_memo, check_name
@@ -364,9 +365,9 @@ class Ledger:
         if card and conn.execute("SELECT 1 FROM persons WHERE card = ?", (card,)).fetchone():
             raise YibaoError("CARD_IN_USE", card=card)
         conn.execute(
-            "INSERT INTO persons (id, name, scheme, region, card, birth_date, sex, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (pid, name, scheme, region, card, birth, sex, now),
+            "INSERT INTO persons (id, name, scheme, region, card, birth_date, sex, created_at, name_key)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (pid, name, scheme, region, card, birth, sex, now, name_key(name)),
         )
         if scheme == "employee":
             acct = conn.execute(
