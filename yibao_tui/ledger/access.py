@@ -178,21 +178,19 @@ def attempt(
     row = conn.execute(
         f"SELECT * FROM {table} WHERE {key_col} = ?", (key,)  # noqa: S608 - table names are constants
     ).fetchone()
-    if row is None:
+    cols = [d[0] for d in conn.execute(f"SELECT * FROM {table} LIMIT 0").description]
+    rec = dict(zip(cols, row, strict=True)) if row is not None else {}
+    found = row is not None and not rec.get("disabled_at")
+    if not found:
         if table != "operators":
             raise YibaoError(bad_code)
-        # an operator number that does not exist answers exactly as a wrong password does: the
-        # same tries left, the same lockout, the same scrypt time
+        # an operator number that does not exist (or is disabled) answers exactly as a wrong
+        # password does: the same tries left, the same lockout, the same scrypt time
         conn.execute("INSERT OR IGNORE INTO operator_unknown (id) VALUES (?)", (key,))
         table, key_col = "operator_unknown", "id"
         row = conn.execute("SELECT * FROM operator_unknown WHERE id = ?", (key,)).fetchone()
-        found = False
-    else:
-        found = True
-    cols = [d[0] for d in conn.execute(f"SELECT * FROM {table} LIMIT 0").description]
-    rec = dict(zip(cols, row, strict=True))
-    if rec.get("disabled_at"):  # a disabled operator: the refusal of an unknown one
-        raise YibaoError(bad_code)
+        cols = [d[0] for d in conn.execute("SELECT * FROM operator_unknown LIMIT 0").description]
+        rec = dict(zip(cols, row, strict=True))
     if rec["locked_until"] and rec["locked_until"] > now:
         raise YibaoError(locked_code, until=rec["locked_until"][11:16])
     stored = rec.get("pw_hash") or rec.get("pin_hash") or _dummy_hash()
