@@ -116,12 +116,31 @@ def test_login_without_keyring_says_so(
 def test_login_stores_a_verified_token(
     live_server: LiveServer, admin_token: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from keyring.backend import KeyringBackend
+
     from yibao_tui.server import cli_commands
 
     saved: dict[tuple[str, str], str] = {}
-    monkeypatch.setattr(keyring, "set_password", lambda s, u, p: saved.__setitem__((s, u), p))
+
+    class Memory(KeyringBackend):  # a keyring that works: login checks for one before asking
+        priority = 1  # type: ignore[assignment]
+
+        def set_password(self, service: str, username: str, password: str) -> None:
+            saved[(service, username)] = password
+
+        def get_password(self, service: str, username: str) -> str | None:
+            return saved.get((service, username))
+
+        def delete_password(self, service: str, username: str) -> None:
+            saved.pop((service, username), None)
+
+    before = keyring.get_keyring()
+    keyring.set_keyring(Memory())
     monkeypatch.setattr(cli_commands.getpass, "getpass", lambda prompt: admin_token)
-    assert cli_commands.login(live_server.url + "/") == 0
+    try:
+        assert cli_commands.login(live_server.url + "/") == 0
+    finally:
+        keyring.set_keyring(before)
     assert saved == {(KEYRING_SERVICE, live_server.url): admin_token}
 
 

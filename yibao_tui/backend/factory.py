@@ -16,9 +16,10 @@ def backend_url(explicit: str | None, db: str | None = None) -> str | None:
     return os.environ.get("YIBAO_BACKEND") or None
 
 
-def make_backend(db: str | None, backend_url_: str | None, actor: Actor) -> Backend:
+def make_backend(db: str | None, backend_url_: str | None, actor: Actor, create: bool = True) -> Backend:
     """``HttpBackend(url)`` when a server URL is given (or ``$YIBAO_BACKEND`` is set and no
-    ``--db``), else ``LocalBackend`` on ``db`` or the default ledger."""
+    ``--db``), else ``LocalBackend`` on ``db`` or the default ledger (made on first use only
+    with ``create``: otherwise a missing one is ``LEDGER_NOT_FOUND``)."""
     url = backend_url(backend_url_, db)
     if url:
         from yibao_tui.backend.http import HttpBackend
@@ -27,4 +28,4 @@ def make_backend(db: str | None, backend_url_: str | None, actor: Actor) -> Back
     from yibao_tui.backend.local import LocalBackend
     from yibao_tui.config import default_db_path
 
-    return LocalBackend(db or default_db_path(), actor=actor)
+    return LocalBackend(db or default_db_path(), actor=actor, create=create)

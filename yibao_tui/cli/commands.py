@@ -40,14 +40,20 @@ Handler = Callable[[argparse.Namespace, Backend, Out], Awaitable[int]]
 Direct = Callable[[argparse.Namespace, Out], int]
 COMMANDS: dict[tuple[str, str | None], Handler] = {}
 DIRECT: dict[tuple[str, str | None], Direct] = {}
+#: The commands that may make a new ledger; every other one needs an existing ledger and says
+#: so (``LEDGER_NOT_FOUND``) rather than leave an empty one behind a mistyped ``--db``.
+CREATES: set[tuple[str, str | None]] = set()
 H = TypeVar("H")
 
 
-def command(name: str, sub: str | None = None) -> Callable[[Handler], Handler]:
-    """Register the handler of ``yibao NAME [SUB]`` that works on a backend."""
+def command(name: str, sub: str | None = None, *, creates: bool = False) -> Callable[[Handler], Handler]:
+    """Register the handler of ``yibao NAME [SUB]`` that works on a backend (``creates``: it may
+    make the ledger)."""
 
     def register(fn: Handler) -> Handler:
         COMMANDS[(name, sub)] = fn
+        if creates:
+            CREATES.add((name, sub))
         return fn
 
     return register
@@ -80,18 +86,18 @@ def run_command(args: argparse.Namespace, out: Out) -> int:
 
 
 async def _dispatch(handler: Handler, args: argparse.Namespace, out: Out) -> int:
-    b = make_backend(args)
+    b = make_backend(args, create=(args.command, getattr(args, "sub", None)) in CREATES)
     try:
         return await handler(args, b, out)
     finally:
         await b.close()
 
 
-def make_backend(args: argparse.Namespace, actor: Actor | None = None) -> Backend:
+def make_backend(args: argparse.Namespace, actor: Actor | None = None, create: bool = True) -> Backend:
     """The backend the options name: ``--backend URL`` (or ``$YIBAO_BACKEND``), else the ledger."""
     from yibao_tui.backend.factory import make_backend as factory
 
-    return factory(args.db, args.backend or os.environ.get("YIBAO_BACKEND"), actor or Actor("cli"))
+    return factory(args.db, args.backend or os.environ.get("YIBAO_BACKEND"), actor or Actor("cli"), create)
 
 
 def _amount(text: str, allow_zero: bool = False) -> int:
@@ -109,14 +115,14 @@ def _facts(pairs: Sequence[str]) -> dict[str, str]:
 
 
 # ------------------------------------------------------------------ the ledger and persons
-@command("init")
+@command("init", creates=True)
 async def _init(args: argparse.Namespace, b: Backend, out: Out) -> int:
     where = await b.init()
     out.result({"ok": True, "db": where}, t("cli.init.done", path=where))
     return 0
 
 
-@command("demo")
+@command("demo", creates=True)
 async def _demo(args: argparse.Namespace, b: Backend, out: Out) -> int:
     await b.init()
     if not await b.is_empty():
@@ -126,7 +132,7 @@ async def _demo(args: argparse.Namespace, b: Backend, out: Out) -> int:
     return 0
 
 
-@command("person", "add")
+@command("person", "add", creates=True)
 async def _person_add(args: argparse.Namespace, b: Backend, out: Out) -> int:
     p = await b.add_person(args.id, args.name, args.scheme, args.region, args.card,
                            _amount(args.opening_balance, allow_zero=True), args.key)
@@ -196,7 +202,9 @@ async def _statement(args: argparse.Namespace, b: Backend, out: Out) -> int:
     if fmt == "json":
         out.json(data)
     elif fmt == "csv":
-        w = csv.writer(s)
+        from yibao_tui.domain.csvout import writer as csv_writer
+
+        w = csv_writer(s)  # the one CSV writer: formula-like cells neutralised
         w.writerow(["time", "kind", "amount", "balance_after", "memo"])
         for e in entries:
             w.writerow([e["time"], e["kind"], fen_to_plain(e["amount_fen"]), fen_to_plain(e["balance_after_fen"]), e["memo"]])
@@ -265,14 +273,17 @@ async def _withdrawal_check(args: argparse.Namespace, b: Backend, out: Out) -> i
 
 
 # ------------------------------------------------------------------ import
-@command("import", "persons")
+@command("import", "persons", creates=True)
 async def _import(args: argparse.Namespace, b: Backend, out: Out) -> int:
     rows = read_roster(Path(args.file))
     progress = _progress_bar() if (sys.stderr.isatty() and not out.as_json) else None
     from yibao_tui.backend.local import LocalBackend
 
     if isinstance(b, LocalBackend):
-        r = await b.import_persons(rows, args.key, progress)
+        import hashlib
+
+        sha = hashlib.sha256(Path(args.file).read_bytes()).hexdigest()  # the audit keeps this, not the rows
+        r = await b.import_persons(rows, args.key, progress, sha)
     else:
         r = await b.import_persons(rows, args.key)
     if progress:
@@ -330,37 +341,44 @@ def _progress_bar() -> Callable[[int, int], None]:
 
 
 # ------------------------------------------------------------------ staff, cards, audit
-@command("operator", "add")
+@command("operator", "add", creates=True)
 async def _operator_add(args: argparse.Namespace, b: Backend, out: Out) -> int:
-    password = _secret(t("cli.password.prompt"), t("cli.password.again"))
+    from yibao_tui.ledger.access import check_password
+    from yibao_tui.ledger.store import check_operator
+
+    # everything that can be checked before the password is typed (issue 10 item 6)
+    op_id, _ = check_operator(args.id, args.name, args.role)
+    listing = getattr(b, "operators", None)  # the counter staff's operator list, where there is one
+    if listing is not None and any(o.id == op_id for o in await listing()):
+        raise YibaoError("OPERATOR_EXISTS", id=op_id)
+    password = _secret(t("cli.password.prompt"), t("cli.password.again"), check_password)
     o = await b.operator_add(args.id, args.name, args.role, password)
-    out.result(o.to_json(), t("cli.operator.added", id=o.id, name=o.name, role=o.role))
+    out.result(o.to_json(), t("cli.operator.added", id=o.id, name=o.name, role=t("mode.role." + o.role)))
     return 0
 
 
 @command("card", "set-pin")
 async def _card_set_pin(args: argparse.Namespace, b: Backend, out: Out) -> int:
-    pin = _secret(t("cli.pin.prompt"), t("cli.pin.again"))
+    from yibao_tui.ledger.access import check_pin
+
+    await b.person(args.card)  # an unknown card is refused before the PIN is typed
+    pin = _secret(t("cli.pin.prompt"), t("cli.pin.again"), check_pin)
     who = await b.card_set_pin(args.card, pin)
     out.result({"id": who, "ok": True}, t("cli.pin.set"))
     return 0
 
 
-@command("audit")
-async def _audit(args: argparse.Namespace, b: Backend, out: Out) -> int:
-    rows = await b.audit(args.person, args.operator, args.since, args.limit)
-    out.lines({"audit": [x.to_json() for x in rows]},
-              [f"{x.seq:>6}  {x.time}  {x.channel:<8} {x.operator or '-':<10} {x.action:<18} {x.subject or ''}" for x in rows])
-    return 0
-
-
-def _secret(prompt: str, again: str) -> str:
-    """Ask twice on a terminal (no echo); read one line from a pipe (for scripts)."""
+def _secret(prompt: str, again: str, check: Callable[[str], object] = lambda _: None) -> str:
+    """Ask twice on a terminal (no echo), ``check`` refusing a bad one at the first prompt; read
+    one line from a pipe (for scripts)."""
     import getpass
 
     if not sys.stdin.isatty():
-        return sys.stdin.readline().rstrip("\n")
+        value = sys.stdin.readline().rstrip("\n")
+        check(value)
+        return value
     first = getpass.getpass(prompt)
+    check(first)
     if getpass.getpass(again) != first:
         raise YibaoError("INVALID_ARGUMENT", detail=t("cli.secret.mismatch"))
     return first
@@ -479,3 +497,7 @@ def _backend_for(args: argparse.Namespace, actor: Actor) -> Backend:
     else:
         backend.actor = actor
     return backend
+
+
+# person find, operator list|disable|enable|unlock|reset-password and the paged audit log
+from yibao_tui.cli import staff as _staff  # noqa: E402,F401  (registers its handlers)

@@ -7,15 +7,19 @@ of failing (sqlite-utils' ``atomic()`` opens a deferred BEGIN, which does not).
 
 from __future__ import annotations
 
+import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from yibao_tui.domain.errors import YibaoError
 
-#: 2: money columns refused unless integers within bounds (``ledger/limits.py``).
-SCHEMA_VERSION = 2
+#: 2: money columns refused unless integers within bounds (``ledger/limits.py``; the schema script
+#: itself brings an older ledger there). 3: ``persons.name_key`` and its index (person find); 4:
+#: operators can be disabled (``operators.disabled_at``): steps in ``MIGRATIONS``.
+SCHEMA_VERSION = 4
 BUSY_TIMEOUT_MS = 15_000
 
 SCHEMA = """
@@ -164,25 +168,65 @@ def translate(exc: sqlite3.Error, path: str | Path) -> YibaoError:
         return limits.out_of_range()
     if "locked" in text or "busy" in text:
         return YibaoError("DATABASE_BUSY")
-    if "not a database" in text or "malformed" in text or "corrupt" in text:
+    if ("not a database" in text or "malformed" in text or "corrupt" in text
+            or "could not decode" in text):  # damaged text: never its raw bytes in a message
         return YibaoError("DATABASE_CORRUPT", path=str(path))
     if "unable to open" in text or "readonly" in text or "read-only" in text or "disk" in text:
         return YibaoError("DATABASE_UNAVAILABLE", path=str(path), detail=str(exc))
     return YibaoError("INTERNAL", detail=str(exc))
 
 
-def connect(path: str | Path) -> sqlite3.Connection:
-    """Open the ledger with the pragmas every connection needs."""
+def _check_file(p: Path, create: bool) -> bool:
+    """Whether the ledger file is new. Without ``create`` a missing file is ``LEDGER_NOT_FOUND``
+    (a read-only command never makes a ledger, nor its folders); an existing empty file is not a
+    ledger (``DATABASE_CORRUPT``): SQLite would silently take it as a new, empty one."""
+    if p.is_dir():
+        raise YibaoError("DATABASE_UNAVAILABLE", path=str(p), detail="a folder, not a file")
+    if not p.exists():
+        if not create:
+            raise YibaoError("LEDGER_NOT_FOUND", path=str(p))
+        return True
+    if _stays_empty(p):
+        raise YibaoError("DATABASE_CORRUPT", path=str(p))
+    return False
+
+
+def _stays_empty(p: Path, wait: float = 1.0) -> bool:
+    """An empty file that stays empty. Another process creating the ledger at this moment
+    writes its first page microseconds after the file appears: wait that out."""
+    import time
+
+    deadline = time.monotonic() + wait
+    while True:
+        wal = Path(f"{p}-wal")
+        if p.stat().st_size > 0 or (wal.exists() and wal.stat().st_size > 0):
+            return False
+        if time.monotonic() > deadline:
+            return True
+        time.sleep(0.01)
+
+
+def connect(path: str | Path, create: bool = True) -> sqlite3.Connection:
+    """Open the ledger with the pragmas every connection needs. A new ledger file is created
+    0600 in folders created 0700 (its ``-wal``/``-shm`` files take its mode); without ``create``
+    the file must exist."""
+    from yibao_tui.files import FILE_MODE, private_dir
+
     p = Path(path)
+    fresh = False
     if str(path) != ":memory:":
         try:
-            p.parent.mkdir(parents=True, exist_ok=True)
+            fresh = _check_file(p, create)
+            if fresh:
+                private_dir(p.parent)
         except OSError as e:
-            raise YibaoError("DATABASE_UNAVAILABLE", path=str(path), detail=str(e)) from None
+            raise YibaoError("DATABASE_UNAVAILABLE", path=str(path), detail=e.strerror or str(e)) from None
     try:
         conn = sqlite3.connect(
             str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
         )
+        if fresh:  # before the first byte is written
+            os.chmod(p, FILE_MODE)
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if str(mode).lower() != "wal" and str(path) != ":memory:":
@@ -208,16 +252,19 @@ def _schema_hash(script: str) -> str:
     return hashlib.sha256(script.encode()).hexdigest()[:16]
 
 
-def migrate(conn: sqlite3.Connection) -> None:
-    """Create the schema (idempotent) and the system accounts.
+def migrate(conn: sqlite3.Connection, create: bool = True) -> None:
+    """Create the schema (idempotent) and the system accounts. Without ``create`` a database
+    that is not a ledger yet (no ``meta`` table) is ``DATABASE_CORRUPT``, not made one.
 
     A ledger already at this schema is recognised with one read, so opening it takes no write
     lock (a busy office's writers do not hold up every app and CLI call that starts)."""
     script = _full_schema()
-    digest = _schema_hash(script)
+    digest = _schema_hash(f"{script}\x1f{SCHEMA_VERSION}")
     try:
         row = conn.execute("SELECT value FROM meta WHERE key = 'schema_hash'").fetchone()
     except sqlite3.OperationalError:  # a new file: no meta table yet
+        if not create:
+            raise YibaoError("DATABASE_CORRUPT", path=_db_file(conn)) from None
         row = None
     if row is not None and row[0] == digest:
         return
@@ -229,10 +276,71 @@ def migrate(conn: sqlite3.Connection) -> None:
             conn.execute(
                 "INSERT OR IGNORE INTO accounts (code, kind) VALUES (?, 'system')", (f"SYS:{code}",)
             )
-        conn.execute(  # the script above brings any older ledger up to this version
-            "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+        # the script above brings any older ledger to version 2; the steps do the rest, once each
+        version_row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        current = int(version_row[0]) if version_row else 1  # a new file has the base schema (1)
+        for version, step in MIGRATIONS:
+            if version > current:
+                step(conn)
+        backfill_name_keys(conn)  # rows written by a bulk loader that left the key out
+        conn.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
+            (str(max(current, SCHEMA_VERSION)),),
         )
         conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_hash', ?)", (digest,))
+
+
+# --------------------------------------------------------------------------- versioned migrations
+# Each step runs once, inside migrate()'s BEGIN IMMEDIATE transaction, on a ledger whose
+# ``meta.schema_version`` is below its number. sqlite-utils does the schema work here: its table
+# introspection (``columns_dict``, ``indexes``) and ``add_column``/``create_index`` join the open
+# transaction (as a savepoint) instead of committing on their own. It is not used on the write path,
+# which needs BEGIN IMMEDIATE (its ``atomic()`` opens a deferred BEGIN; DESIGN.md pitfalls).
+
+
+def _utils(conn: sqlite3.Connection) -> Any:
+    """A sqlite-utils view of our connection that changes none of its pragmas."""
+    import sqlite_utils
+
+    return sqlite_utils.Database(conn, recursive_triggers=False, execute_plugins=False)
+
+
+#: The index person find uses: the normalised name, then birth date and ID (its keyset order).
+PERSON_NAME_INDEX = "persons_name_key"
+
+
+def _v3_person_name_key(conn: sqlite3.Connection) -> None:
+    """``persons.name_key`` (the normalised name) and the index person find reads."""
+    persons = _utils(conn)["persons"]
+    if "name_key" not in persons.columns_dict:
+        persons.add_column("name_key", str)
+    backfill_name_keys(conn)
+    persons.create_index(["name_key", "birth_date", "id"], index_name=PERSON_NAME_INDEX, if_not_exists=True)
+
+
+def _v4_operator_disabled(conn: sqlite3.Connection) -> None:
+    """``operators.disabled_at``: a disabled operator cannot log in."""
+    operators = _utils(conn)["operators"]
+    if "disabled_at" not in operators.columns_dict:
+        operators.add_column("disabled_at", str)
+
+
+MIGRATIONS: tuple[tuple[int, Callable[[sqlite3.Connection], None]], ...] = (
+    (3, _v3_person_name_key),
+    (4, _v4_operator_disabled),
+)
+
+
+def backfill_name_keys(conn: sqlite3.Connection) -> int:
+    """Fill ``persons.name_key`` where it is missing (one indexed read when none is)."""
+    from yibao_tui.domain.names import name_key
+
+    conn.create_function("yibao_name_key", 1, name_key, deterministic=True)
+    try:
+        cur = conn.execute("UPDATE persons SET name_key = yibao_name_key(name) WHERE name_key IS NULL")
+    finally:
+        conn.create_function("yibao_name_key", 1, None)
+    return int(cur.rowcount or 0)
 
 
 #: Columns added after a table was first shipped: ``CREATE TABLE IF NOT EXISTS`` leaves an older
@@ -248,6 +356,11 @@ def _add_columns(conn: sqlite3.Connection) -> None:
         have = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
         if column not in have:
             conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {decl}")
+
+
+def _db_file(conn: sqlite3.Connection) -> str:
+    row = conn.execute("PRAGMA database_list").fetchone()
+    return str(row[2]) if row else ""
 
 
 def _statements(script: str) -> Iterator[str]:

@@ -27,15 +27,16 @@ def verify(conn: sqlite3.Connection, year: int) -> VerifyReport:
     def q(sql: str, *args: object) -> list[tuple]:  # type: ignore[type-arg]
         try:
             return conn.execute(sql, args).fetchall()
-        except sqlite3.OperationalError as e:  # a sum past 64 bits: reported, never a crash
-            if "overflow" not in str(e).lower():
-                raise
-            f.append(f"amounts too large to add up ({e}): the ledger holds amounts beyond its limits")
+        except sqlite3.DatabaseError as e:  # reported, never a crash (and never a row's text)
+            f.append(_damage(e))
             return []
 
-    ok = q("PRAGMA quick_check")
+    # integrity_check, not quick_check: it also finds an index that no longer matches its table
+    ok = q("PRAGMA integrity_check")
     if ok and ok[0][0] != "ok":
-        f += [f"sqlite quick_check: {r[0]}" for r in ok[:LIMIT]]
+        f += [f"sqlite integrity_check: {r[0]}" for r in ok[:LIMIT]]
+    for table, rowid, parent, _ in q("PRAGMA foreign_key_check")[:LIMIT]:
+        f.append(f"{table} row {rowid}: refers to a missing {parent} record")
     for _acct, code, bal, derived in q(
         "SELECT a.id, a.code, a.balance, COALESCE(s.total, 0) FROM accounts a"
         " LEFT JOIN (SELECT account_id, SUM(amount) AS total FROM entries GROUP BY account_id) s"
@@ -74,8 +75,12 @@ def verify(conn: sqlite3.Connection, year: int) -> VerifyReport:
         " WHERE run <> balance_after LIMIT ?", LIMIT
     ):
         f.append(f"entry {eid} (account {acct}): running balance {after}, derived {run}")
-    f += check_chain(conn, LIMIT)
+    try:
+        f += check_chain(conn, LIMIT)
+    except sqlite3.DatabaseError as e:
+        f.append(_damage(e))
     f += _identifier_checks(q)
+    f += _damaged_rows(conn)
     caps: dict[str, int] = {}
     for holder, region, n in q(
         "SELECT b.holder_id, p.region, COUNT(*) FROM bindings b JOIN persons p ON p.id = b.holder_id"
@@ -156,3 +161,64 @@ def _masked(text: str, card: bool = False) -> str:
     """A masked identifier; characters other than ASCII letters and digits never shown."""
     shown = "".join(c if is_ascii_alnum(c) else "?" for c in text)
     return mask_card(shown) if card else mask_id(shown)
+
+
+def _damage(e: sqlite3.DatabaseError) -> str:
+    """What a failed query tells, without the row text SQLite quotes (a full ID, a name)."""
+    text = str(e).lower()
+    if "overflow" in text:
+        return "amounts too large to add up (integer overflow): the ledger holds amounts beyond its limits"
+    if "could not decode" in text:
+        return "damaged text (not valid UTF-8) in the ledger file"
+    return f"the ledger file is damaged ({text.split(' with text ')[0][:80]})"
+
+
+#: The text columns no other check reads, and whether a column holds an ID number.
+_TEXT_TABLES = {
+    "persons": ("id", "name", "scheme", "region", "card", "birth_date", "sex", "pledge_at", "created_at"),
+    "bindings": ("holder_id", "relative_id", "relation", "status", "bound_at", "verified_by", "unbound_at"),
+    "transfers": ("kind", "memo", "ref", "time"),
+    "operations": ("kind", "response"),
+}
+
+
+def _damaged_rows(conn: sqlite3.Connection) -> list[str]:
+    """Rows whose text is not valid UTF-8, and person records whose ID number fails its check
+    character (a flipped bit SQLite's own checks cannot see)."""
+    from yibao_tui.domain.idnum import check_char
+
+    f: list[str] = []
+    old = conn.text_factory
+    conn.text_factory = bytes
+    try:
+        for table, cols in _TEXT_TABLES.items():
+            for row in conn.execute(f"SELECT rowid, {', '.join(cols)} FROM {table}"):  # noqa: S608 - constants
+                for col, value in zip(cols, row[1:], strict=True):
+                    if not isinstance(value, bytes):
+                        continue
+                    try:
+                        text = value.decode("utf-8")
+                    except UnicodeDecodeError:
+                        f.append(f"{table} row {row[0]}: {col} is damaged (not valid UTF-8)")
+                        break
+                    if table == "operations" and col == "response" and not _json_object(text):
+                        f.append(f"operations row {row[0]}: its recorded response is damaged")
+                    if (table == "persons" and col == "id" and len(text) == 18 and text[:17].isdigit()
+                            and text.isascii() and check_char(text[:17]) != text[17]):
+                        f.append(f"persons row {row[0]}: ID number {_masked(text)} fails its check character")
+                if len(f) >= LIMIT:
+                    return f
+    except sqlite3.DatabaseError as e:
+        f.append(_damage(e))
+    finally:
+        conn.text_factory = old
+    return f
+
+
+def _json_object(text: str) -> bool:
+    import json
+
+    try:
+        return isinstance(json.loads(text), dict)
+    except ValueError:
+        return False

@@ -39,6 +39,13 @@ from yibao_tui.server.errors import (
 from yibao_tui.server.idempotency import IdempotencyStore, check_key, ledger_key
 from yibao_tui.server.openapi import build_openapi
 from yibao_tui.server.routes import OPS
+from yibao_tui.server.selfservice import (
+    NOT_COUNTED,
+    BindingRequests,
+    RateLimiter,
+    self_service,
+    uniform,
+)
 from yibao_tui.server.spec import Call, Op
 
 log = logging.getLogger("yibao.server")
@@ -106,11 +113,14 @@ class Server:
         self.tokens: TokenStore | None = None
         self.idem: IdempotencyStore | None = None
         self._flusher: asyncio.Task[None] | None = None
+        self.limiter = RateLimiter(clock)
+        self.requests: BindingRequests | None = None
 
     async def start(self) -> None:
         await self.pool.start()  # creates the ledger before our tables go in
         self.tokens = TokenStore(self.db, self.clock)
         self.idem = IdempotencyStore(self.db, self.clock)
+        self.requests = BindingRequests(self.db, self.clock)
         if self.idem.released:
             log.warning("released %d request(s) left in progress by a server that is gone", self.idem.released)
         self.idem.start_heartbeat()
@@ -132,6 +142,8 @@ class Server:
         if self.tokens is not None:
             with contextlib.suppress(sqlite3.Error):
                 self.tokens.flush_last_used()
+        if self.requests is not None:
+            self.requests.close()
         if self.idem is not None:
             await self.idem.close()
         if self.tokens is not None:
@@ -166,6 +178,24 @@ class Server:
 
     async def _handle(self, op: Op, request: Request, lang: str) -> Response:
         principal = self._principal(op, request)
+        if not self_service(principal):
+            return await self._serve(op, principal, request, lang)
+        # a personal or kiosk token: rate-limited, and told nothing about who exists
+        self.limiter.check(principal.token_id)
+        try:
+            response = await self._serve(op, principal, request, lang)
+        except YibaoError as e:
+            refusal = uniform(e, principal, op.name)
+            if refusal.code not in NOT_COUNTED:
+                self.limiter.hit(principal.token_id)
+            if refusal is e:
+                raise
+            raise refusal from None
+        if op.rate_counted:
+            self.limiter.hit(principal.token_id)
+        return response
+
+    async def _serve(self, op: Op, principal: Principal, request: Request, lang: str) -> Response:
         path = {k: validate.path_param(k, request.path_params[k]) for k in op.path_params}
         if principal.scoped:
             for name in op.scoped:
@@ -174,7 +204,8 @@ class Server:
         query = validate.query(op.query, request.query_params, request.query_params.getlist) if op.query else {}
         if op.method != "POST":
             async with self.pool.use(actor_for(principal)) as backend:
-                result = await op.handler(Call(backend, principal, path, query, {}, None, self.tokens, lang))
+                result = await op.handler(Call(backend, principal, path, query, {}, None, self.tokens, lang,
+                                               self.requests))
             return JSONResponse(result)
         key = check_key(request.headers.get("idempotency-key"))
         body = validate.body(op.body or (), await request.body())
@@ -196,7 +227,8 @@ class Server:
         scoped = ledger_key(owner, key)
         try:
             async with self.pool.use(actor_for(principal)) as backend:
-                result = await op.handler(Call(backend, principal, path, query, body, scoped, self.tokens, lang))
+                result = await op.handler(Call(backend, principal, path, query, body, scoped, self.tokens, lang,
+                                               self.requests))
             if self.hooks.after_commit is not None:
                 await self.hooks.after_commit(op.name)
         except BaseException as e:

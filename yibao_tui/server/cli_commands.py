@@ -48,7 +48,9 @@ def serve(db: str | None, host: str = "127.0.0.1", port: int = 8765) -> int:
     except OSError as e:
         _say(t("server.port_in_use", host=host, port=port, detail=e.strerror or str(e)))
         return 1
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    from yibao_tui.files import private_dir
+
+    private_dir(Path(path).parent)  # 0700 when made here; the ledger file itself is made 0600
     try:
         _run(_open_ledger(path))  # a bad ledger is one clear line here, not a lifespan traceback
     except YibaoError as e:
@@ -96,6 +98,9 @@ def login(url: str) -> int:
     except YibaoError as e:
         _say(e.message())
         return 2
+    if not _keyring_usable():  # say so before the token is typed, not after (issue 10 item 6)
+        _say(YibaoError("NO_KEYRING").message())
+        return 1
     try:
         token = getpass.getpass(t("login.prompt", url=url)).strip()
     except (EOFError, KeyboardInterrupt):
@@ -129,6 +134,23 @@ def login(url: str) -> int:
         return 1
     _say(t("login.saved", role=role))
     return 0
+
+
+def _keyring_usable() -> bool:
+    """Whether a keyring backend that keeps secrets is there (not keyring's ``fail`` or ``null``
+    stand-ins, nor a chain of no backends)."""
+    try:
+        import keyring
+        from keyring.backends import chainer, fail, null
+    except ImportError:
+        return False
+    try:
+        backend = keyring.get_keyring()
+    except Exception:  # a broken keyring configuration is no keyring
+        return False
+    if isinstance(backend, fail.Keyring | null.Keyring):
+        return False
+    return not (isinstance(backend, chainer.ChainerBackend) and not backend.backends)
 
 
 def token_create(

@@ -34,7 +34,7 @@ _RENDERED_PREFIXES = ("reason.", "kind.", "relation.", "policy.item.", "status."
 #: The parameters that can carry such a rendered text.
 _RENDERED_PARAMS = frozenset({"reason", "detail", "use", "relation", "item", "status"})
 #: Ledger conditions the client hears about as the server's, without the server's path or detail.
-SERVER_SIDE = frozenset({"DATABASE_BUSY", "DATABASE_CORRUPT", "DATABASE_UNAVAILABLE"})
+SERVER_SIDE = frozenset({"DATABASE_BUSY", "DATABASE_CORRUPT", "DATABASE_UNAVAILABLE", "LEDGER_NOT_FOUND"})
 #: Codes answered with ``Retry-After`` (the ``retry_after`` parameter, in seconds; at least 1).
 RETRY_AFTER_CODES = frozenset({"IN_PROGRESS", "RATE_LIMITED"})
 

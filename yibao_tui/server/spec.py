@@ -56,6 +56,8 @@ class Call:
     tokens: TokenStore | None = None
     #: The caller's language (``zh`` or ``en``) for texts the backend renders.
     lang: str = "zh"
+    #: Self-service binding requests (``server.selfservice.BindingRequests``).
+    requests: Any = None
 
 
 Handler = Callable[[Call], Awaitable[dict[str, Any]]]
@@ -81,6 +83,9 @@ class Op:
     device: bool = False
     #: The response carries a new session token: never stored for idempotent replay.
     secret: bool = False
+    #: Each call by a self-service token counts against its rate limit, even when it succeeds
+    #: (its answer is uniform, so a success can be a probe).
+    rate_counted: bool = False
 
     @property
     def secret_fields(self) -> frozenset[str]:

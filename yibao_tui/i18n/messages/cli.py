@@ -1,4 +1,4 @@
-"""The ``yibao`` command line: help texts, argparse's own messages, prompts (issue 10 items 4-8)."""
+"""The ``yibao`` command line's texts that any command may print (issue 10 items 4-8)."""
 
 ZH: dict[str, str] = {
     "error_variant.INVALID_DATE.range": "日期范围无效：起始日期 {value} 晚于截止日期 {end}",

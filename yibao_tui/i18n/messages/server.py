@@ -60,6 +60,8 @@ ZH: dict[str, str] = {
     "token.status.revoked": "已撤销",
     "token.revoked": "已撤销令牌 {id}，并结束由它打开的 {sessions} 个会话",
     "token.not_live": "令牌 {id} 早已撤销（由它打开的 {sessions} 个会话已一并结束）",
+    # --- sec-data (issue 9: identifiers, limits, files, secrets, damage, text) ---
+    "server.error.LEDGER_NOT_FOUND": "服务器找不到它的账本，暂时无法办理：请联系系统管理员",
 }
 
 EN: dict[str, str] = {
@@ -122,4 +124,6 @@ EN: dict[str, str] = {
     "token.status.revoked": "revoked",
     "token.revoked": "Token {id} revoked; {sessions} session(s) opened under it ended",
     "token.not_live": "Token {id} was already revoked ({sessions} session(s) under it ended now)",
+    # --- sec-data (issue 9: identifiers, limits, files, secrets, damage, text) ---
+    "server.error.LEDGER_NOT_FOUND": "The server cannot find its ledger: contact the system administrator",
 }
