@@ -270,7 +270,9 @@ class BalanceScreen(YibaoScreen):
         if not page.entries:
             info.update(Text(t("ui.statement.empty"), style="dim"))
         else:
-            total = t("ui.statement.total", n=page.total) if page.total is not None else ""
+            # counted on the first page, said on every page
+            count = self.pager.total if self.pager is not None else page.total
+            total = t("ui.statement.total", n=count) if count is not None else ""
             info.update(
                 Text(
                     t(
