@@ -348,8 +348,7 @@ async def _operator_add(args: argparse.Namespace, b: Backend, out: Out) -> int:
 
     # everything that can be checked before the password is typed (issue 10 item 6)
     op_id, _ = check_operator(args.id, args.name, args.role)
-    listing = getattr(b, "operators", None)  # the counter staff's operator list, where there is one
-    if listing is not None and any(o.id == op_id for o in await listing()):
+    if any(o.id == op_id for o in await b.operators()):
         raise YibaoError("OPERATOR_EXISTS", id=op_id)
     password = _secret(t("cli.password.prompt"), t("cli.password.again"), check_password)
     o = await b.operator_add(args.id, args.name, args.role, password)
