@@ -16,6 +16,7 @@ INPUT_CODES = frozenset(
         "INVALID_AMOUNT",
         "INVALID_NAME",
         "INVALID_MEMO",
+        "WEAK_SECRET",
         "INVALID_CARD",
         "INVALID_REGION",
         "INVALID_DATE",

@@ -834,7 +834,7 @@ class Ledger:
         from yibao_tui.ledger import access
 
         op_id, clean = check_operator(op_id, name, role)
-        pw_hash = access.hash_secret(access.check_password(password))
+        pw_hash = access.hash_secret(access.check_password(password, op_id))
 
         def body(conn: sqlite3.Connection, op: int, now: str) -> dict[str, Any]:
             if conn.execute("SELECT 1 FROM operators WHERE id = ?", (op_id,)).fetchone():
@@ -891,7 +891,8 @@ class Ledger:
         from yibao_tui.ledger import access
 
         pid = self._resolve_id(card)
-        pin_hash = access.hash_secret(access.check_pin(pin))
+        # not the holder's birth date in any usual form (the ID number tells it)
+        pin_hash = access.hash_secret(access.check_pin(pin, parse_id(pid, today=self.today()).birth_date))
 
         def body(conn: sqlite3.Connection, op: int, now: str) -> dict[str, Any]:
             conn.execute(
@@ -911,7 +912,7 @@ class Ledger:
         pid = self._resolve_id(card)
         if self._run(lambda: self.conn.execute("SELECT 1 FROM card_pins WHERE person_id = ?", (pid,)).fetchone()) is None:
             raise YibaoError("NO_PIN")
-        self._attempt("card_pins", "person_id", pid, str(pin).strip(), "card.login", pid,
+        self._attempt("card_pins", "person_id", pid, fold(pin), "card.login", pid,
                       access.PIN_MAX_FAILURES, access.PIN_LOCK, "CARD_LOCKED", "BAD_PIN")
         return self._person_row(pid)
 

@@ -258,6 +258,17 @@ ZH: dict[str, str] = {
     "error.LEDGER_NOT_FOUND": "没有这个账本：{path}（新建账本请用 yibao init；或检查 --db）",
     "reason.name.invisible": "含有方向控制符或不可见字符（如 U+202E、U+200B、U+FEFF）",
     "error.INVALID_MEMO": "备注无效：{reason}",
+    "error.WEAK_SECRET": "密码太容易被猜到：{reason}",
+    "reason.pin.format": "密码应为 6 位数字",
+    "reason.pin.repeated": "不能是重复的数字（如 111111、121212、123123）",
+    "reason.pin.sequence": "不能是连续的数字（如 123456、654321）",
+    "reason.pin.common": "这是最常见的密码之一",
+    "reason.pin.birth": "不能用持卡人的出生日期（如 850615、0615××）",
+    "reason.password.short": "密码至少 {n} 位",
+    "reason.password.common": "这是最常见的密码之一",
+    "reason.password.repeated": "不能是重复的字符",
+    "reason.password.sequence": "不能是连续的字符（如 12345678、abcdefgh）",
+    "reason.password.operator": "不能包含工号",
 }
 
 EN: dict[str, str] = {
@@ -513,4 +524,15 @@ EN: dict[str, str] = {
     "error.LEDGER_NOT_FOUND": "No ledger at {path} (create one with yibao init, or check --db)",
     "reason.name.invisible": "contains a bidi control or an invisible character (e.g. U+202E, U+200B, U+FEFF)",
     "error.INVALID_MEMO": "Invalid memo: {reason}",
+    "error.WEAK_SECRET": "Too easy to guess: {reason}",
+    "reason.pin.format": "the PIN must be 6 digits",
+    "reason.pin.repeated": "not a repeated pattern (e.g. 111111, 121212, 123123)",
+    "reason.pin.sequence": "not a run of digits (e.g. 123456, 654321)",
+    "reason.pin.common": "one of the most common PINs",
+    "reason.pin.birth": "not the holder's birth date (e.g. 850615, 0615..)",
+    "reason.password.short": "at least {n} characters",
+    "reason.password.common": "one of the most common passwords",
+    "reason.password.repeated": "not a repeated pattern",
+    "reason.password.sequence": "not a run of characters (e.g. 12345678, abcdefgh)",
+    "reason.password.operator": "must not contain the operator number",
 }
