@@ -257,6 +257,7 @@ def test_role_and_verification_names_are_translated_where_shown(capsys):
     text = _help_of(capsys, "operator", "add")
     assert "clerk（经办员）" in text and "supervisor（主管）" in text
     assert "counter（窗口核验）" in _help_of(capsys, "family", "bind")
+    assert "personal（本人）" in _help_of(capsys, "token", "create")
     assert "clerk (clerk)" not in _help_of(capsys, "--lang", "en", "operator", "add")
 
 

@@ -446,7 +446,7 @@ def _when(stamp: object) -> str:
 def _token_list(args: argparse.Namespace, out: Out) -> int:
     rows = _server_commands().token_list(_db(args), include_ended=args.all)
     lines = [t("token.list_header")] if rows else [t("token.none")]
-    lines += [f"{r['id']:>5}  {pad(str(r['role']), 9)}{pad(t('token.status.' + str(r['status'])), 8)}"
+    lines += [f"{r['id']:>5}  {pad(t('token.role.' + str(r['role'])), 9)}{pad(t('token.status.' + str(r['status'])), 8)}"
               f"{_when(r['created_at'])}  {_when(r['expires_at']):<16}  {_when(r['last_used_at']):<16}  "
               f"{r['label'] or ''}{'  ' + str(r['person']) if r['person'] else ''}"
               f"{'  ' + str(r['operator']) if r['operator'] else ''}" for r in rows]
