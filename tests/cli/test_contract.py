@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.test_cli import ROOT, H, run
+from tests.cli.test_cli import ROOT, H, _piped, run
 from tests.conftest import pid
 from yibao_tui.cli import main
 
@@ -153,6 +153,13 @@ def _on_a_terminal(argv: list[str], answers: list[str], env: dict[str, str] | No
     return code, seen.decode("utf-8", "replace")
 
 
+def test_operator_add_refuses_an_existing_number_before_the_password(db):
+    assert _piped(db, "a-long-password\n", "operator", "add", "7001", "--name", "王芳", "--role", "clerk").returncode == 0
+    code, text = _on_a_terminal(["--db", db, "operator", "add", "7001", "--name", "王芳", "--role", "clerk"], [])
+    assert code == 3 and "7001" in text
+    assert "密码" not in text  # never asked
+
+
 def test_a_too_short_password_is_refused_at_the_first_prompt(db):
     code, text = _on_a_terminal(["--db", db, "operator", "add", "7002", "--name", "李强", "--role", "clerk"],
                                 ["short"])
@@ -250,6 +257,7 @@ def test_role_and_verification_names_are_translated_where_shown(capsys):
     text = _help_of(capsys, "operator", "add")
     assert "clerk（经办员）" in text and "supervisor（主管）" in text
     assert "counter（窗口核验）" in _help_of(capsys, "family", "bind")
+    assert "personal（本人）" in _help_of(capsys, "token", "create")
     assert "clerk (clerk)" not in _help_of(capsys, "--lang", "en", "operator", "add")
 
 

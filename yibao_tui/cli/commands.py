@@ -348,8 +348,7 @@ async def _operator_add(args: argparse.Namespace, b: Backend, out: Out) -> int:
 
     # everything that can be checked before the password is typed (issue 10 item 6)
     op_id, _ = check_operator(args.id, args.name, args.role)
-    listing = getattr(b, "operators", None)  # the counter staff's operator list, where there is one
-    if listing is not None and any(o.id == op_id for o in await listing()):
+    if any(o.id == op_id for o in await b.operators()):
         raise YibaoError("OPERATOR_EXISTS", id=op_id)
     password = _secret(t("cli.password.prompt"), t("cli.password.again"), check_password)
     o = await b.operator_add(args.id, args.name, args.role, password)
@@ -447,7 +446,7 @@ def _when(stamp: object) -> str:
 def _token_list(args: argparse.Namespace, out: Out) -> int:
     rows = _server_commands().token_list(_db(args), include_ended=args.all)
     lines = [t("token.list_header")] if rows else [t("token.none")]
-    lines += [f"{r['id']:>5}  {pad(str(r['role']), 9)}{pad(t('token.status.' + str(r['status'])), 8)}"
+    lines += [f"{r['id']:>5}  {pad(t('token.role.' + str(r['role'])), 9)}{pad(t('token.status.' + str(r['status'])), 8)}"
               f"{_when(r['created_at'])}  {_when(r['expires_at']):<16}  {_when(r['last_used_at']):<16}  "
               f"{r['label'] or ''}{'  ' + str(r['person']) if r['person'] else ''}"
               f"{'  ' + str(r['operator']) if r['operator'] else ''}" for r in rows]
