@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.test_cli import ROOT, H, run
+from tests.cli.test_cli import ROOT, H, _piped, run
 from tests.conftest import pid
 from yibao_tui.cli import main
 
@@ -105,7 +105,8 @@ def test_statement_table_keeps_a_gap_between_large_amounts(capsys, db):
 def _on_a_terminal(argv: list[str], answers: list[str], env: dict[str, str] | None = None,
                    deadline: float = 20.0) -> tuple[int | None, str]:
     """Run ``python -m yibao_tui ARGV`` on a pseudo-terminal (its controlling terminal, as getpass
-    wants), typing each answer once the output has been quiet for a moment. Returns the exit
+    wants), typing each answer once a prompt is waiting (getpass flushes what was typed before
+    its prompt). Returns the exit
     code (None when it was still waiting at the deadline and was killed) and what it wrote."""
     import os
     import pty
@@ -134,7 +135,7 @@ def _on_a_terminal(argv: list[str], answers: list[str], env: dict[str, str] | No
                     break
                 seen += chunk
                 quiet_since = time.monotonic()
-            elif todo and time.monotonic() - quiet_since > 0.8 and seen:
+            elif todo and time.monotonic() - quiet_since > 0.3 and seen.decode("utf-8", "replace").endswith(("：", ": ")):
                 os.write(fd, (todo.pop(0) + "\r").encode())
                 quiet_since = time.monotonic()
     finally:
@@ -150,6 +151,13 @@ def _on_a_terminal(argv: list[str], answers: list[str], env: dict[str, str] | No
             code = os.waitstatus_to_exitcode(status)
         os.close(fd)
     return code, seen.decode("utf-8", "replace")
+
+
+def test_operator_add_refuses_an_existing_number_before_the_password(db):
+    assert _piped(db, "a-long-password\n", "operator", "add", "7001", "--name", "王芳", "--role", "clerk").returncode == 0
+    code, text = _on_a_terminal(["--db", db, "operator", "add", "7001", "--name", "王芳", "--role", "clerk"], [])
+    assert code == 3 and "7001" in text
+    assert "密码" not in text  # never asked
 
 
 def test_a_too_short_password_is_refused_at_the_first_prompt(db):
@@ -249,6 +257,7 @@ def test_role_and_verification_names_are_translated_where_shown(capsys):
     text = _help_of(capsys, "operator", "add")
     assert "clerk（经办员）" in text and "supervisor（主管）" in text
     assert "counter（窗口核验）" in _help_of(capsys, "family", "bind")
+    assert "personal（本人）" in _help_of(capsys, "token", "create")
     assert "clerk (clerk)" not in _help_of(capsys, "--lang", "en", "operator", "add")
 
 
@@ -263,3 +272,62 @@ def test_help_catalogue_has_both_languages_and_is_not_read_by_the_app():
              " _app_args(['--db', 'x.db']); print('yibao_tui.i18n.messages.cli_help' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "False"
+
+
+# ------------------------------------------------------------------ item 8: the README as written
+
+
+def _readme_commands() -> list[list[str]]:
+    """Every ``yibao …`` line of the README's ``sh`` blocks, as argv (comments and the optional
+    ``[--option value]`` parts dropped)."""
+    import re
+    import shlex
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    found = []
+    for block in re.findall(r"```sh\n(.*?)```", text, flags=re.S):
+        for line in block.splitlines():
+            line = re.sub(r"\[[^\]]*\]", "", line.split("  #")[0]).strip()
+            if line.startswith("yibao"):
+                found.append(shlex.split(line)[1:])
+    return found
+
+
+def test_readme_commands_parse_and_say_how_yibao_is_found(capsys):
+    from yibao_tui.cli.parser import build_parser
+
+    commands = _readme_commands()
+    assert len(commands) >= 12
+    parser = build_parser()
+    for argv in commands:
+        if "--help" in argv:
+            continue
+        parser.parse_args(argv)  # raises INVALID_ARGUMENT on a command the CLI does not have
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert ". .venv/bin/activate" in readme
+
+
+def test_readme_kiosk_card_is_in_the_demo_ledger(capsys, tmp_path):
+    card = next(argv[2] for argv in _readme_commands() if argv[:2] == ["card", "set-pin"])
+    path = str(tmp_path / "demo.db")
+    assert run(capsys, "--db", path, "demo")[0] == 0
+    code, person = run(capsys, "--db", path, "person", "show", card)
+    assert code == 0 and person["card"] == card
+
+
+def test_make_run_installs_the_app_alone_and_make_test_the_extras():
+    import shutil
+    import subprocess
+
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+
+    def dry(target: str) -> str:
+        out = subprocess.run(["make", "-n", "-B", target], capture_output=True, text=True, cwd=ROOT, check=True)
+        return "\n".join(line for line in out.stdout.splitlines() if "pip install" in line and "-e" in line)
+
+    run_install, test_install = dry("run"), dry("test")
+    assert run_install.strip().endswith("install -q -e .")
+    for extra in ("dev", "server", "pdf"):
+        assert extra not in run_install
+    assert '".[dev,server,pdf]"' in test_install

@@ -279,7 +279,7 @@ def test_405_names_the_allowed_methods(live_server: LiveServer, admin_token: str
     auth = {"Authorization": f"Bearer {admin_token}"}
     cases = {f"/v1/persons/{EMPLOYEE_A}/bindings": "GET, HEAD, POST",
              f"/v1/persons/{EMPLOYEE_A}/balance": "GET, HEAD",
-             "/v1/persons": "POST"}
+             "/v1/persons": "GET, HEAD, POST", "/v1/import/persons": "POST"}
     for path, allow in cases.items():
         r = httpx.request("DELETE", live_server.url + path, headers=auth, timeout=20)
         assert (r.status_code, r.json()["error"]["code"]) == (405, "METHOD_NOT_ALLOWED")

@@ -35,7 +35,7 @@ _MSGIDS: dict[str, str] = {
 }
 
 #: Options whose choices are shown with their names in the user's language.
-_CHOICE_NAMES = {"--role": "mode.role.", "--verified-by": "verified.", "--scheme": "scheme.", "--kind": "kind."}
+_CHOICE_NAMES = {"token.create.--role": "token.role.", "--role": "mode.role.", "--verified-by": "verified.", "--scheme": "scheme.", "--kind": "kind."}
 
 
 def _gettext(message: str | None) -> str | None:
@@ -68,8 +68,8 @@ def _help(path: str, name: str) -> str | None:
     return texts.get(f"cli.help.{path}{name}") or texts.get(f"cli.help.*.{name}")
 
 
-def _choices(name: str, choices: Iterable[str]) -> str:
-    prefix = _CHOICE_NAMES.get(name)
+def _choices(path: str, name: str, choices: Iterable[str]) -> str:
+    prefix = _CHOICE_NAMES.get(path + name) or _CHOICE_NAMES.get(name)
     shown = []
     for c in choices:
         local = t(prefix + c) if prefix else c
@@ -97,7 +97,7 @@ def _translate(parser: argparse.ArgumentParser, path: str = "") -> None:
         name = action.option_strings[0] if action.option_strings else action.dest
         text = _help(path, name)
         if text:
-            action.help = text.replace("{choices}", _choices(name, action.choices or ()))
+            action.help = text.replace("{choices}", _choices(path, name, action.choices or ()))
 
 
 class _Parser(argparse.ArgumentParser):
@@ -213,6 +213,9 @@ def build_parser() -> argparse.ArgumentParser:
     oa.add_argument("id")
     oa.add_argument("--name", required=True)
     oa.add_argument("--role", required=True, choices=["clerk", "supervisor"])
+    from yibao_tui.cli.staff import extend_parser
+
+    extend_parser(person, op, au)  # person find, operator list|disable|..., audit paging and CSV
     card = sub.add_parser("card", help="kiosk cards").add_subparsers(dest="sub", required=True, parser_class=_Parser)
     card.add_parser("set-pin", help="the PIN is prompted for").add_argument("card")
 

@@ -15,6 +15,8 @@ INPUT_CODES = frozenset(
         "INVALID_ID_NUMBER",
         "INVALID_AMOUNT",
         "INVALID_NAME",
+        "INVALID_MEMO",
+        "WEAK_SECRET",
         "INVALID_CARD",
         "INVALID_REGION",
         "INVALID_DATE",
@@ -28,9 +30,12 @@ INPUT_CODES = frozenset(
         "NOT_AVAILABLE",
         # the client refuses to send a token over plain http:// to another machine (issue 9)
         "INSECURE_TRANSPORT",
+        # counter staff (issue 10 items 9-11)
+        "UNKNOWN_OPERATOR",
     }
 )
-NOT_FOUND_CODES = frozenset({"UNKNOWN_PERSON", "UNKNOWN_PAYMENT", "UNKNOWN_TOKEN", "NOT_AVAILABLE"})
+NOT_FOUND_CODES = frozenset({"UNKNOWN_PERSON", "UNKNOWN_PAYMENT", "UNKNOWN_TOKEN", "NOT_AVAILABLE",
+                             "UNKNOWN_OPERATOR"})
 
 #: Refused by a rule: the CLI exits 3, the server answers 422.
 RULE_CODES = frozenset(
@@ -66,6 +71,8 @@ RULE_CODES = frozenset(
         "COSIGN_REQUIRED",
         "COUNTER_ONLY",
         "OPERATOR_EXISTS",
+        # counter staff (issue 10 items 9-11)
+        "OPERATOR_SELF",
         "NOT_WORKING_AGE",
         "PREMIUM_PERIOD_CLOSED",
     }
@@ -92,6 +99,8 @@ HTTP_STATUS: dict[str, int] = {
     # request bodies (issue 9): too large, or not JSON
     "PAYLOAD_TOO_LARGE": 413,
     "UNSUPPORTED_MEDIA_TYPE": 415,
+    # counter staff (issue 10 items 9-11): managing operators and reading the audit log
+    "SUPERVISOR_REQUIRED": 403,
 }
 
 

@@ -122,6 +122,26 @@ ZH: dict[str, str] = {
     # sec-http (issue 9 item 15): plain http:// to another machine
     "cli.help.--insecure": "允许通过未加密的 http:// 把令牌发送到本机以外的服务器（默认拒绝）",
     "cli.help.login.--insecure": "允许通过未加密的 http:// 连接本机以外的服务器",
+    # --- counter staff (issue 10 items 9-11) ---
+    "cli.help.person.find": "按姓名查找参保人（结果脱敏、分页，每次查找都记入审计日志）",
+    "cli.help.person.find.name": "姓名（空格、间隔号、大小写和全角不计）",
+    "cli.help.person.find.--born": "出生年份",
+    "cli.help.person.find.--limit": "每页人数（1-100）",
+    "cli.help.person.find.--cursor": "接着上一页：上一页 JSON 中的 next_cursor",
+    "cli.help.operator.list": "列出所有工作人员及其状态（主管）",
+    "cli.help.operator.disable": "停用工号：此后不能再登录（主管）",
+    "cli.help.operator.disable.id": "工号",
+    "cli.help.operator.enable": "重新启用工号（主管）",
+    "cli.help.operator.enable.id": "工号",
+    "cli.help.operator.unlock": "立即解除锁定（主管）",
+    "cli.help.operator.unlock.id": "工号",
+    "cli.help.operator.reset-password": "重设密码；新密码会提示输入，绝不写在命令行上（主管）",
+    "cli.help.operator.reset-password.id": "工号",
+    "cli.help.audit.--action": "只看此操作及其结果，如 operator.login",
+    "cli.help.audit.--from": "起始日期 YYYY-MM-DD",
+    "cli.help.audit.--to": "截止日期 YYYY-MM-DD",
+    "cli.help.audit.--cursor": "接着上一页：上一页 JSON 中的 next_cursor",
+    "cli.help.audit.--format": "输出格式：{choices}",
 }
 
 EN: dict[str, str] = {
@@ -242,4 +262,24 @@ EN: dict[str, str] = {
     # sec-http (issue 9 item 15): plain http:// to another machine
     "cli.help.--insecure": "allow sending the token over plain http:// to a host other than this machine (refused by default)",
     "cli.help.login.--insecure": "allow plain http:// to a host other than this machine",
+    # --- counter staff (issue 10 items 9-11) ---
+    "cli.help.person.find": "find persons by name (masked, paged; every search is audited)",
+    "cli.help.person.find.name": "the name (spaces, middle dots, case and full-width forms ignored)",
+    "cli.help.person.find.--born": "year of birth",
+    "cli.help.person.find.--limit": "persons per page (1-100)",
+    "cli.help.person.find.--cursor": "continue: next_cursor of the previous page's JSON",
+    "cli.help.operator.list": "every operator and their state (supervisor)",
+    "cli.help.operator.disable": "disable an operator: no more logins (supervisor)",
+    "cli.help.operator.disable.id": "operator number",
+    "cli.help.operator.enable": "enable an operator again (supervisor)",
+    "cli.help.operator.enable.id": "operator number",
+    "cli.help.operator.unlock": "end a lockout now (supervisor)",
+    "cli.help.operator.unlock.id": "operator number",
+    "cli.help.operator.reset-password": "set a new password, prompted for, never on the command line (supervisor)",
+    "cli.help.operator.reset-password.id": "operator number",
+    "cli.help.audit.--action": "only this action and its outcomes, e.g. operator.login",
+    "cli.help.audit.--from": "from date YYYY-MM-DD",
+    "cli.help.audit.--to": "to date YYYY-MM-DD",
+    "cli.help.audit.--cursor": "continue: next_cursor of the previous page's JSON",
+    "cli.help.audit.--format": "output format: {choices}",
 }
