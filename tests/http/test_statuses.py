@@ -25,12 +25,12 @@ from yibao_tui.i18n import catalogue
 from yibao_tui.server.backends import LedgerBackend
 
 #: The contract's table, written out here rather than read from the implementation.
-NOT_FOUND = {"NOT_FOUND", "UNKNOWN_PERSON", "UNKNOWN_PAYMENT", "UNKNOWN_TOKEN", "NOT_AVAILABLE"}
+NOT_FOUND = {"NOT_FOUND", "UNKNOWN_PERSON", "UNKNOWN_PAYMENT", "UNKNOWN_TOKEN", "NOT_AVAILABLE", "UNKNOWN_OPERATOR"}
 EXPECTED: dict[int, set[str]] = {
     400: (set(INPUT_CODES) - NOT_FOUND)
     | {"IDEMPOTENCY_KEY_MISSING", "IDEMPOTENCY_KEY_INVALID", "INVALID_ROLE", "INVALID_ARGUMENT"},
     401: {"UNAUTHORIZED", "SESSION_EXPIRED"},
-    403: {"FORBIDDEN", "SELF_SERVICE_BINDING"},
+    403: {"FORBIDDEN", "SELF_SERVICE_BINDING", "SUPERVISOR_REQUIRED"},
     404: NOT_FOUND,
     405: {"METHOD_NOT_ALLOWED"},
     409: {"IN_PROGRESS"},

@@ -38,13 +38,16 @@ from yibao_tui.backend.base import Actor
 from yibao_tui.domain.errors import YibaoError
 from yibao_tui.domain.masking import mask_id
 from yibao_tui.domain.models import (
+    AuditPage,
     AuditRow,
     Balance,
     Binding,
     CreditResult,
     ImportResult,
     Operator,
+    OperatorInfo,
     Person,
+    PersonMatchPage,
     PremiumPayment,
     PremiumQuote,
     SpendResult,
@@ -526,6 +529,45 @@ class HttpBackend:
         return await self._post("persons", who, "withdrawals", body=body, key=key,
                                 parse=WithdrawalReceipt.from_json)
 
+    # --- counter staff (issue 10 items 9-11) ---------------------------------------------------
+    async def find_persons(self, name: str, born: int | None = None, region: str | None = None,
+                           cursor: str | None = None, limit: int = 20) -> PersonMatchPage:
+        """Persons by name (staff tokens)."""
+        params = [("name", name), ("born", born), ("region", region), ("cursor", cursor), ("limit", limit)]
+        return await self._get("persons", params=params, parse=PersonMatchPage.from_json)
+
+    async def audit_page(self, person: str | None = None, operator: str | None = None,
+                         action: str | None = None, date_from: str | None = None,
+                         date_to: str | None = None, cursor: str | None = None,
+                         limit: int = 50) -> AuditPage:
+        """One page of the audit log (admin, or a supervisor's window session)."""
+        params = [("person", person), ("operator", operator), ("action", action), ("from", date_from),
+                  ("to", date_to), ("cursor", cursor), ("limit", limit)]
+        return await self._get("audit", params=params, parse=AuditPage.from_json)
+
+    async def operators(self) -> list[OperatorInfo]:
+        """Every operator (admin, or a supervisor's window session)."""
+        return await self._get("operators", parse=lambda d: [OperatorInfo.from_json(o) for o in d["operators"]])
+
+    async def _operator_post(self, op_id: str, action: str, body: dict[str, Any] | None = None) -> OperatorInfo:
+        return await self._post("operators", op_id, action, body=body or {}, key=None, parse=OperatorInfo.from_json)
+
+    async def operator_disable(self, op_id: str) -> OperatorInfo:
+        """Disable an operator."""
+        return await self._operator_post(op_id, "disable")
+
+    async def operator_enable(self, op_id: str) -> OperatorInfo:
+        """Enable an operator."""
+        return await self._operator_post(op_id, "enable")
+
+    async def operator_unlock(self, op_id: str) -> OperatorInfo:
+        """Unlock an operator."""
+        return await self._operator_post(op_id, "unlock")
+
+    async def operator_reset_password(self, op_id: str, password: str) -> OperatorInfo:
+        """Reset an operator's password."""
+        return await self._operator_post(op_id, "password", {"password": password})
+
 
 def _retry_after(response: httpx.Response) -> float:
     """The server's ``Retry-After`` in seconds (1 when absent or not a number of seconds)."""
@@ -537,7 +579,6 @@ def _retry_after(response: httpx.Response) -> float:
 
 def _bindings(data: Any) -> list[Binding]:
     return [Binding.from_json(b) for b in data["bindings"]]
-
 
 
 #: A full 18-character ID number inside a text (a URL, a message): 17 digits and a digit or X,

@@ -68,9 +68,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = _app_args(argv)
         if args is None:
-            from yibao_tui.cli.parser import build_parser
+            from yibao_tui.cli.parser import build_parser, translated
 
-            args = build_parser().parse_args(argv)
+            with translated():
+                args = build_parser().parse_args(argv)
         if args.lang:
             set_lang(args.lang)
         if args.command is None:

@@ -15,6 +15,8 @@ INPUT_CODES = frozenset(
         "INVALID_ID_NUMBER",
         "INVALID_AMOUNT",
         "INVALID_NAME",
+        "INVALID_MEMO",
+        "WEAK_SECRET",
         "INVALID_CARD",
         "INVALID_REGION",
         "INVALID_DATE",
@@ -26,9 +28,12 @@ INPUT_CODES = frozenset(
         "UNKNOWN_PAYMENT",
         "UNKNOWN_TOKEN",
         "NOT_AVAILABLE",
+        # counter staff (issue 10 items 9-11)
+        "UNKNOWN_OPERATOR",
     }
 )
-NOT_FOUND_CODES = frozenset({"UNKNOWN_PERSON", "UNKNOWN_PAYMENT", "UNKNOWN_TOKEN", "NOT_AVAILABLE"})
+NOT_FOUND_CODES = frozenset({"UNKNOWN_PERSON", "UNKNOWN_PAYMENT", "UNKNOWN_TOKEN", "NOT_AVAILABLE",
+                             "UNKNOWN_OPERATOR"})
 
 #: Refused by a rule: the CLI exits 3, the server answers 422.
 RULE_CODES = frozenset(
@@ -64,6 +69,8 @@ RULE_CODES = frozenset(
         "COSIGN_REQUIRED",
         "COUNTER_ONLY",
         "OPERATOR_EXISTS",
+        # counter staff (issue 10 items 9-11)
+        "OPERATOR_SELF",
         "NOT_WORKING_AGE",
         "PREMIUM_PERIOD_CLOSED",
     }
@@ -87,6 +94,8 @@ HTTP_STATUS: dict[str, int] = {
     "DATABASE_CORRUPT": 503,
     "DATABASE_UNAVAILABLE": 503,
     "LEDGER_NOT_FOUND": 503,
+    # counter staff (issue 10 items 9-11): managing operators and reading the audit log
+    "SUPERVISOR_REQUIRED": 403,
 }
 
 

@@ -367,8 +367,8 @@ class BalanceScreen(YibaoScreen):
     @work(exclusive=True, exit_on_error=False, group="export")
     async def export_csv(self) -> Path | None:
         """Stream every page of the filtered statement into a CSV file; show where it is."""
-        import csv
-
+        from yibao_tui.domain.csvout import writer as csv_writer
+        from yibao_tui.files import open_private, private_dir
         from yibao_tui.settings import export_dir
 
         person = self.person
@@ -384,9 +384,9 @@ class BalanceScreen(YibaoScreen):
             path = folder / f"yibao-statement-{person.id[-4:]}-{stamp}-{n}.csv"
         self.notify(t("ui.export.started"), markup=False)
         try:
-            folder.mkdir(parents=True, exist_ok=True)
-            with path.open("w", encoding="utf-8-sig", newline="") as f:
-                writer = csv.writer(f)
+            private_dir(folder)
+            with open_private(path, encoding="utf-8-sig", newline="") as f:
+                writer = csv_writer(f)  # the one CSV writer: formula-like cells neutralised
                 writer.writerow(
                     [
                         t("ui.col.time"),
@@ -418,7 +418,7 @@ class BalanceScreen(YibaoScreen):
                                 kind_name(e.kind),
                                 fen_to_plain(e.amount_fen),
                                 fen_to_plain(e.balance_after_fen),
-                                _csv_safe(e.memo),
+                                e.memo,
                                 e.kind,
                                 e.entry_id,
                                 ""
@@ -442,8 +442,3 @@ class BalanceScreen(YibaoScreen):
         )
         self.last_export = path
         return path
-
-
-def _csv_safe(text: str) -> str:
-    """Neutralise spreadsheet formulas (``=``, ``+``, ``-``, ``@`` at the start)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text

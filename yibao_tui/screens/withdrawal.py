@@ -291,8 +291,11 @@ class WithdrawalScreen(YibaoScreen):
             n += 1
             path = folder / f"{stem}-{n}.txt"
         try:
-            folder.mkdir(parents=True, exist_ok=True)
-            path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+            from yibao_tui.files import open_private, private_dir
+
+            private_dir(folder)
+            with open_private(path) as fh:  # 0600: it names the person
+                fh.write("\n".join(lines) + "\n")
         except OSError as err:
             self.report(err)
             return None

@@ -48,7 +48,9 @@ def serve(db: str | None, host: str = "127.0.0.1", port: int = 8765) -> int:
     except OSError as e:
         _say(t("server.port_in_use", host=host, port=port, detail=e.strerror or str(e)))
         return 1
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    from yibao_tui.files import private_dir
+
+    private_dir(Path(path).parent)  # 0700 when made here; the ledger file itself is made 0600
     try:
         _run(_open_ledger(path))  # a bad ledger is one clear line here, not a lifespan traceback
     except YibaoError as e:

@@ -25,14 +25,15 @@ _RECORDS: tuple[type, ...] = (
     models.Binding, models.PremiumQuote, models.PremiumPayment, models.Charge, models.SpendResult,
     models.CreditResult, models.QuestionInfo, models.WithdrawalVerdict, models.VerifyReport,
     models.AuditRow, models.ImportResult, models.Operator, models.WithdrawalReceipt,
+    models.PersonMatch, models.PersonMatchPage, models.OperatorInfo,
 )
 _SCALARS = {int: "integer", str: "string", bool: "boolean", float: "number"}
 
 _ERROR_STATUSES = {
     "400": "Invalid input (INVALID_*, UNKNOWN_WITHDRAWAL_CASE, IDEMPOTENCY_KEY_MISSING, IDEMPOTENCY_KEY_INVALID)",
     "401": "No token, a bad token or an expired session (UNAUTHORIZED, SESSION_EXPIRED)",
-    "403": "Out of the token's scope (FORBIDDEN)",
-    "404": "Unknown person or payment (UNKNOWN_*)",
+    "403": "Out of the token's scope (FORBIDDEN), or a window's operator who is not a supervisor (SUPERVISOR_REQUIRED)",
+    "404": "Unknown person, payment or operator (UNKNOWN_*)",
     "422": "Refused by a rule, or an idempotency key reused for another request",
     "503": "The ledger is busy, damaged or unavailable (DATABASE_BUSY, DATABASE_CORRUPT, DATABASE_UNAVAILABLE)",
 }
@@ -103,7 +104,9 @@ def _extra_schemas() -> dict[str, Any]:
         "CardPin": _obj({"id": {"type": "string"}}),
         "BindingList": _list_of("bindings", "Binding"),
         "PremiumPaymentList": _list_of("payments", "PremiumPayment"),
-        "AuditList": _list_of("rows", "AuditRow", with_id=False),
+        "AuditList": _obj({**_list_of("rows", "AuditRow", with_id=False)["properties"],
+                           "next_cursor": nullable_str}),
+        "OperatorList": _list_of("operators", "OperatorInfo", with_id=False),
         # tokens (issue 9 item 6): never the token itself
         "TokenList": _obj({"tokens": {"type": "array", "items": _obj({
             "id": {"type": "integer"}, "role": {"type": "string"}, "label": {"type": "string"},

@@ -230,8 +230,11 @@ async def verify(c: Call) -> dict[str, Any]:
 
 async def audit(c: Call) -> dict[str, Any]:
     q = c.query
-    rows = await c.backend.audit(person=q["person"], operator=q["operator"], since=q["since"], limit=q["limit"])
-    return {"rows": [r.to_json() for r in rows]}
+    page = await c.backend.audit_page(
+        person=q["person"], operator=q["operator"], action=q["action"], date_from=q["date_from"] or q["since"],
+        date_to=q["date_to"], cursor=q["cursor"], limit=q["limit"],
+    )
+    return page.to_json()
 
 
 async def import_persons(c: Call) -> dict[str, Any]:
@@ -306,6 +309,42 @@ async def withdrawal_execute(c: Call) -> dict[str, Any]:
         b["supervisor_password"], key=c.key,
     )
     return receipt.to_json()
+
+
+# --- counter staff (issue 10 items 9-11) -----------------------------------------------------
+async def find_persons(c: Call) -> dict[str, Any]:
+    q = c.query
+    page = await c.backend.find_persons(q["name"], born=q["born"], region=q["region"], cursor=q["cursor"],
+                                        limit=q["limit"])
+    return page.to_json()
+
+
+async def operators(c: Call) -> dict[str, Any]:
+    return {"operators": [o.to_json() for o in await c.backend.operators()]}
+
+
+async def operator_disable(c: Call) -> dict[str, Any]:
+    info = await c.backend.operator_disable(c.path["op"])
+    if c.tokens is not None:  # a disabled operator's open window sessions end now, not in 8 hours
+        c.tokens.revoke_operator(info.id)
+    return info.to_json()
+
+
+async def operator_enable(c: Call) -> dict[str, Any]:
+    return (await c.backend.operator_enable(c.path["op"])).to_json()
+
+
+async def operator_unlock(c: Call) -> dict[str, Any]:
+    return (await c.backend.operator_unlock(c.path["op"])).to_json()
+
+
+async def operator_password(c: Call) -> dict[str, Any]:
+    return (await c.backend.operator_reset_password(c.path["op"], c.body["password"])).to_json()
+
+
+#: Staff who search and supervise: an admin token, or a window's operator session (the ledger
+#: then requires a supervisor for operators and the audit log). Never a personal or kiosk token.
+SUPERVISION = frozenset({"admin", "counter"})
 
 
 _WHO = "/v1/persons/{who}"
@@ -423,10 +462,33 @@ OPS: tuple[Op, ...] = (
              Field("supervisor", "string", required=True, max_length=32),
              Field("supervisor_password", "string", required=True, max_length=200, secret=True))),
     Op("verify", "GET", "/v1/verify", verify, ADMIN, "VerifyReport", "Check the whole ledger"),
-    Op("audit", "GET", "/v1/audit", audit, ADMIN, "AuditList", "The audit log, newest first",
+    Op("audit", "GET", "/v1/audit", audit, SUPERVISION, "AuditList",
+       "The audit log, newest first, one keyset page (an admin token or a supervisor's window session)",
        query=(Field("person", "string", max_length=40), Field("operator", "string", max_length=100),
               Field("since", "string", max_length=40),
-              Field("limit", "integer", default=1000, minimum=1, maximum=100_000))),
+              Field("limit", "integer", default=1000, minimum=1, maximum=100_000),
+              Field("action", "string", max_length=60, description="an action and its outcomes"),
+              Field("date_from", "string", alias="from", max_length=10, description="YYYY-MM-DD"),
+              Field("date_to", "string", alias="to", max_length=10, description="YYYY-MM-DD"),
+              Field("cursor", "string", max_length=40, description="next_cursor of the previous page"))),
+    Op("personFind", "GET", "/v1/persons", find_persons, SUPERVISION, "PersonMatchPage",
+       "Persons by name (normalised), masked, one keyset page; every search is audited",
+       query=(Field("name", "string", required=True, max_length=64),
+              Field("born", "integer", nullable=True, minimum=1900, maximum=9999, description="year of birth"),
+              Field("region", "string", max_length=6),
+              Field("cursor", "string", max_length=60),
+              Field("limit", "integer", default=20, minimum=1, maximum=100))),
+    Op("operatorList", "GET", "/v1/operators", operators, SUPERVISION, "OperatorList",
+       "Every operator and their state (supervisors)"),
+    Op("operatorDisable", "POST", "/v1/operators/{op}/disable", operator_disable, SUPERVISION, "OperatorInfo",
+       "A disabled operator cannot log in (supervisors)", body=()),
+    Op("operatorEnable", "POST", "/v1/operators/{op}/enable", operator_enable, SUPERVISION, "OperatorInfo",
+       "Allow a disabled operator to log in again (supervisors)", body=()),
+    Op("operatorUnlock", "POST", "/v1/operators/{op}/unlock", operator_unlock, SUPERVISION, "OperatorInfo",
+       "End an operator's lockout now (supervisors)", body=()),
+    Op("operatorPassword", "POST", "/v1/operators/{op}/password", operator_password, SUPERVISION,
+       "OperatorInfo", "Set a new password for an operator (supervisors)",
+       body=(Field("password", "string", required=True, max_length=200),)),
     Op("importPersons", "POST", "/v1/import/persons", import_persons, ADMIN, "ImportResult",
        "Import roster rows, all or nothing",
        body=(Field("rows", "rows", required=True),)),
