@@ -222,6 +222,8 @@ ZH: dict[str, str] = {
     "ui.lookup.matches": "共 {total} 人同名，已列出 {shown} 人：选择一人打开",
     "ui.lookup.more": "更多……",
     "ui.lookup.name_not_allowed": "按姓名查找仅限工作人员：请输入身份证号或社保卡号",
+    # --- flows (issue 8) ---
+    "ui.withdrawal.checking": "正在核对…",
 }
 
 EN: dict[str, str] = {
@@ -432,4 +434,6 @@ EN: dict[str, str] = {
     "ui.lookup.matches": "{total} people with this name, {shown} listed: choose one to open",
     "ui.lookup.more": "More…",
     "ui.lookup.name_not_allowed": "Only staff can search by name: type an ID or a card number",
+    # --- flows (issue 8) ---
+    "ui.withdrawal.checking": "Checking…",
 }
