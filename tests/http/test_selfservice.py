@@ -211,3 +211,27 @@ async def test_the_app_shows_the_rate_limit_clearly(live_server: LiveServer, ids
     finally:
         await backend.close()
     assert any("请求过于频繁" in text and str(int(RATE_WINDOW)) in text for text in texts), texts
+
+
+async def test_the_http_backend_asks_and_confirms(live_server: LiveServer, ids: dict[str, str]) -> None:
+    holder, relative = ids["a"], ids["stranger"]
+    app = HttpBackend(live_server.url, live_server.token("personal", holder))
+    theirs = HttpBackend(live_server.url, live_server.token("personal", relative))
+    try:
+        asked = await app.request_binding(holder, relative, "sibling")
+        assert asked["status"] == "pending" and relative not in json.dumps(asked)
+        incoming = await theirs.binding_requests(relative)
+        assert [r["id"] for r in incoming if r["direction"] == "incoming"] == [asked["id"]]
+        binding = await theirs.confirm_binding(relative, asked["id"])
+        assert (binding.status, binding.verified_by, binding.relative_id) == ("active", "face", relative)
+        assert binding.holder_id != holder and binding.holder_id.startswith(holder[:3])  # masked
+        other = await app.request_binding(holder, ids["f"], "sibling")
+        third = HttpBackend(live_server.url, live_server.token("personal", ids["f"]))
+        try:
+            assert (await third.decline_binding(ids["f"], other["id"]))["status"] == "declined"
+        finally:
+            await third.close()
+        assert [b.relative_id for b in await app.bindings(holder)] == [relative]
+    finally:
+        await app.close()
+        await theirs.close()

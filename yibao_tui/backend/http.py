@@ -450,6 +450,27 @@ class HttpBackend:
                 "pledge_accepted": pledge_accepted}
         return await self._post("persons", holder, "bindings", body=body, key=key, parse=Binding.from_json)
 
+    async def request_binding(self, holder: str, relative: str, relation: str, pledge_accepted: bool = True,
+                              key: str | None = None) -> dict[str, Any]:
+        """From an app or a kiosk: ask ``relative`` to confirm a binding (not part of ``Backend``;
+        the answer is the same whether they exist or not, identities masked)."""
+        body = {"relative": relative, "relation": relation, "pledge_accepted": pledge_accepted}
+        return await self._post("persons", holder, "binding-requests", body=body, key=key, parse=_object)
+
+    async def binding_requests(self, who: str) -> list[dict[str, Any]]:
+        """The binding requests ``who`` made or is asked to confirm (identities masked)."""
+        return await self._get("persons", who, "binding-requests", parse=lambda d: list(d["requests"]))
+
+    async def confirm_binding(self, who: str, request_id: int, key: str | None = None) -> Binding:
+        """The relative ``who`` confirms request ``request_id``: the binding is made."""
+        return await self._post("persons", who, "binding-requests", str(request_id), "confirm", body={}, key=key,
+                                parse=Binding.from_json)
+
+    async def decline_binding(self, who: str, request_id: int, key: str | None = None) -> dict[str, Any]:
+        """The relative ``who`` declines request ``request_id``."""
+        return await self._post("persons", who, "binding-requests", str(request_id), "decline", body={}, key=key,
+                                parse=_object)
+
     async def unbind(self, holder: str, relative: str, key: str | None = None) -> Binding:
         """End a binding."""
         return await self._post("persons", holder, "bindings", relative, "unbind", body={}, key=key,

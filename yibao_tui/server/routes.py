@@ -512,7 +512,7 @@ OPS: tuple[Op, ...] = (
        "End an operator's lockout now (supervisors)", body=()),
     Op("operatorPassword", "POST", "/v1/operators/{op}/password", operator_password, SUPERVISION,
        "OperatorInfo", "Set a new password for an operator (supervisors)",
-       body=(Field("password", "string", required=True, max_length=200),)),
+       body=(Field("password", "string", required=True, max_length=200, secret=True),)),
     Op("importPersons", "POST", "/v1/import/persons", import_persons, ADMIN, "ImportResult",
        "Import roster rows, all or nothing",
        body=(Field("rows", "rows", required=True),), max_body=MAX_BULK_BODY_BYTES),
