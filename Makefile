@@ -2,7 +2,9 @@
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+# `make run` installs the app alone; `make test` also the dev, server and pdf extras.
+APP_STAMP := $(VENV)/.installed-app
+TEST_STAMP := $(VENV)/.installed-test
 
 .PHONY: run test lint bench clean
 
@@ -10,25 +12,29 @@ $(BIN)/python:
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e ".[dev,server]"
-	touch $(STAMP)
+$(APP_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e .
+	touch $(APP_STAMP)
+
+$(TEST_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e ".[dev,server,pdf]"
+	touch $(TEST_STAMP) $(APP_STAMP)
 
 ## Set up and start the app on the local ledger (demo data offered when it is empty).
-run: $(STAMP)
+run: $(APP_STAMP)
 	$(BIN)/yibao $(ARGS)
 
 ## Set up and run every check: ruff, the import contracts, the test suite.
-test: $(STAMP)
+test: $(TEST_STAMP)
 	$(BIN)/ruff check yibao_tui tests bench
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
-lint: $(STAMP)
+lint: $(TEST_STAMP)
 	$(BIN)/ruff check yibao_tui tests bench
 	$(BIN)/lint-imports
 
-bench: $(STAMP)
+bench: $(TEST_STAMP)
 	$(BIN)/python bench/bench_ledger.py --persons 100000
 
 clean:

@@ -127,7 +127,7 @@ def bench_startup(runs: int, work: Path) -> dict[str, float]:
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     ours_cmd = [sys.executable, "-m", "yibao_tui", "--db", str(db)]
     bare_cmd = [sys.executable, str(bare)]
-    marker = "第 1 页".encode()
+    marker = "第 1 / ".encode()
     # warm the OS caches (and .pyc files) once each, not counted
     launch(bare_cmd, b"yibao-bench-ready", env)
     launch(ours_cmd, marker, env)
@@ -177,7 +177,7 @@ def rss_of(pid: int) -> float:
 def page_through(path: Path, person: str, work: Path, timeout: float = 30.0) -> dict[str, float]:
     """Run ``python -m yibao_tui`` on a pty and press ``n`` until the last page.
 
-    Each page is timed from the key press until the new page's line (``第 k 页``) has been
+    Each page is timed from the key press until the new page's line (``第 k / n 页``) has been
     written to the terminal: fetch, table refill and repaint, as the user sees it.
     """
     from yibao_tui.screens.balance import PAGE_SIZE
@@ -219,7 +219,7 @@ def page_through(path: Path, person: str, work: Path, timeout: float = 30.0) -> 
 
     times: list[float] = []
     try:
-        if not wait_for("第 1 页".encode()):
+        if not wait_for("第 1 / ".encode()):
             raise RuntimeError("the balance screen never showed page 1")
         time.sleep(0.5)  # let the start-up settle
         seen.clear()
@@ -229,7 +229,7 @@ def page_through(path: Path, person: str, work: Path, timeout: float = 30.0) -> 
             page += 1
             t0 = time.perf_counter()
             os.write(master, b"n")
-            if not wait_for(f"第 {page} 页".encode()):
+            if not wait_for(f"第 {page} / ".encode()):
                 page -= 1  # the last page: ``n`` did nothing
                 break
             times.append(time.perf_counter() - t0)

@@ -7,7 +7,7 @@ import sys
 
 #: Top-level options of ``yibao`` that take a value (``--db PATH``) and that take none.
 _VALUED = frozenset({"--db", "--backend", "--lang", "--person"})
-_FLAGS = frozenset({"--json"})
+_FLAGS = frozenset({"--json", "--insecure"})
 
 
 def starts_the_app(argv: list[str]) -> bool:

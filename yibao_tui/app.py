@@ -264,8 +264,7 @@ class YibaoApp(App[int]):
     def _show_person(self, person: Person) -> None:
         if person is not self.person:
             self.person = person
-        if self.settings.last_person != person.id:
-            self.settings.last_person = person.id
+        if self.settings.remember(person.card, person.id):  # the card, never the full ID
             self.settings.save()
 
     async def reload_person(self) -> None:

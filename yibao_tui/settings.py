@@ -22,7 +22,10 @@ class Settings:
     """What the app remembers between runs."""
 
     theme: str | None = None
+    #: what reopens the person shown last time: their card number, never the full ID number
     last_person: str | None = None
+    #: that person's ID number masked (``440***********0076``), for display only
+    last_person_masked: str | None = None
 
     @staticmethod
     def path() -> Path:
@@ -40,19 +43,34 @@ class Settings:
             return cls()
         theme = data.get("theme")
         last = data.get("last_person")
+        masked = data.get("last_person_masked")
         return cls(
             theme=theme if isinstance(theme, str) else None,
-            last_person=last if isinstance(last, str) else None,
+            last_person=last if isinstance(last, str) else None,  # an older file's full ID still opens once
+            last_person_masked=masked if isinstance(masked, str) else None,
         )
+
+    def remember(self, card: str | None, id_number: str) -> bool:
+        """Remember a person by card number (and the masked ID); ``True`` if that changed. A
+        person without a card is not remembered: the file never holds a full ID number."""
+        from yibao_tui.domain.masking import mask_id
+
+        masked = mask_id(id_number)
+        if (self.last_person, self.last_person_masked) == (card, masked):
+            return False
+        self.last_person, self.last_person_masked = card, masked
+        return True
 
     def save(self) -> bool:
         """Write the settings atomically; ``False`` if that was not possible."""
-        path = self.path()
+        from yibao_tui.domain.idnum import id_problem
+        from yibao_tui.files import write_private
+
+        data = asdict(self)
+        if data["last_person"] and id_problem(data["last_person"]) is None:
+            data["last_person"] = None  # a full ID number is never written (0600 or not)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp")
-            tmp.write_text(json.dumps(asdict(self), ensure_ascii=False, indent=2), "utf-8")
-            os.replace(tmp, path)
+            write_private(self.path(), json.dumps(data, ensure_ascii=False, indent=2))
         except OSError:
             return False
         return True

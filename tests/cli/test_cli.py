@@ -219,7 +219,7 @@ def test_operator_and_pin_are_read_from_stdin_never_argv(db):
     assert proc.returncode == 0 and json.loads(proc.stdout)["role"] == "supervisor"
     proc = _piped(db, "short\n", "operator", "add", "7002", "--name", "钱", "--role", "clerk")
     assert proc.returncode == 2 and json.loads(proc.stdout)["error"]["code"] == "INVALID_ARGUMENT"
-    proc = _piped(db, "123456\n", "card", "set-pin", "A1000002")
+    proc = _piped(db, "394728\n", "card", "set-pin", "A1000002")
     assert proc.returncode == 0 and json.loads(proc.stdout)["id"] == S
     proc = _piped(db, "12ab\n", "card", "set-pin", "A1000002")
     assert proc.returncode == 2

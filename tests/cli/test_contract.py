@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.cli.test_cli import ROOT, H, run
+import pytest
+
+from tests.cli.test_cli import ROOT, H, _piped, run
 from tests.conftest import pid
 from yibao_tui.cli import main
 
@@ -103,7 +105,8 @@ def test_statement_table_keeps_a_gap_between_large_amounts(capsys, db):
 def _on_a_terminal(argv: list[str], answers: list[str], env: dict[str, str] | None = None,
                    deadline: float = 20.0) -> tuple[int | None, str]:
     """Run ``python -m yibao_tui ARGV`` on a pseudo-terminal (its controlling terminal, as getpass
-    wants), typing each answer once the output has been quiet for a moment. Returns the exit
+    wants), typing each answer once a prompt is waiting (getpass flushes what was typed before
+    its prompt). Returns the exit
     code (None when it was still waiting at the deadline and was killed) and what it wrote."""
     import os
     import pty
@@ -132,7 +135,7 @@ def _on_a_terminal(argv: list[str], answers: list[str], env: dict[str, str] | No
                     break
                 seen += chunk
                 quiet_since = time.monotonic()
-            elif todo and time.monotonic() - quiet_since > 0.8 and seen:
+            elif todo and time.monotonic() - quiet_since > 0.3 and seen.decode("utf-8", "replace").endswith(("：", ": ")):
                 os.write(fd, (todo.pop(0) + "\r").encode())
                 quiet_since = time.monotonic()
     finally:
@@ -148,6 +151,13 @@ def _on_a_terminal(argv: list[str], answers: list[str], env: dict[str, str] | No
             code = os.waitstatus_to_exitcode(status)
         os.close(fd)
     return code, seen.decode("utf-8", "replace")
+
+
+def test_operator_add_refuses_an_existing_number_before_the_password(db):
+    assert _piped(db, "a-long-password\n", "operator", "add", "7001", "--name", "王芳", "--role", "clerk").returncode == 0
+    code, text = _on_a_terminal(["--db", db, "operator", "add", "7001", "--name", "王芳", "--role", "clerk"], [])
+    assert code == 3 and "7001" in text
+    assert "密码" not in text  # never asked
 
 
 def test_a_too_short_password_is_refused_at_the_first_prompt(db):
@@ -172,3 +182,152 @@ def test_login_says_there_is_no_keyring_before_asking_for_the_token(db):
     code, text = _on_a_terminal(["login", "--backend", "http://127.0.0.1:9"], ["some-token"], env)
     assert code == 1 and "密钥环" in text
     assert "访问令牌" not in text  # the token prompt never came
+
+
+# ------------------------------------------------------------------ item 7: help in the user's language
+
+
+def _help_of(capsys, *argv: str) -> str:
+    with pytest.raises(SystemExit) as info:
+        main([*argv, "--help"])
+    assert info.value.code == 0
+    return capsys.readouterr().out
+
+
+def _commands() -> list[tuple[str, ...]]:
+    """Every command path: ("init",), ("person", "add"), ..."""
+    import argparse
+
+    from yibao_tui.cli.parser import build_parser
+
+    def walk(parser: argparse.ArgumentParser, path: tuple[str, ...]) -> list[tuple[str, ...]]:
+        found = []
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    found.append((*path, name))
+                    found += walk(sub, (*path, name))
+        return found
+
+    return walk(build_parser(), ())
+
+
+def test_help_speaks_chinese_by_default_and_english_on_request(capsys, monkeypatch):
+    zh = _help_of(capsys)
+    assert zh.startswith("用法：yibao") and "选项" in zh and "显示此帮助并退出" in zh and "建立账本" in zh
+    en = _help_of(capsys, "--lang", "en")
+    assert en.startswith("usage: yibao") and "create the ledger" in en and "建立账本" not in en
+    monkeypatch.setenv("YIBAO_LANG", "en")
+    assert "create the ledger" in _help_of(capsys)
+
+
+def test_every_command_and_option_has_translated_help(capsys):
+    import re
+
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    for path in _commands():
+        text = _help_of(capsys, *path)
+        assert text.startswith("用法："), path
+        options = text.split("选项:", 1)[1]
+        # every option and argument line carries a help text, and it is Chinese
+        entries = re.split(r"\n  (?=[-\w{])", text.split("位置参数:", 1)[-1] if "位置参数:" in text else options)
+        for entry in entries[1:]:
+            assert cjk.search(entry), (path, entry)
+        en = _help_of(capsys, "--lang", "en", *path)
+        assert en.startswith("usage:") and "show this help message and exit" in en, path
+
+
+def test_argparse_errors_speak_the_users_language(capsys, db):
+    code, err = run(capsys, "--db", db, "spend", H, "1", "--kind", "foo")
+    assert code == 2 and err["error"]["code"] == "INVALID_ARGUMENT"
+    assert "参数 --kind：无效的选项：'foo'" in err["error"]["message"] and "invalid choice" not in err["error"]["message"]
+    code, err = run(capsys, "--db", db, "statement")
+    assert code == 2 and "缺少必需的参数：id" in err["error"]["message"]
+    code, err = run(capsys, "--lang", "en", "--db", db, "statement", H, "--kind")
+    assert code == 2 and "argument --kind: expected one argument" in err["error"]["message"]
+    code, err = run(capsys, "--db", db, "balance", H, "--frobnicate")
+    assert code == 2 and "无法识别的参数：--frobnicate" in err["error"]["message"]
+    import argparse
+    import gettext
+
+    assert argparse._ is gettext.gettext  # argparse is itself again for everyone else
+
+
+def test_role_and_verification_names_are_translated_where_shown(capsys):
+    text = _help_of(capsys, "operator", "add")
+    assert "clerk（经办员）" in text and "supervisor（主管）" in text
+    assert "counter（窗口核验）" in _help_of(capsys, "family", "bind")
+    assert "personal（本人）" in _help_of(capsys, "token", "create")
+    assert "clerk (clerk)" not in _help_of(capsys, "--lang", "en", "operator", "add")
+
+
+def test_help_catalogue_has_both_languages_and_is_not_read_by_the_app():
+    import subprocess
+    import sys
+
+    from yibao_tui.i18n.messages import cli_help
+
+    assert set(cli_help.ZH) == set(cli_help.EN)
+    probe = ("import sys; from yibao_tui.cli import _app_args; from yibao_tui.i18n import t; t('x');"
+             " _app_args(['--db', 'x.db']); print('yibao_tui.i18n.messages.cli_help' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.strip() == "False"
+
+
+# ------------------------------------------------------------------ item 8: the README as written
+
+
+def _readme_commands() -> list[list[str]]:
+    """Every ``yibao …`` line of the README's ``sh`` blocks, as argv (comments and the optional
+    ``[--option value]`` parts dropped)."""
+    import re
+    import shlex
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    found = []
+    for block in re.findall(r"```sh\n(.*?)```", text, flags=re.S):
+        for line in block.splitlines():
+            line = re.sub(r"\[[^\]]*\]", "", line.split("  #")[0]).strip()
+            if line.startswith("yibao"):
+                found.append(shlex.split(line)[1:])
+    return found
+
+
+def test_readme_commands_parse_and_say_how_yibao_is_found(capsys):
+    from yibao_tui.cli.parser import build_parser
+
+    commands = _readme_commands()
+    assert len(commands) >= 12
+    parser = build_parser()
+    for argv in commands:
+        if "--help" in argv:
+            continue
+        parser.parse_args(argv)  # raises INVALID_ARGUMENT on a command the CLI does not have
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert ". .venv/bin/activate" in readme
+
+
+def test_readme_kiosk_card_is_in_the_demo_ledger(capsys, tmp_path):
+    card = next(argv[2] for argv in _readme_commands() if argv[:2] == ["card", "set-pin"])
+    path = str(tmp_path / "demo.db")
+    assert run(capsys, "--db", path, "demo")[0] == 0
+    code, person = run(capsys, "--db", path, "person", "show", card)
+    assert code == 0 and person["card"] == card
+
+
+def test_make_run_installs_the_app_alone_and_make_test_the_extras():
+    import shutil
+    import subprocess
+
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+
+    def dry(target: str) -> str:
+        out = subprocess.run(["make", "-n", "-B", target], capture_output=True, text=True, cwd=ROOT, check=True)
+        return "\n".join(line for line in out.stdout.splitlines() if "pip install" in line and "-e" in line)
+
+    run_install, test_install = dry("run"), dry("test")
+    assert run_install.strip().endswith("install -q -e .")
+    for extra in ("dev", "server", "pdf"):
+        assert extra not in run_install
+    assert '".[dev,server,pdf]"' in test_install

@@ -66,7 +66,9 @@ async def test_personal_token_reads_only_its_own_person(live_server: LiveServer,
         with pytest.raises(YibaoError) as info:  # an app cannot claim a counter's verification
             await hb.bind(ids["a"], ids["b"], "spouse", verified_by="counter")
         assert info.value.code == "FORBIDDEN"
-        assert (await hb.bind(ids["a"], ids["b"], "spouse", verified_by="face")).status == "active"
+        with pytest.raises(YibaoError) as info:  # nor face or letter: staff record those (issue 9 item 3)
+            await hb.bind(ids["a"], ids["b"], "spouse", verified_by="face")
+        assert info.value.code == "SELF_SERVICE_BINDING"
     finally:
         await hb.close()
 

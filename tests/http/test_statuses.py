@@ -1,8 +1,9 @@
 """Every error code gets the HTTP status the contract states, through the real server.
 
 400 invalid input, 401 no or bad token (or an expired session), 403 out of scope, 404 unknown,
-405 wrong method, 409 in progress, 422 refused by a rule or an idempotency conflict, 503 the
-ledger busy, damaged or unavailable (with a clear message that names no server path).
+405 wrong method, 409 in progress, 413 body too large, 415 body not JSON, 422 refused by a rule
+or an idempotency conflict, 503 the ledger busy, damaged or unavailable (with a clear message that
+names no server path).
 """
 
 from __future__ import annotations
@@ -25,15 +26,17 @@ from yibao_tui.i18n import catalogue
 from yibao_tui.server.backends import LedgerBackend
 
 #: The contract's table, written out here rather than read from the implementation.
-NOT_FOUND = {"NOT_FOUND", "UNKNOWN_PERSON", "UNKNOWN_PAYMENT", "UNKNOWN_TOKEN", "NOT_AVAILABLE"}
+NOT_FOUND = {"NOT_FOUND", "UNKNOWN_PERSON", "UNKNOWN_PAYMENT", "UNKNOWN_TOKEN", "NOT_AVAILABLE", "UNKNOWN_OPERATOR"}
 EXPECTED: dict[int, set[str]] = {
     400: (set(INPUT_CODES) - NOT_FOUND)
     | {"IDEMPOTENCY_KEY_MISSING", "IDEMPOTENCY_KEY_INVALID", "INVALID_ROLE", "INVALID_ARGUMENT"},
     401: {"UNAUTHORIZED", "SESSION_EXPIRED"},
-    403: {"FORBIDDEN", "SELF_SERVICE_BINDING"},
+    403: {"FORBIDDEN", "SELF_SERVICE_BINDING", "SUPERVISOR_REQUIRED"},
     404: NOT_FOUND,
     405: {"METHOD_NOT_ALLOWED"},
     409: {"IN_PROGRESS"},
+    413: {"PAYLOAD_TOO_LARGE"},
+    415: {"UNSUPPORTED_MEDIA_TYPE"},
     429: {"RATE_LIMITED"},
     422: set(RULE_CODES) | {"IDEMPOTENCY_CONFLICT"},
     503: {"DATABASE_BUSY", "DATABASE_CORRUPT", "DATABASE_UNAVAILABLE", "BACKEND_UNAVAILABLE", "LEDGER_NOT_FOUND"},
@@ -90,7 +93,8 @@ def _params(code: str) -> dict[str, Any]:
             "balance": "¥1.00", "amount": "¥2.00", "value": "x", "case": "x", "choices": "x",
             "payment_id": "x", "card": "x", "until": "x", "method": "GET", "role": "x", "url": "x",
             "holder_region": "110000", "relative_region": "310000", "birth_date": "2014-01-01", "age": 16,
-            "opens": "2026-09-01", "closes": "2026-12-31", "retry_after": 7}
+            "opens": "2026-09-01", "closes": "2026-12-31", "retry_after": 7,
+            "limit": 65536, "media_type": "text/plain", "host": "example.org"}
 
 
 @pytest.mark.parametrize("code", ALL_CODES)

@@ -53,17 +53,17 @@ def test_pin_lockout_survives_restart(db_path):
     clock = Clock()
     led = Ledger(db_path, clock=clock)
     f = Family(led)
-    assert code_of(led.card_login, "A1000001", "123456") == "NO_PIN"
-    led.card_set_pin("A1000001", "123456")
-    assert led.card_login("a1000001", "123456").id == f.holder
+    assert code_of(led.card_login, "A1000001", "394728") == "NO_PIN"
+    led.card_set_pin("A1000001", "394728")
+    assert led.card_login("a1000001", "394728").id == f.holder
     assert code_of(led.card_login, "A1000001", "000000") == "BAD_PIN"
     assert code_of(led.card_login, "A1000001", "000000") == "BAD_PIN"
     assert code_of(led.card_login, "A1000001", "000000") == "CARD_LOCKED"
     led.close()
     led = Ledger(db_path, clock=clock)
-    assert code_of(led.card_login, "A1000001", "123456") == "CARD_LOCKED"
+    assert code_of(led.card_login, "A1000001", "394728") == "CARD_LOCKED"
     clock.now = FROZEN + dt.timedelta(minutes=31)
-    assert led.card_login("A1000001", "123456").id == f.holder
+    assert led.card_login("A1000001", "394728").id == f.holder
     led.close()
 
 

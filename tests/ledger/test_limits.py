@@ -49,7 +49,8 @@ def test_the_schema_refuses_floats_and_out_of_bounds_money(ledger: Ledger, db_pa
         for sql in refused:
             with pytest.raises(sqlite3.IntegrityError, match="amount limit"):
                 conn.execute(sql, (f.holder,))
-        assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "2"
+        assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == str(
+            ledger_db.SCHEMA_VERSION)  # 2 or later (later versions keep the money triggers)
     finally:
         conn.close()
 
@@ -68,8 +69,8 @@ def test_a_balance_pushed_past_the_bound_is_refused_by_the_ledger(tmp_path: Path
         led.close()
 
 
-def _old_ledger_with_overflow(path: Path) -> str:
-    """A ledger as version 1 left it after the reported attack: ~1,024 credits of 2**53 - 1."""
+def _version_1(path: Path) -> tuple[sqlite3.Connection, Family]:
+    """A ledger with a family, as schema version 1 had it (no money triggers); a raw connection."""
     led = Ledger(path, clock=frozen_clock)
     f = Family(led)
     led.close()
@@ -78,6 +79,12 @@ def _old_ledger_with_overflow(path: Path) -> str:
         conn.execute(f"DROP TRIGGER {name}")
     conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
     conn.execute("UPDATE meta SET value = 'v1' WHERE key = 'schema_hash'")
+    return conn, f
+
+
+def _old_ledger_with_overflow(path: Path) -> str:
+    """A ledger as version 1 left it after the reported attack: ~1,024 credits of 2**53 - 1."""
+    conn, f = _version_1(path)
     acct = conn.execute("SELECT id FROM accounts WHERE person_id = ?", (f.holder,)).fetchone()[0]
     fund = conn.execute("SELECT id FROM accounts WHERE code = 'SYS:fund'").fetchone()[0]
     big = 2**53 - 1
@@ -103,7 +110,7 @@ def test_verify_reports_an_overflowed_ledger_and_never_dies(tmp_path: Path, caps
     led = Ledger(path, clock=frozen_clock)
     try:
         report = led.verify()  # opening it brings it to version 2 (the triggers) without touching rows
-        assert led.meta("schema_version") == "2"
+        assert led.meta("schema_version") == str(ledger_db.SCHEMA_VERSION)
         with pytest.raises(YibaoError) as e:  # and from now on nothing more goes in
             led.credit(holder, 100)
         assert e.value.code == "INVALID_AMOUNT"
@@ -120,15 +127,7 @@ def test_verify_reports_an_overflowed_ledger_and_never_dies(tmp_path: Path, caps
 
 def test_opening_a_version_1_ledger_migrates_it(tmp_path: Path) -> None:
     path = tmp_path / "v1.db"
-    led = Ledger(path, clock=frozen_clock)
-    Family(led)
-    led.close()
-    conn = sqlite3.connect(path, isolation_level=None)
-    for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%money%'").fetchall():
-        conn.execute(f"DROP TRIGGER {name}")
-    conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
-    conn.execute("UPDATE meta SET value = 'v1' WHERE key = 'schema_hash'")
-    conn.close()
+    _version_1(path)[0].close()
     led = Ledger(path, clock=frozen_clock)
     try:
         assert led.verify().ok

@@ -33,7 +33,10 @@ async def test_opens_the_demo_owner_on_the_balance_screen(tui_ledger, backend):
         balance = (await backend.balance(tui_ledger.owner)).balance_fen
         assert digits.value.replace(",", "") == f"{balance // 100}.{balance % 100:02d}"
         assert app.screen.query_one("#statement").row_count > 0
-    assert Settings.load().last_person == tui_ledger.owner
+    # remembered by card number, never the full ID number (issue 9 item 8)
+    saved = Settings.load()
+    assert saved.last_person == app.person.card and saved.last_person != tui_ledger.owner
+    assert saved.last_person_masked and tui_ledger.owner not in Settings.path().read_text("utf-8")
 
 
 async def test_person_flag_wins_and_is_remembered(tui_ledger):
@@ -136,7 +139,7 @@ async def test_lookup_refusals_are_inline(backend):
         assert "查无此人" in message
         await pilot.press("escape")
         message = await _lookup(pilot, "  ")
-        assert message == "请输入身份证号或社保卡号"
+        assert message == "请输入身份证号、社保卡号或姓名"
         await pilot.press("escape")
         await pilot.pause()
         assert app.person == before

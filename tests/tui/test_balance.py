@@ -34,14 +34,14 @@ async def test_paging_forward_and_back(tui_ledger, backend):
         table = app.screen.query_one("#statement")
         first = table_rows(table)
         assert len(first) == PAGE_SIZE
-        assert "第 1 页" in text_of(app.screen.query_one("#page-info", Static))
+        assert "第 1 / 2 页" in text_of(app.screen.query_one("#page-info", Static))
         assert app.screen.query_one("#prev", LinkButton).disabled
         await pilot.press("n")
         await settle(pilot)
         second = table_rows(table)
         assert second and second[0] != first[0]
         assert second[0][0] <= first[-1][0]  # newest first, continuing where page 1 ended
-        assert "第 2 页" in text_of(app.screen.query_one("#page-info", Static))
+        assert "第 2 / 2 页" in text_of(app.screen.query_one("#page-info", Static))
         await pilot.press("p")
         await settle(pilot)
         assert table_rows(table) == first

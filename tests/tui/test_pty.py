@@ -57,10 +57,10 @@ def test_yibao_in_a_terminal_shows_the_balance(sync_ledger, tmp_path, lang):
     )
     try:
         if lang == "zh":
-            screen = _wait_for(session, "余额与明细", "个人账户余额（元）", "第 1 页")
+            screen = _wait_for(session, "余额与明细", "个人账户余额（元）", "第 1 / ")
             assert "划入" in screen
         else:
-            screen = _wait_for(session, "Balance & statement", "Account balance (yuan)", "Page 1")
+            screen = _wait_for(session, "Balance & statement", "Account balance (yuan)", "Page 1 / ")
         owner = sync_ledger.owner
         assert owner[:3] + "*" * 11 + owner[-4:] in screen  # masked ID of the demo owner
         subprocess.run(["tmux", "send-keys", "-t", session, "F3"], check=True)

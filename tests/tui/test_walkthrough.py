@@ -196,7 +196,7 @@ async def test_first_screen_is_read_once_before_it_is_built(tui_ledger, backend)
     app = make_app(backend, person=tui_ledger.owner)
     async with app.run_test(size=(100, 30)) as pilot:
         assert app.person is not None and app.person.id == tui_ledger.owner
-        assert "第 1 页" in text_of(app.screen.query_one("#page-info", Static))
+        assert "第 1 / 2 页" in text_of(app.screen.query_one("#page-info", Static))
         await settle(pilot)
         assert sorted(calls) == ["person", "statement", "summary"]
         assert app.current_mode == "_default"
@@ -205,7 +205,7 @@ async def test_first_screen_is_read_once_before_it_is_built(tui_ledger, backend)
         await pilot.press("f2")
         await settle(pilot)
         assert type(app.screen).__name__ == "BalanceScreen"
-        assert "第 1 页" in text_of(app.screen.query_one("#page-info", Static))
+        assert "第 1 / 2 页" in text_of(app.screen.query_one("#page-info", Static))
     assert TODAY.year == 2025
 
 

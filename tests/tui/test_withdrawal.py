@@ -6,6 +6,7 @@ from textual.widgets import Input, Select, Static
 from tuikit import HOLDER, make_app, settle, text_of
 
 from yibao_tui.domain.policy import policy_for
+from yibao_tui.screens.withdrawal import CHECK_PAUSE
 
 
 async def _choose(pilot, case: str) -> None:
@@ -27,7 +28,10 @@ async def test_questions_come_from_the_policy(backend):
         await settle(pilot)
         select = app.screen.query_one("#case", Select)
         cases = [value for _, value in select._options if isinstance(value, str)]
-        assert cases == list(policy_for("440300", 2025).withdrawal_cases)
+        policy = policy_for("440300", 2025)
+        # only the cases the region enables (issue 8 defect 9: 深圳 offered 重大疾病)
+        assert cases == [c for c in policy.withdrawal_cases if c in policy.enabled_cases]
+        assert "serious-illness" not in cases
         await _choose(pilot, "death")
         questions = policy_for("440300", 2025).withdrawal_cases["death"].questions
         labels = [text_of(label) for label in app.screen.query(".question")]
@@ -68,6 +72,7 @@ async def test_number_answers(backend):
         months = app.screen.query_one("#q-1", Input)
         months.focus()
         await pilot.press("3")
+        await pilot.pause(CHECK_PAUSE + 0.2)  # the verdict is asked once typing pauses
         await settle(pilot)
         assert app.screen.facts() == {"insurance_stopped": "yes", "months_since_stop": "3"}
         assert "✓ 符合提取条件" in _verdict(app)
@@ -114,3 +119,30 @@ async def test_a_resident_member_is_told_why_not(backend):
         await _choose(pilot, "death")
         verdict = _verdict(app)
         assert "不符合提取条件" in verdict and "未参加职工医保" in verdict
+
+
+async def test_typing_a_number_writes_one_check_per_verdict_seen(backend):
+    """Issue 8 defect 10: every keystroke in an F5 number field wrote a ``withdrawal.check``
+    audit record. One record per verdict the user actually saw."""
+
+    async def checks() -> int:
+        rows = await backend.audit(person=HOLDER, limit=500)
+        return sum(1 for r in rows if r.action == "withdrawal.check")
+
+    app = make_app(backend, person=HOLDER)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await _choose(pilot, "left-employee-insurance")
+        app.screen.query_one("#q-0", Select).value = "yes"
+        await settle(pilot)
+        before = await checks()
+        app.screen.query_one("#q-1", Input).focus()
+        await pilot.press(*"120")
+        await pilot.pause(CHECK_PAUSE + 0.2)
+        await settle(pilot)
+        assert "✓ 符合提取条件" in _verdict(app)
+        assert await checks() == before + 1
+        await pilot.press("backspace")  # 12: another verdict seen, one more record
+        await pilot.pause(CHECK_PAUSE + 0.2)
+        await settle(pilot)
+        assert await checks() == before + 2

@@ -15,13 +15,16 @@ from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 from yibao_tui.domain.models import (
+    AuditPage,
     AuditRow,
     Balance,
     Binding,
     CreditResult,
     ImportResult,
     Operator,
+    OperatorInfo,
     Person,
+    PersonMatchPage,
     PremiumPayment,
     PremiumQuote,
     SpendResult,
@@ -174,3 +177,30 @@ class Backend(Protocol):
         key: str | None = None,
     ) -> WithdrawalReceipt:
         """Counter only, supervisor co-signed: pay the balance out and close the account."""
+
+    # --- counter staff (issue 10 items 9-11) ---------------------------------------------------
+    async def find_persons(self, name: str, born: int | None = None, region: str | None = None,
+                           cursor: str | None = None, limit: int = 20) -> PersonMatchPage:
+        """Persons by name (normalised), optionally born in a year and in a region: one keyset
+        page, masked; staff only; every search audited (the name masked and hashed)."""
+
+    async def audit_page(self, person: str | None = None, operator: str | None = None,
+                         action: str | None = None, date_from: str | None = None,
+                         date_to: str | None = None, cursor: str | None = None,
+                         limit: int = 50) -> AuditPage:
+        """One keyset page of the audit log, newest first, filtered (supervisors; audited)."""
+
+    async def operators(self) -> list[OperatorInfo]:
+        """Every operator with their state (supervisors; audited)."""
+
+    async def operator_disable(self, op_id: str) -> OperatorInfo:
+        """No more logins for this operator (supervisors; audited)."""
+
+    async def operator_enable(self, op_id: str) -> OperatorInfo:
+        """A disabled operator may log in again (supervisors; audited)."""
+
+    async def operator_unlock(self, op_id: str) -> OperatorInfo:
+        """End a lockout now (supervisors; audited)."""
+
+    async def operator_reset_password(self, op_id: str, password: str) -> OperatorInfo:
+        """Set a new password (supervisors; audited; only its hash is kept)."""

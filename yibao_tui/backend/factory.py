@@ -16,15 +16,17 @@ def backend_url(explicit: str | None, db: str | None = None) -> str | None:
     return os.environ.get("YIBAO_BACKEND") or None
 
 
-def make_backend(db: str | None, backend_url_: str | None, actor: Actor, create: bool = True) -> Backend:
+def make_backend(db: str | None, backend_url_: str | None, actor: Actor, create: bool = True,
+                 insecure: bool = False) -> Backend:
     """``HttpBackend(url)`` when a server URL is given (or ``$YIBAO_BACKEND`` is set and no
     ``--db``), else ``LocalBackend`` on ``db`` or the default ledger (made on first use only
-    with ``create``: otherwise a missing one is ``LEDGER_NOT_FOUND``)."""
+    with ``create``: otherwise a missing one is ``LEDGER_NOT_FOUND``). A plain ``http://`` URL
+    to another machine is refused (``INSECURE_TRANSPORT``) unless ``insecure``."""
     url = backend_url(backend_url_, db)
     if url:
         from yibao_tui.backend.http import HttpBackend
 
-        return HttpBackend(url, actor=actor)
+        return HttpBackend(url, actor=actor, insecure=insecure)
     from yibao_tui.backend.local import LocalBackend
     from yibao_tui.config import default_db_path
 

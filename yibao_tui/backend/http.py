@@ -23,6 +23,7 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 import os
 import random
@@ -30,7 +31,7 @@ import re
 import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import httpx
 
@@ -38,13 +39,16 @@ from yibao_tui.backend.base import Actor
 from yibao_tui.domain.errors import YibaoError
 from yibao_tui.domain.masking import mask_id
 from yibao_tui.domain.models import (
+    AuditPage,
     AuditRow,
     Balance,
     Binding,
     CreditResult,
     ImportResult,
     Operator,
+    OperatorInfo,
     Person,
+    PersonMatchPage,
     PremiumPayment,
     PremiumQuote,
     SpendResult,
@@ -81,6 +85,30 @@ def normalise_url(url: str) -> str:
     if not value.lower().startswith(("http://", "https://")) or len(value) < 8:
         raise YibaoError("INVALID_ARGUMENT", detail=t("http.invalid_url", url=value[:200]))
     return value
+
+
+def is_loopback(host: str) -> bool:
+    """``localhost`` or a loopback address (``127.0.0.0/8``, ``::1``): traffic that never
+    leaves this machine."""
+    name = host.strip("[]").lower().rstrip(".")
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def check_transport(url: str, insecure: bool = False) -> None:
+    """Refuse to send a bearer token over plain ``http://`` to another machine
+    (``INSECURE_TRANSPORT``) unless the user said ``--insecure``. ``https://`` and loopback
+    addresses are always fine."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() == "https" or insecure:
+        return
+    host = parts.hostname or ""
+    if not is_loopback(host):
+        raise YibaoError("INSECURE_TRANSPORT", host=host[:100] or url[:100])
 
 
 def stored_token(url: str) -> str | None:
@@ -160,8 +188,10 @@ class HttpBackend:
         backoff: float = 0.1,
         verify: bool | str = True,
         in_progress_wait: float = IN_PROGRESS_WAIT,
+        insecure: bool = False,
     ) -> None:
         self.url = normalise_url(url)
+        check_transport(self.url, insecure)
         self.actor = actor or Actor("http")
         self._token = token
         self._session: tuple[str, str, str] | None = None
@@ -420,6 +450,27 @@ class HttpBackend:
                 "pledge_accepted": pledge_accepted}
         return await self._post("persons", holder, "bindings", body=body, key=key, parse=Binding.from_json)
 
+    async def request_binding(self, holder: str, relative: str, relation: str, pledge_accepted: bool = True,
+                              key: str | None = None) -> dict[str, Any]:
+        """From an app or a kiosk: ask ``relative`` to confirm a binding (not part of ``Backend``;
+        the answer is the same whether they exist or not, identities masked)."""
+        body = {"relative": relative, "relation": relation, "pledge_accepted": pledge_accepted}
+        return await self._post("persons", holder, "binding-requests", body=body, key=key, parse=_object)
+
+    async def binding_requests(self, who: str) -> list[dict[str, Any]]:
+        """The binding requests ``who`` made or is asked to confirm (identities masked)."""
+        return await self._get("persons", who, "binding-requests", parse=lambda d: list(d["requests"]))
+
+    async def confirm_binding(self, who: str, request_id: int, key: str | None = None) -> Binding:
+        """The relative ``who`` confirms request ``request_id``: the binding is made."""
+        return await self._post("persons", who, "binding-requests", str(request_id), "confirm", body={}, key=key,
+                                parse=Binding.from_json)
+
+    async def decline_binding(self, who: str, request_id: int, key: str | None = None) -> dict[str, Any]:
+        """The relative ``who`` declines request ``request_id``."""
+        return await self._post("persons", who, "binding-requests", str(request_id), "decline", body={}, key=key,
+                                parse=_object)
+
     async def unbind(self, holder: str, relative: str, key: str | None = None) -> Binding:
         """End a binding."""
         return await self._post("persons", holder, "bindings", relative, "unbind", body={}, key=key,
@@ -505,6 +556,45 @@ class HttpBackend:
         return await self._post("persons", who, "withdrawals", body=body, key=key,
                                 parse=WithdrawalReceipt.from_json)
 
+    # --- counter staff (issue 10 items 9-11) ---------------------------------------------------
+    async def find_persons(self, name: str, born: int | None = None, region: str | None = None,
+                           cursor: str | None = None, limit: int = 20) -> PersonMatchPage:
+        """Persons by name (staff tokens)."""
+        params = [("name", name), ("born", born), ("region", region), ("cursor", cursor), ("limit", limit)]
+        return await self._get("persons", params=params, parse=PersonMatchPage.from_json)
+
+    async def audit_page(self, person: str | None = None, operator: str | None = None,
+                         action: str | None = None, date_from: str | None = None,
+                         date_to: str | None = None, cursor: str | None = None,
+                         limit: int = 50) -> AuditPage:
+        """One page of the audit log (admin, or a supervisor's window session)."""
+        params = [("person", person), ("operator", operator), ("action", action), ("from", date_from),
+                  ("to", date_to), ("cursor", cursor), ("limit", limit)]
+        return await self._get("audit", params=params, parse=AuditPage.from_json)
+
+    async def operators(self) -> list[OperatorInfo]:
+        """Every operator (admin, or a supervisor's window session)."""
+        return await self._get("operators", parse=lambda d: [OperatorInfo.from_json(o) for o in d["operators"]])
+
+    async def _operator_post(self, op_id: str, action: str, body: dict[str, Any] | None = None) -> OperatorInfo:
+        return await self._post("operators", op_id, action, body=body or {}, key=None, parse=OperatorInfo.from_json)
+
+    async def operator_disable(self, op_id: str) -> OperatorInfo:
+        """Disable an operator."""
+        return await self._operator_post(op_id, "disable")
+
+    async def operator_enable(self, op_id: str) -> OperatorInfo:
+        """Enable an operator."""
+        return await self._operator_post(op_id, "enable")
+
+    async def operator_unlock(self, op_id: str) -> OperatorInfo:
+        """Unlock an operator."""
+        return await self._operator_post(op_id, "unlock")
+
+    async def operator_reset_password(self, op_id: str, password: str) -> OperatorInfo:
+        """Reset an operator's password."""
+        return await self._operator_post(op_id, "password", {"password": password})
+
 
 def _retry_after(response: httpx.Response) -> float:
     """The server's ``Retry-After`` in seconds (1 when absent or not a number of seconds)."""
@@ -516,7 +606,6 @@ def _retry_after(response: httpx.Response) -> float:
 
 def _bindings(data: Any) -> list[Binding]:
     return [Binding.from_json(b) for b in data["bindings"]]
-
 
 
 #: A full 18-character ID number inside a text (a URL, a message): 17 digits and a digit or X,

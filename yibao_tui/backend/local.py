@@ -16,13 +16,16 @@ from typing import Any, TypeVar
 from yibao_tui.backend.base import Actor
 from yibao_tui.domain.errors import YibaoError
 from yibao_tui.domain.models import (
+    AuditPage,
     AuditRow,
     Balance,
     Binding,
     CreditResult,
     ImportResult,
     Operator,
+    OperatorInfo,
     Person,
+    PersonMatchPage,
     PremiumPayment,
     PremiumQuote,
     SpendResult,
@@ -32,6 +35,7 @@ from yibao_tui.domain.models import (
     WithdrawalReceipt,
     WithdrawalVerdict,
 )
+from yibao_tui.ledger import staff
 from yibao_tui.ledger.store import Clock, Ledger
 
 T = TypeVar("T")
@@ -178,9 +182,10 @@ class LocalBackend:
         return await self._call(self._ledger.audit, person, operator, since, limit)
 
     async def import_persons(self, rows: list[dict[str, str]], key: str | None = None,
-                             progress: Callable[[int, int], None] | None = None) -> ImportResult:
-        """Import roster rows all or nothing."""
-        return await self._call(self._ledger.import_persons, rows, key, progress)
+                             progress: Callable[[int, int], None] | None = None,
+                             source_sha256: str | None = None) -> ImportResult:
+        """Import roster rows all or nothing (``source_sha256``: the file's hash, for the audit)."""
+        return await self._call(self._ledger.import_persons, rows, key, progress, source_sha256)
 
     async def operator_add(self, op_id: str, name: str, role: str, password: str) -> Operator:
         """Add an operator."""
@@ -214,3 +219,37 @@ class LocalBackend:
                                                    supervisor_password, key)
 
         return await self._call(run)
+
+    # --- counter staff (issue 10 items 9-11) ---------------------------------------------------
+    async def find_persons(self, name: str, born: int | None = None, region: str | None = None,
+                           cursor: str | None = None, limit: int = 20) -> PersonMatchPage:
+        """Persons by name."""
+        return await self._call(staff.find_persons, self._ledger, name, born, region, cursor, limit)
+
+    async def audit_page(self, person: str | None = None, operator: str | None = None,
+                         action: str | None = None, date_from: str | None = None,
+                         date_to: str | None = None, cursor: str | None = None,
+                         limit: int = 50) -> AuditPage:
+        """One page of the audit log."""
+        return await self._call(staff.audit_page, self._ledger, person, operator, action, date_from, date_to,
+                                cursor, limit)
+
+    async def operators(self) -> list[OperatorInfo]:
+        """Every operator."""
+        return await self._call(staff.operators, self._ledger)
+
+    async def operator_disable(self, op_id: str) -> OperatorInfo:
+        """Disable an operator."""
+        return await self._call(staff.operator_disable, self._ledger, op_id)
+
+    async def operator_enable(self, op_id: str) -> OperatorInfo:
+        """Enable an operator."""
+        return await self._call(staff.operator_enable, self._ledger, op_id)
+
+    async def operator_unlock(self, op_id: str) -> OperatorInfo:
+        """Unlock an operator."""
+        return await self._call(staff.operator_unlock, self._ledger, op_id)
+
+    async def operator_reset_password(self, op_id: str, password: str) -> OperatorInfo:
+        """Reset an operator's password."""
+        return await self._call(staff.operator_reset_password, self._ledger, op_id, password)

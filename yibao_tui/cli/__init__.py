@@ -31,7 +31,8 @@ def _run_app(args: argparse.Namespace) -> int:
     from yibao_tui.backend.base import Actor
     from yibao_tui.backend.factory import make_backend
 
-    backend = make_backend(args.db, args.backend or os.environ.get("YIBAO_BACKEND"), Actor("cli"))
+    backend = make_backend(args.db, args.backend or os.environ.get("YIBAO_BACKEND"), Actor("cli"),
+                           insecure=args.insecure)
     return int(run_app(backend, person=args.person, lang=args.lang or os.environ.get("YIBAO_LANG", "zh")))
 
 
@@ -68,9 +69,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = _app_args(argv)
         if args is None:
-            from yibao_tui.cli.parser import build_parser
+            from yibao_tui.cli.parser import build_parser, translated
 
-            args = build_parser().parse_args(argv)
+            with translated():
+                args = build_parser().parse_args(argv)
         if args.lang:
             set_lang(args.lang)
         if args.command is None:

@@ -3,9 +3,101 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import NoReturn
 
 from yibao_tui.domain.errors import YibaoError
+from yibao_tui.i18n import catalogue, load_section, t
+
+#: argparse's own texts (usage, section titles, its error messages) → ``cli.argparse.<slug>``.
+_MSGIDS: dict[str, str] = {
+    "usage: ": "usage",
+    "positional arguments": "positionals",
+    "options": "options",
+    "show this help message and exit": "help",
+    "the following arguments are required: %s": "required",
+    "argument %(argument_name)s: %(message)s": "argument",
+    "invalid choice: %(value)r (choose from %(choices)s)": "choice",
+    "invalid %(type)s value: %(value)r": "type",
+    "unrecognized arguments: %s": "unrecognized",
+    "expected one argument": "one",
+    "expected at most one argument": "at_most_one",
+    "expected at least one argument": "at_least_one",
+    "expected %s argument": "n",
+    "expected %s arguments": "ns",
+    "ambiguous option: %(option)s could match %(matches)s": "ambiguous",
+    "not allowed with argument %s": "not_allowed",
+    "ignored explicit argument %r": "explicit",
+    "one of the arguments %s is required": "one_of",
+    "unknown parser %(parser_name)r (choices: %(choices)s)": "unknown_parser",
+    "can't open '%(filename)s': %(error)s": "open"
+}
+
+#: Options whose choices are shown with their names in the user's language.
+_CHOICE_NAMES = {"token.create.--role": "token.role.", "--role": "mode.role.", "--verified-by": "verified.", "--scheme": "scheme.", "--kind": "kind."}
+
+
+def _gettext(message: str | None) -> str | None:
+    slug = _MSGIDS.get(message) if message else None
+    return t("cli.argparse." + slug) if slug else message
+
+
+def _ngettext(singular: str, plural: str, n: int) -> str:
+    return _gettext(singular if n == 1 else plural) or ""
+
+
+@contextmanager
+def translated() -> Iterator[None]:
+    """argparse speaking the user's language while a parser is built and used: it looks its
+    texts up through the module's ``_`` and ``ngettext`` (gettext) each time it needs one."""
+    load_section("cli_help")
+    saved = argparse._, argparse.ngettext  # type: ignore[attr-defined]
+    setattr(argparse, "_", _gettext)  # noqa: B010
+    setattr(argparse, "ngettext", _ngettext)  # noqa: B010
+    try:
+        yield
+    finally:
+        argparse._, argparse.ngettext = saved  # type: ignore[attr-defined]
+
+
+def _help(path: str, name: str) -> str | None:
+    """The help text of ``name`` under the command ``path`` in the user's language, if the
+    catalogue has one (the exact place first, then the same option anywhere)."""
+    texts = catalogue()
+    return texts.get(f"cli.help.{path}{name}") or texts.get(f"cli.help.*.{name}")
+
+
+def _choices(path: str, name: str, choices: Iterable[str]) -> str:
+    prefix = _CHOICE_NAMES.get(path + name) or _CHOICE_NAMES.get(name)
+    shown = []
+    for c in choices:
+        local = t(prefix + c) if prefix else c
+        shown.append(c if local in (c, f"{prefix}{c}") else t("cli.help.choice", value=c, name=local))
+    return ", ".join(shown)
+
+
+def _translate(parser: argparse.ArgumentParser, path: str = "") -> None:
+    """Every help text of ``parser`` and its sub-commands from the catalogue (``cli.help.*``);
+    a text the catalogue lacks stays as written where the option was added."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for choice in action._choices_actions:
+                text = _help(path, choice.dest)
+                if text:
+                    choice.help = text
+            for name, sub in action.choices.items():
+                text = _help(path, name)
+                if text:
+                    sub.description = text
+                _translate(sub, f"{path}{name}.")
+            continue
+        if isinstance(action, argparse._HelpAction):
+            continue
+        name = action.option_strings[0] if action.option_strings else action.dest
+        text = _help(path, name)
+        if text:
+            action.help = text.replace("{choices}", _choices(path, name, action.choices or ()))
 
 
 class _Parser(argparse.ArgumentParser):
@@ -16,10 +108,13 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """Every command, option and flag of the contract."""
+    """Every command, option and flag of the contract, its help in the user's language."""
+    load_section("cli_help")
     p = _Parser(prog="yibao", description="职工医保个人账户 · employee medical insurance personal account")
     p.add_argument("--db", help="ledger file (default $YIBAO_DB or the user data dir)")
     p.add_argument("--backend", help="server URL (default $YIBAO_BACKEND); without it the local ledger")
+    p.add_argument("--insecure", action="store_true",
+                   help="allow sending the token over plain http:// to a host other than this machine")
     p.add_argument("--json", action="store_true", help="one JSON object on stdout")
     p.add_argument("--lang", choices=["zh", "en"], help="language (default $YIBAO_LANG or zh)")
     p.add_argument("--person", help="the app opens on this person (ID or card number)")
@@ -57,8 +152,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     st = sub.add_parser("statement", help="every credit and debit")
     st.add_argument("id")
-    st.add_argument("--from", dest="date_from")
-    st.add_argument("--to", dest="date_to")
+    st.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD")
+    st.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD")
     st.add_argument("--kind")
     st.add_argument("--format", choices=["table", "csv", "json"], default="table")
     st.add_argument("--limit", type=int, help="only the newest N entries")
@@ -110,7 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
     au = sub.add_parser("audit", help="the audit log")
     au.add_argument("--person")
     au.add_argument("--operator")
-    au.add_argument("--since")
+    au.add_argument("--since", metavar="YYYY-MM-DD")
     au.add_argument("--limit", type=int, default=200)
 
     op = sub.add_parser("operator", help="service-window staff").add_subparsers(dest="sub", required=True, parser_class=_Parser)
@@ -118,6 +213,9 @@ def build_parser() -> argparse.ArgumentParser:
     oa.add_argument("id")
     oa.add_argument("--name", required=True)
     oa.add_argument("--role", required=True, choices=["clerk", "supervisor"])
+    from yibao_tui.cli.staff import extend_parser
+
+    extend_parser(person, op, au)  # person find, operator list|disable|..., audit paging and CSV
     card = sub.add_parser("card", help="kiosk cards").add_subparsers(dest="sub", required=True, parser_class=_Parser)
     card.add_parser("set-pin", help="the PIN is prompted for").add_argument("card")
 
@@ -139,6 +237,8 @@ def build_parser() -> argparse.ArgumentParser:
     lg = sub.add_parser("login", help="store a server token in the keyring")
     # `yibao login --backend URL` (the issue's spelling) and `yibao --backend URL login` both work
     lg.add_argument("--backend", dest="login_backend", help="server URL")
+    lg.add_argument("--insecure", dest="login_insecure", action="store_true",
+                    help="allow plain http:// to a host other than this machine")
     tk = sub.add_parser("token", help="server tokens").add_subparsers(dest="sub", required=True, parser_class=_Parser)
     tc = tk.add_parser("create")
     tc.add_argument("--role", required=True, choices=["admin", "counter", "kiosk", "personal"])
@@ -148,6 +248,8 @@ def build_parser() -> argparse.ArgumentParser:
     tl.add_argument("--all", action="store_true", help="also revoked and expired tokens")
     tr = tk.add_parser("revoke", help="revoke a token; the sessions it opened end with it")
     tr.add_argument("token_id", type=int, metavar="ID")
+    _translate(p)
+    p.description = _help("", "yibao")
     return p
 
 
@@ -156,6 +258,7 @@ def app_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="yibao", add_help=False)
     p.add_argument("--db")
     p.add_argument("--backend")
+    p.add_argument("--insecure", action="store_true")
     p.add_argument("--json", action="store_true")
     p.add_argument("--lang", choices=["zh", "en"])
     p.add_argument("--person")

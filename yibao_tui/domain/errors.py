@@ -15,6 +15,8 @@ INPUT_CODES = frozenset(
         "INVALID_ID_NUMBER",
         "INVALID_AMOUNT",
         "INVALID_NAME",
+        "INVALID_MEMO",
+        "WEAK_SECRET",
         "INVALID_CARD",
         "INVALID_REGION",
         "INVALID_DATE",
@@ -26,9 +28,14 @@ INPUT_CODES = frozenset(
         "UNKNOWN_PAYMENT",
         "UNKNOWN_TOKEN",
         "NOT_AVAILABLE",
+        # the client refuses to send a token over plain http:// to another machine (issue 9)
+        "INSECURE_TRANSPORT",
+        # counter staff (issue 10 items 9-11)
+        "UNKNOWN_OPERATOR",
     }
 )
-NOT_FOUND_CODES = frozenset({"UNKNOWN_PERSON", "UNKNOWN_PAYMENT", "UNKNOWN_TOKEN", "NOT_AVAILABLE"})
+NOT_FOUND_CODES = frozenset({"UNKNOWN_PERSON", "UNKNOWN_PAYMENT", "UNKNOWN_TOKEN", "NOT_AVAILABLE",
+                             "UNKNOWN_OPERATOR"})
 
 #: Refused by a rule: the CLI exits 3, the server answers 422.
 RULE_CODES = frozenset(
@@ -64,6 +71,8 @@ RULE_CODES = frozenset(
         "COSIGN_REQUIRED",
         "COUNTER_ONLY",
         "OPERATOR_EXISTS",
+        # counter staff (issue 10 items 9-11)
+        "OPERATOR_SELF",
         "NOT_WORKING_AGE",
         "PREMIUM_PERIOD_CLOSED",
     }
@@ -87,6 +96,11 @@ HTTP_STATUS: dict[str, int] = {
     "DATABASE_CORRUPT": 503,
     "DATABASE_UNAVAILABLE": 503,
     "LEDGER_NOT_FOUND": 503,
+    # request bodies (issue 9): too large, or not JSON
+    "PAYLOAD_TOO_LARGE": 413,
+    "UNSUPPORTED_MEDIA_TYPE": 415,
+    # counter staff (issue 10 items 9-11): managing operators and reading the audit log
+    "SUPERVISOR_REQUIRED": 403,
 }
 
 
@@ -110,9 +124,9 @@ class YibaoError(Exception):
     @property
     def http_status(self) -> int:
         """HTTP status for the server: 400 invalid input, 401 no or bad token (or an expired
-        session), 403 out of scope, 404 unknown, 405 wrong method, 409 in progress, 429 too many
-        requests, 422 refused by
-        a rule or an idempotency conflict, 503 ledger or server unavailable, 500 anything else."""
+        session), 403 out of scope, 404 unknown, 405 wrong method, 409 in progress, 413 body too
+        large, 415 body not JSON, 429 too many requests, 422 refused by a rule or an idempotency
+        conflict, 503 ledger or server unavailable, 500 anything else."""
         if self.code in NOT_FOUND_CODES:
             return 404
         if self.code in INPUT_CODES:

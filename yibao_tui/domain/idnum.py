@@ -12,6 +12,7 @@ import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
 from yibao_tui.domain.errors import YibaoError
 
@@ -49,7 +50,7 @@ class IdNumber:
         return self.value
 
 
-def _fail(reason: str, **params: object) -> YibaoError:
+def _fail(reason: str, **params: Any) -> YibaoError:
     from yibao_tui.i18n import t
 
     return YibaoError("INVALID_ID_NUMBER", reason=t(f"reason.id.{reason}", **params), reason_code=reason)

@@ -260,8 +260,61 @@ class WithdrawalReceipt(Record):
     replayed: bool = False
 
 
+# --- counter staff (issue 10 items 9-11) ----------------------------------------------------
+@dataclass(slots=True)
+class PersonMatch(Record):
+    """A person found by name: enough to tell namesakes apart, masked for a shared screen.
+
+    ``id`` is the handle staff open the person with (itself an audited read); displays show
+    ``id_masked`` and ``name_masked``. Not frozen, unlike the other records: a frozen dataclass
+    sets each field through ``object.__setattr__``, which made building one page of 20 matches
+    cost as much as the indexed query itself (bench/bench_find.py)."""
+
+    id: str
+    id_masked: str
+    name_masked: str
+    sex: str
+    birth_date: str
+    region: str
+    scheme: str
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class PersonMatchPage(Record):
+    """One keyset page of ``person find``; ``total`` counts every match of the query."""
+
+    matches: list[PersonMatch]
+    next_cursor: str | None = None
+    total: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class OperatorInfo(Record):
+    """A member of staff as a supervisor manages them (never the password hash)."""
+
+    id: str
+    name: str
+    role: str
+    status: str  # active | locked | disabled
+    failures: int = 0
+    locked_until: str | None = None
+    disabled_at: str | None = None
+    created_at: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AuditPage(Record):
+    """One keyset page of the audit log, newest first; ``cursor`` continues after ``next_cursor``."""
+
+    rows: list[AuditRow]
+    next_cursor: str | None = None
+
+
 _NESTED: dict[tuple[str, str], type[Record]] = {
     ("StatementPage", "entries"): Entry,
     ("SpendResult", "charges"): Charge,
     ("WithdrawalVerdict", "questions"): QuestionInfo,
+    ("PersonMatchPage", "matches"): PersonMatch,
+    ("AuditPage", "rows"): AuditRow,
 }

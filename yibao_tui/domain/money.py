@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Any
 
 from yibao_tui.domain.errors import YibaoError
 
@@ -15,7 +16,7 @@ _AMOUNT = re.compile(r"^(?P<int>\d+|\d{1,3}(?:,\d{3})+)(?:\.(?P<frac>\d*))?$")
 _PREFIXES = ("¥", "￥", "RMB", "CNY", "元")
 
 
-def _bad(reason: str, **params: object) -> YibaoError:
+def _bad(reason: str, **params: Any) -> YibaoError:
     from yibao_tui.i18n import t
 
     return YibaoError("INVALID_AMOUNT", reason=t(f"reason.amount.{reason}", **params), reason_code=reason)

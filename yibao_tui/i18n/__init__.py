@@ -39,6 +39,14 @@ def _load() -> dict[str, dict[str, str]]:
     return _catalogue
 
 
+def load_section(name: str) -> None:
+    """Merge a section that only some commands need (``cli_help``) into the catalogue."""
+    cat = _load()
+    mod = import_module(f"yibao_tui.i18n.messages.{name}")
+    cat["zh"].update(mod.ZH)
+    cat["en"].update(mod.EN)
+
+
 def set_lang(lang: str | None) -> str:
     """Set the current language; returns the normalised code."""
     global _lang

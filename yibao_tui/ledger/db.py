@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from yibao_tui.domain.errors import YibaoError
 
-#: 2: money columns refused unless integers within bounds (``ledger/limits.py``).
-SCHEMA_VERSION = 2
+#: 2: money columns refused unless integers within bounds (``ledger/limits.py``; the schema script
+#: itself brings an older ledger there). 3: ``persons.name_key`` and its index (person find); 4:
+#: operators can be disabled (``operators.disabled_at``): steps in ``MIGRATIONS``.
+SCHEMA_VERSION = 4
 BUSY_TIMEOUT_MS = 15_000
 
 SCHEMA = """
@@ -256,7 +259,7 @@ def migrate(conn: sqlite3.Connection, create: bool = True) -> None:
     A ledger already at this schema is recognised with one read, so opening it takes no write
     lock (a busy office's writers do not hold up every app and CLI call that starts)."""
     script = _full_schema()
-    digest = _schema_hash(script)
+    digest = _schema_hash(f"{script}\x1f{SCHEMA_VERSION}")
     try:
         row = conn.execute("SELECT value FROM meta WHERE key = 'schema_hash'").fetchone()
     except sqlite3.OperationalError:  # a new file: no meta table yet
@@ -273,10 +276,71 @@ def migrate(conn: sqlite3.Connection, create: bool = True) -> None:
             conn.execute(
                 "INSERT OR IGNORE INTO accounts (code, kind) VALUES (?, 'system')", (f"SYS:{code}",)
             )
-        conn.execute(  # the script above brings any older ledger up to this version
-            "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+        # the script above brings any older ledger to version 2; the steps do the rest, once each
+        version_row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        current = int(version_row[0]) if version_row else 1  # a new file has the base schema (1)
+        for version, step in MIGRATIONS:
+            if version > current:
+                step(conn)
+        backfill_name_keys(conn)  # rows written by a bulk loader that left the key out
+        conn.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
+            (str(max(current, SCHEMA_VERSION)),),
         )
         conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_hash', ?)", (digest,))
+
+
+# --------------------------------------------------------------------------- versioned migrations
+# Each step runs once, inside migrate()'s BEGIN IMMEDIATE transaction, on a ledger whose
+# ``meta.schema_version`` is below its number. sqlite-utils does the schema work here: its table
+# introspection (``columns_dict``, ``indexes``) and ``add_column``/``create_index`` join the open
+# transaction (as a savepoint) instead of committing on their own. It is not used on the write path,
+# which needs BEGIN IMMEDIATE (its ``atomic()`` opens a deferred BEGIN; DESIGN.md pitfalls).
+
+
+def _utils(conn: sqlite3.Connection) -> Any:
+    """A sqlite-utils view of our connection that changes none of its pragmas."""
+    import sqlite_utils
+
+    return sqlite_utils.Database(conn, recursive_triggers=False, execute_plugins=False)
+
+
+#: The index person find uses: the normalised name, then birth date and ID (its keyset order).
+PERSON_NAME_INDEX = "persons_name_key"
+
+
+def _v3_person_name_key(conn: sqlite3.Connection) -> None:
+    """``persons.name_key`` (the normalised name) and the index person find reads."""
+    persons = _utils(conn)["persons"]
+    if "name_key" not in persons.columns_dict:
+        persons.add_column("name_key", str)
+    backfill_name_keys(conn)
+    persons.create_index(["name_key", "birth_date", "id"], index_name=PERSON_NAME_INDEX, if_not_exists=True)
+
+
+def _v4_operator_disabled(conn: sqlite3.Connection) -> None:
+    """``operators.disabled_at``: a disabled operator cannot log in."""
+    operators = _utils(conn)["operators"]
+    if "disabled_at" not in operators.columns_dict:
+        operators.add_column("disabled_at", str)
+
+
+MIGRATIONS: tuple[tuple[int, Callable[[sqlite3.Connection], None]], ...] = (
+    (3, _v3_person_name_key),
+    (4, _v4_operator_disabled),
+)
+
+
+def backfill_name_keys(conn: sqlite3.Connection) -> int:
+    """Fill ``persons.name_key`` where it is missing (one indexed read when none is)."""
+    from yibao_tui.domain.names import name_key
+
+    conn.create_function("yibao_name_key", 1, name_key, deterministic=True)
+    try:
+        cur = conn.execute("UPDATE persons SET name_key = yibao_name_key(name) WHERE name_key IS NULL")
+    finally:
+        conn.create_function("yibao_name_key", 1, None)
+    return int(cur.rowcount or 0)
 
 
 #: Columns added after a table was first shipped: ``CREATE TABLE IF NOT EXISTS`` leaves an older

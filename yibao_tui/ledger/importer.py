@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import sqlite3
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -21,7 +23,7 @@ COLUMNS = ("id", "name", "scheme", "region", "card", "opening_balance")
 
 
 def import_rows(ledger: Ledger, rows: list[dict[str, str]], key: str | None,
-                progress: Callable[[int, int], None] | None) -> ImportResult:
+                progress: Callable[[int, int], None] | None, source_sha256: str | None = None) -> ImportResult:
     """Check each row (with its ``line``), report every bad one, insert all in one transaction."""
     from yibao_tui.ledger.store import _shown, check_card, check_name
 
@@ -92,8 +94,12 @@ def import_rows(ledger: Ledger, rows: list[dict[str, str]], key: str | None,
             raise _RowErrors(bad)
         return {"imported": len(clean)}
 
+    # the audit (read on screens others see) keeps who, how many and which file: never the roster
+    digest = source_sha256 or hashlib.sha256(
+        json.dumps(rows, ensure_ascii=False, sort_keys=True).encode("utf-8")).hexdigest()
+    audit = {"count": len(clean), "sha256": digest, "operator": ledger.operator or ledger.channel}
     try:
-        response, replayed = ledger._write("import.persons", request, key, body, None)
+        response, replayed = ledger._write("import.persons", request, key, body, None, audit=audit)
     except _RowErrors as e:
         return ImportResult(imported=0, errors=e.rows)
     return ImportResult(imported=int(response["imported"]), errors=[], replayed=replayed)

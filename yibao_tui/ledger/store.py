@@ -12,6 +12,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+import re
 import sqlite3
 from collections.abc import Callable, Iterator
 from functools import lru_cache
@@ -41,8 +42,10 @@ from yibao_tui.domain.models import (
     WithdrawalVerdict,
 )
 from yibao_tui.domain.money import MAX_FEN
+from yibao_tui.domain.names import name_key
 from yibao_tui.domain.policy import ENTRY_KINDS, policy_for, valid_region
 from yibao_tui.domain.relations import parse_relation
+from yibao_tui.domain.text import check_memo, check_name
 from yibao_tui.domain.withdrawal import verdict as withdrawal_verdict
 from yibao_tui.ledger import audit as audit_log
 from yibao_tui.ledger.db import connect, immediate, migrate, translate
@@ -50,7 +53,20 @@ from yibao_tui.ledger.limits import MAX_BALANCE_FEN, check_amount
 
 CN_TZ = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 TIME_FMT = "%Y-%m-%d %H:%M:%S"
-MAX_NAME = 64
+#: A statement page's ``next_cursor``: the last entry's time and id (ASCII digits only).
+_CURSOR = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2})\|([0-9]{1,19})")
+_INT64_MAX = 2**63 - 1
+
+
+def parse_cursor(cursor: str) -> tuple[str, int]:
+    """``(time, entry id)`` from a ``next_cursor``; anything else (a wrong shape, an id past
+    SQLite's 64-bit integers) is ``INVALID_ARGUMENT``, never an overflow deep in SQLite."""
+    m = _CURSOR.fullmatch(cursor)
+    if m is None or int(m.group(2)) > _INT64_MAX:
+        raise YibaoError("INVALID_ARGUMENT", detail=f"cursor {cursor[:40]!r}")
+    return m.group(1), int(m.group(2))
+
+
 Clock = Callable[[], dt.datetime]
 
 
@@ -84,20 +100,6 @@ def check_operator(op_id: str, name: str, role: str) -> tuple[str, str]:
     if role not in ("clerk", "supervisor"):
         raise YibaoError("INVALID_ARGUMENT", detail=f"--role {role}")
     return op_id, clean
-
-
-def check_name(name: str) -> str:
-    """A display name: not empty, no control characters or escape sequences, not absurdly long."""
-    from yibao_tui.i18n import t
-
-    value = str(name).strip()
-    if not value:
-        raise YibaoError("INVALID_NAME", reason=t("reason.name.empty"))
-    if any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 or c in "\u2028\u2029\u200e\u200f\u202a\u202b\u202c\u202d\u202e" for c in value):
-        raise YibaoError("INVALID_NAME", reason=t("reason.name.control"))
-    if len(value) > MAX_NAME:
-        raise YibaoError("INVALID_NAME", reason=t("reason.name.too_long", max=MAX_NAME))
-    return value
 
 
 def check_card(card: str | None) -> str | None:
@@ -182,8 +184,10 @@ class Ledger:
         body: Callable[[sqlite3.Connection, int, str], dict[str, Any]],
         subject: str | None,
         time: str | None = None,
+        audit: dict[str, Any] | None = None,
     ) -> tuple[dict[str, Any], bool]:
-        """One write: BEGIN IMMEDIATE, idempotency, the body, the operation record, the audit.
+        """One write: BEGIN IMMEDIATE, idempotency, the body, the operation record, the audit
+        (``audit``: what the audit record says instead of the request).
 
         Returns ``(response, replayed)``.
         """
@@ -210,7 +214,8 @@ class Ledger:
                 )
                 audit_log.append(
                     conn, now, self.channel, self.operator, kind, subject,
-                    json.dumps({"op": op_id, **_audit_detail(request)}, ensure_ascii=False, sort_keys=True),
+                    json.dumps({"op": op_id, **(_audit_detail(request) if audit is None else audit)},
+                               ensure_ascii=False, sort_keys=True),
                 )
                 return response, False
 
@@ -306,7 +311,7 @@ class Ledger:
         raw = normalise_id(who)
         if not raw:
             raise YibaoError("UNKNOWN_PERSON", id="")
-        if not is_ascii_alnum(raw):  # never looked up, never echoed: other scripts' digits and letters
+        if not raw.isascii():  # never looked up, never echoed: other scripts' digits and letters
             _valid_id(raw, self.today())  # says why as an ID number (length, format)
             raise YibaoError("INVALID_ID_NUMBER", reason=_id_reason("format"), reason_code="format")
         conn = self.conn
@@ -375,9 +380,9 @@ class Ledger:
         if card and conn.execute("SELECT 1 FROM persons WHERE card = ?", (card,)).fetchone():
             raise YibaoError("CARD_IN_USE", card=card)
         conn.execute(
-            "INSERT INTO persons (id, name, scheme, region, card, birth_date, sex, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (pid, name, scheme, region, card, birth, sex, now),
+            "INSERT INTO persons (id, name, scheme, region, card, birth_date, sex, created_at, name_key)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (pid, name, scheme, region, card, birth, sex, now, name_key(name)),
         )
         if scheme == "employee":
             acct = conn.execute(
@@ -494,11 +499,7 @@ class Ledger:
                     f"SELECT COUNT(*) FROM entries e WHERE {' AND '.join(where)}", args
                 ).fetchone()[0]
             if cursor:
-                try:
-                    c_time, c_id = cursor.rsplit("|", 1)
-                    c_id_int = int(c_id)
-                except ValueError:
-                    raise YibaoError("INVALID_ARGUMENT", detail=f"cursor {cursor[:40]}") from None
+                c_time, c_id_int = parse_cursor(cursor)
                 where.append("(e.time, e.id) < (?, ?)" if newest_first else "(e.time, e.id) > (?, ?)")
                 args.extend([c_time, c_id_int])
             order = "DESC" if newest_first else "ASC"
@@ -844,7 +845,7 @@ class Ledger:
         from yibao_tui.ledger import access
 
         op_id, clean = check_operator(op_id, name, role)
-        pw_hash = access.hash_secret(access.check_password(password))
+        pw_hash = access.hash_secret(access.check_password(password, op_id))
 
         def body(conn: sqlite3.Connection, op: int, now: str) -> dict[str, Any]:
             if conn.execute("SELECT 1 FROM operators WHERE id = ?", (op_id,)).fetchone():
@@ -901,7 +902,8 @@ class Ledger:
         from yibao_tui.ledger import access
 
         pid = self._resolve_id(card)
-        pin_hash = access.hash_secret(access.check_pin(pin))
+        # not the holder's birth date in any usual form (the ID number tells it)
+        pin_hash = access.hash_secret(access.check_pin(pin, parse_id(pid, today=self.today()).birth_date))
 
         def body(conn: sqlite3.Connection, op: int, now: str) -> dict[str, Any]:
             conn.execute(
@@ -921,7 +923,7 @@ class Ledger:
         pid = self._resolve_id(card)
         if self._run(lambda: self.conn.execute("SELECT 1 FROM card_pins WHERE person_id = ?", (pid,)).fetchone()) is None:
             raise YibaoError("NO_PIN")
-        self._attempt("card_pins", "person_id", pid, str(pin).strip(), "card.login", pid,
+        self._attempt("card_pins", "person_id", pid, fold(pin), "card.login", pid,
                       access.PIN_MAX_FAILURES, access.PIN_LOCK, "CARD_LOCKED", "BAD_PIN")
         return self._person_row(pid)
 
@@ -1019,11 +1021,14 @@ class Ledger:
 
     # ----------------------------------------------------------------- import
     def import_persons(self, rows: list[dict[str, str]], key: str | None = None,
-                       progress: Callable[[int, int], None] | None = None) -> ImportResult:
-        """Validate every row, then insert all of them in one transaction, or none."""
+                       progress: Callable[[int, int], None] | None = None,
+                       source_sha256: str | None = None) -> ImportResult:
+        """Validate every row, then insert all of them in one transaction, or none. The audit
+        records the count, ``source_sha256`` (the file's hash; else one of the rows) and the
+        operator, never the roster."""
         from yibao_tui.ledger.importer import import_rows
 
-        return import_rows(self, rows, key, progress)
+        return import_rows(self, rows, key, progress, source_sha256)
 
 
 @lru_cache(maxsize=4096)
@@ -1043,14 +1048,6 @@ def _shown(text: str, n: int) -> str:
     """``text`` cut to ``n`` characters, anything but ASCII letters and digits as ``?``: what a
     refusal may echo of an identifier."""
     return "".join(c if is_ascii_alnum(c) else "?" for c in text[:n])
-
-
-def check_memo(memo: str) -> str:
-    """A free-text memo: no control characters, at most 200 characters."""
-    value = str(memo or "").strip()
-    if any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 for c in value):
-        raise YibaoError("INVALID_ARGUMENT", detail="memo: control characters")
-    return value[:200]
 
 
 def check_year(year: int | str) -> int:

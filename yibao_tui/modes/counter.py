@@ -4,7 +4,7 @@ An operator logs in (工号 + password; five failures lock for 15 minutes, kept 
 session's backend is built for ``Actor("counter", operator)``, so every read and write lands in
 the audit log with the operator. The personal app's screens (F2-F5) show the person looked up
 with ctrl+f; IDs stay masked until F6 reveals them, which is one more audited ``person.show``
-read. F9 opens the audit log (supervisors only). Idle for ``idle_minutes`` → back to the login
+read. F9 opens the audit log and F8 the operators (supervisors only). Idle for ``idle_minutes`` → back to the login
 screen, and the session (person, screens, backend) is dropped.
 """
 
@@ -28,7 +28,9 @@ from yibao_tui.widgets.common import focus_keys, translate_bindings
 
 MakeBackend = Callable[[Actor], Backend]
 #: The modes of a logged-in session, dropped and re-created at every logout.
-WORK_MODES: tuple[str, ...] = ("balance", "family", "premium", "withdrawal", "audit")
+WORK_MODES: tuple[str, ...] = ("balance", "family", "premium", "withdrawal", "audit", "operators")
+#: Screens for supervisors only (the ledger refuses their data to anyone else as well).
+SUPERVISOR_MODES = frozenset({"audit", "operators"})
 
 
 def _login() -> Screen[Any]:
@@ -67,12 +69,19 @@ def _audit() -> Screen[Any]:
     return AuditScreen()
 
 
+def _operators() -> Screen[Any]:
+    from yibao_tui.screens.counter_operators import OperatorsScreen
+
+    return OperatorsScreen()
+
+
 FACTORIES: dict[str, Callable[[], Screen[Any]]] = {
     "balance": _balance,
     "family": _family,
     "premium": _premium,
     "withdrawal": _withdrawal,
     "audit": _audit,
+    "operators": _operators,
 }
 #: Actions that need a logged-in operator.
 SESSION_ACTIONS = frozenset({"show", "lookup", "reveal", "logout", "help"})
@@ -92,6 +101,7 @@ class CounterApp(ModeApp):
         Binding("f5", "show('withdrawal')", "key.withdrawal", id="withdrawal"),
         Binding("ctrl+f", "lookup", "key.lookup", id="lookup"),
         Binding("f6", "reveal", "key.mode_reveal", id="reveal"),
+        Binding("f8", "show('operators')", "key.mode_operators", id="operators"),
         Binding("f9", "show('audit')", "key.mode_audit", id="audit"),
         Binding("f12", "logout", "key.mode_logout", id="logout"),
         Binding("ctrl+p", "command_palette", "key.palette", id="palette", show=False, priority=True),
@@ -200,8 +210,8 @@ class CounterApp(ModeApp):
         """Switch to one of the session's screens (the audit log for supervisors only)."""
         if self.operator is None or mode not in FACTORIES:
             return
-        if mode == "audit" and self.operator.role != "supervisor":
-            self.notify(t("mode.audit.supervisors_only"), severity="warning", markup=False)
+        if mode in SUPERVISOR_MODES and self.operator.role != "supervisor":
+            self.notify(t(f"mode.{mode}.supervisors_only"), severity="warning", markup=False)
             return
         if mode != self.current_mode:
             self.switch_mode(mode)
@@ -278,6 +288,7 @@ HELP_KEYS: tuple[tuple[str, str], ...] = (
     ("F5", "mode.counter.withdrawal"),
     ("Ctrl+F", "mode.counter.lookup"),
     ("F6", "key.mode_reveal"),
+    ("F8", "key.mode_operators"),
     ("F9", "key.mode_audit"),
     ("F12", "key.mode_logout"),
     ("Ctrl+P", "help.palette"),
@@ -290,6 +301,7 @@ PALETTE: tuple[tuple[str, str, str], ...] = (
     ("F5", "mode.counter.withdrawal", "show('withdrawal')"),
     ("Ctrl+F", "mode.counter.lookup", "lookup"),
     ("F6", "key.mode_reveal", "reveal"),
+    ("F8", "key.mode_operators", "show('operators')"),
     ("F9", "key.mode_audit", "show('audit')"),
     ("F12", "key.mode_logout", "logout"),
 )

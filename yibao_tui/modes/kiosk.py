@@ -115,8 +115,12 @@ def default_config_path() -> Path:
 def check_admin_pin(pin: str) -> str:
     """6 to 12 digits."""
     value = pin.strip()
-    if not (6 <= len(value) <= 12 and value.isdigit()):
+    if not (6 <= len(value) <= 12 and value.isascii() and value.isdigit()):
         raise ValueError("the admin PIN must be 6 to 12 digits")
+    from yibao_tui.ledger.access import trivial
+
+    if trivial(value):
+        raise ValueError("the admin PIN must not be a repeated or sequential run of digits")
     return value
 
 
@@ -127,11 +131,9 @@ def set_admin_pin(path: Path, pin: str) -> KioskConfig:
 
     current = KioskConfig.load(path)
     updated = dataclasses.replace(current, admin_pin_hash=hash_secret(check_admin_pin(pin)))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(updated.to_toml(), "utf-8")
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
+    from yibao_tui.files import write_private
+
+    write_private(path, updated.to_toml())  # 0600 from the first byte, in a 0700 folder if made here
     return updated
 
 

@@ -21,6 +21,7 @@ from typing import Any
 from yibao_tui.domain.masking import mask_card, mask_id, mask_name
 from yibao_tui.domain.models import PremiumPayment, WithdrawalReceipt
 from yibao_tui.domain.money import format_fen
+from yibao_tui.files import open_private, private_dir
 from yibao_tui.i18n import t
 
 #: An 18-character resident ID number anywhere in a text.
@@ -155,8 +156,7 @@ def _folder(folder: Path | None) -> Path:
     from yibao_tui.settings import export_dir
 
     base = folder or export_dir() / "receipts"
-    base.mkdir(parents=True, exist_ok=True)
-    return base
+    return private_dir(base)  # a folder made here is 0700; receipts are 0600 (_claim)
 
 
 def _safe(name: str) -> str:
@@ -173,7 +173,7 @@ def _claim(base: Path, safe: str, suffixes: tuple[str, ...]) -> Path:
         if any(stem.with_name(stem.name + s).exists() for s in suffixes[1:]):
             continue
         try:
-            with open(stem.with_name(stem.name + suffixes[0]), "x", encoding="utf-8"):
+            with open_private(stem.with_name(stem.name + suffixes[0]), exclusive=True):
                 pass
         except FileExistsError:
             continue
@@ -203,7 +203,7 @@ def save_receipt_files(receipt: Receipt, name: str, folder: Path | None = None) 
         return SavedReceipt(text_path, None, f"{type(err).__name__}: {err}"[:200])
     pdf_path = stem.with_name(stem.name + ".pdf")
     try:
-        with open(pdf_path, "xb") as fh:
+        with open_private(pdf_path, "wb", exclusive=True) as fh:
             fh.write(data)
     except OSError as err:
         return SavedReceipt(text_path, None, f"{type(err).__name__}: {err}"[:200])

@@ -18,6 +18,7 @@ from yibao_tui.domain.models import Entry, Person, StatementPage, Summary
 from yibao_tui.domain.money import fen_to_plain, format_fen
 from yibao_tui.i18n import t
 from yibao_tui.screens.base import YibaoScreen
+from yibao_tui.tui.flows.pager import StatementFilter, StatementPager
 from yibao_tui.widgets.common import cell, column_width, kind_name, short_time, show_id
 from yibao_tui.widgets.link import LinkButton
 from yibao_tui.widgets.picker import Picker
@@ -81,9 +82,8 @@ class BalanceScreen(YibaoScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        #: cursors[i] opens page i (keyset pagination; None opens the first page).
-        self._cursors: list[str | None] = [None]
-        self._page: StatementPage | None = None
+        #: The shown person's statement, one keyset page at a time (``None``: nobody).
+        self.pager: StatementPager | None = None
         self._filters: tuple[str | None, str | None, str | None] = (None, None, None)
 
     def compose_body(self) -> ComposeResult:
@@ -136,7 +136,7 @@ class BalanceScreen(YibaoScreen):
             return None, None
         summary, page = await asyncio.gather(
             backend.summary(person.id, today.year),
-            backend.statement(person.id, cursor=None, limit=PAGE_SIZE),
+            backend.statement(person.id, cursor=None, limit=PAGE_SIZE, with_total=True),
             return_exceptions=True,
         )
         return (
@@ -145,7 +145,10 @@ class BalanceScreen(YibaoScreen):
         )
 
     def person_changed(self, person: Person | None) -> None:
-        self._cursors = [None]
+        self.pager = None
+        if person is not None:
+            self.pager = StatementPager(self.backend, person.id, PAGE_SIZE)
+            self.pager.filter = StatementFilter(*self._filters)
         take = getattr(self.app, "take_first_view", None)
         first = take(person) if take is not None and person is not None else None
         if first is not None and first.summary is not None and person is not None:
@@ -153,8 +156,14 @@ class BalanceScreen(YibaoScreen):
             self._show_summary(person, first.summary)
         else:
             self.load_summary()
-        if first is not None and first.page is not None and self._filters == (None, None, None):
+        if (
+            first is not None
+            and first.page is not None
+            and self.pager is not None
+            and self._filters == (None, None, None)
+        ):
             self.workers.cancel_group(self, "page")
+            self.pager.adopt(first.page, PAGE_SIZE)
             self._show_page(first.page)
         else:
             self.load_page()
@@ -214,34 +223,32 @@ class BalanceScreen(YibaoScreen):
         trend.data = [v / 100 for v in summary.month_balances_fen] or [0]
 
     @work(exclusive=True, exit_on_error=False, group="page")
-    async def load_page(self) -> None:
-        """Fetch the page ``cursors[-1]`` opens (one keyset page, never the whole history)."""
-        person = self.person
-        if person is None or person.balance_fen is None:
+    async def load_page(self, move: str = "reload") -> None:
+        """The page the pager is on (``move``: ``reload``, ``next``, ``prev`` or ``first``);
+        one keyset page, never the whole history."""
+        person, pager = self.person, self.pager
+        if person is None or pager is None or person.balance_fen is None:
             self._show_page(None)
             return
-        date_from, date_to, kind = self._filters
         try:
-            page = await self.backend.statement(
-                person.id,
-                date_from=date_from,
-                date_to=date_to,
-                kind=kind,
-                cursor=self._cursors[-1],
-                limit=PAGE_SIZE,
-            )
+            if move == "next":
+                page = await pager.next()
+            elif move == "prev":
+                page = await pager.prev()
+            elif move == "first":
+                page = await pager.first(StatementFilter(*self._filters))
+            else:
+                page = await pager.reload()
         except Exception as err:  # noqa: BLE001
-            if len(self._cursors) > 1:
-                self._cursors.pop()
             self.report(err)
             return
-        self._show_page(page)
+        if page is not None:
+            self._show_page(page)
 
     def _show_page(self, page: StatementPage | None) -> None:
         """Fill the statement and the page line (``None``: no account, nothing to show)."""
         table = self.query_one("#statement", StatementView)
         info = self.query_one("#page-info", Static)
-        self._page = page
         if page is None:
             table.set_rows([])
             info.update("")
@@ -263,12 +270,14 @@ class BalanceScreen(YibaoScreen):
         if not page.entries:
             info.update(Text(t("ui.statement.empty"), style="dim"))
         else:
-            total = t("ui.statement.total", n=page.total) if page.total is not None else ""
+            # counted on the first page, said on every page
+            count = self.pager.total if self.pager is not None else page.total
+            total = t("ui.statement.total", n=count) if count is not None else ""
             info.update(
                 Text(
                     t(
                         "ui.statement.page",
-                        page=len(self._cursors),
+                        page=self.page_number(),
                         opening=format_fen(page.opening_balance_fen),
                         closing=format_fen(page.closing_balance_fen),
                     )
@@ -286,24 +295,30 @@ class BalanceScreen(YibaoScreen):
         other = t("ui.statement.for", id=show_id(e.counterparty, self.masked))
         return f"{e.memo} · {other}" if e.memo else other
 
+    def page_number(self) -> str:
+        """``3 / 12`` (or ``3`` while the pages are not counted)."""
+        pager = self.pager
+        if pager is None:
+            return ""
+        pages = pager.pages
+        return f"{pager.number} / {pages}" if pages is not None else str(pager.number)
+
     def _update_pager(self) -> None:
-        page = self._page
-        self.query_one("#prev", LinkButton).disabled = len(self._cursors) <= 1
-        self.query_one("#next", LinkButton).disabled = page is None or not page.next_cursor
+        pager = self.pager
+        self.query_one("#prev", LinkButton).disabled = pager is None or not pager.has_prev
+        self.query_one("#next", LinkButton).disabled = pager is None or not pager.has_next
 
     # --- paging and filters ----------------------------------------------------------------
 
     def action_next_page(self) -> None:
         """The next (older) page."""
-        if self._page is not None and self._page.next_cursor:
-            self._cursors.append(self._page.next_cursor)
-            self.load_page()
+        if self.pager is not None and self.pager.has_next:
+            self.load_page("next")
 
     def action_prev_page(self) -> None:
         """The previous (newer) page."""
-        if len(self._cursors) > 1:
-            self._cursors.pop()
-            self.load_page()
+        if self.pager is not None and self.pager.has_prev:
+            self.load_page("prev")
 
     def action_clear_filters(self) -> None:
         """Show the whole statement again."""
@@ -353,8 +368,7 @@ class BalanceScreen(YibaoScreen):
         filters = (date_from or None, date_to or None, kind)
         if filters != self._filters:
             self._filters = filters  # type: ignore[assignment]
-            self._cursors = [None]
-            self.load_page()
+            self.load_page("first")
 
     # --- export ----------------------------------------------------------------------------
 
@@ -367,8 +381,8 @@ class BalanceScreen(YibaoScreen):
     @work(exclusive=True, exit_on_error=False, group="export")
     async def export_csv(self) -> Path | None:
         """Stream every page of the filtered statement into a CSV file; show where it is."""
-        import csv
-
+        from yibao_tui.domain.csvout import writer as csv_writer
+        from yibao_tui.files import open_private, private_dir
         from yibao_tui.settings import export_dir
 
         person = self.person
@@ -384,9 +398,9 @@ class BalanceScreen(YibaoScreen):
             path = folder / f"yibao-statement-{person.id[-4:]}-{stamp}-{n}.csv"
         self.notify(t("ui.export.started"), markup=False)
         try:
-            folder.mkdir(parents=True, exist_ok=True)
-            with path.open("w", encoding="utf-8-sig", newline="") as f:
-                writer = csv.writer(f)
+            private_dir(folder)
+            with open_private(path, encoding="utf-8-sig", newline="") as f:
+                writer = csv_writer(f)  # the one CSV writer: formula-like cells neutralised
                 writer.writerow(
                     [
                         t("ui.col.time"),
@@ -418,7 +432,7 @@ class BalanceScreen(YibaoScreen):
                                 kind_name(e.kind),
                                 fen_to_plain(e.amount_fen),
                                 fen_to_plain(e.balance_after_fen),
-                                _csv_safe(e.memo),
+                                e.memo,
                                 e.kind,
                                 e.entry_id,
                                 ""
@@ -442,8 +456,3 @@ class BalanceScreen(YibaoScreen):
         )
         self.last_export = path
         return path
-
-
-def _csv_safe(text: str) -> str:
-    """Neutralise spreadsheet formulas (``=``, ``+``, ``-``, ``@`` at the start)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text

@@ -18,6 +18,7 @@ from yibao_tui.domain.money import format_fen
 from yibao_tui.i18n import t
 from yibao_tui.modes.receipts import scrub_ids
 from yibao_tui.screens.kiosk_base import KioskScreen
+from yibao_tui.tui.flows.pager import StatementPager
 from yibao_tui.widgets.common import cell, kind_name, relation_name, short_time
 
 #: Statement rows per page when the table's height is not known yet.
@@ -72,8 +73,8 @@ class KioskBalance(KioskScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.cursors: list[str | None] = [None]
-        self.page: StatementPage | None = None
+        #: The holder's statement, a screenful per page (the shared pager).
+        self.pager: StatementPager | None = None
         #: Who a statement line's counterparty is, as the holder knows them (``子女 王*``);
         #: fetched once per screen (the screen is dropped with the session).
         self.labels: dict[str, str] | None = None
@@ -147,15 +148,26 @@ class KioskBalance(KioskScreen):
         """``子女 王*`` for a relative, ``本人`` for the holder, else the masked ID."""
         return labels.get(who) or mask_id(who)
 
+    @property
+    def page(self) -> StatementPage | None:
+        """The page shown."""
+        return self.pager.page if self.pager else None
+
     @work(exclusive=True, exit_on_error=False, group="load")
-    async def load(self) -> None:
-        """The balance and one page of the statement."""
+    async def load(self, move: str = "first") -> None:
+        """The balance and one page of the statement (``move``: first, next or prev)."""
         status = self.query_one("#balance-status", Static)
+        if self.pager is None:
+            self.pager = StatementPager(self.backend, self.kapp.person_id, self.page_rows())
+        pager = self.pager
         try:
             bal = await self.backend.balance(self.kapp.person_id)
-            page = await self.backend.statement(
-                self.kapp.person_id, cursor=self.cursors[-1], limit=self.page_rows()
-            )
+            if move == "next":
+                page = await pager.next()
+            elif move == "prev":
+                page = await pager.prev()
+            else:
+                page = await pager.first(page_size=self.page_rows())
             labels = await self._labels()
         except Exception as err:  # noqa: BLE001
             self.say_error(status, err)
@@ -164,7 +176,8 @@ class KioskBalance(KioskScreen):
         status.update(
             Text(t(f"status.{bal.status}"), style="" if bal.status == "active" else "bold red")
         )
-        self.page = page
+        if page is None:
+            return
         table = self.query_one("#statement", DataTable)
         table.clear()
         kind_w, memo_w = table.columns["kind"].width, table.columns["memo"].width
@@ -184,23 +197,23 @@ class KioskBalance(KioskScreen):
                 cell(format_fen(e.balance_after_fen), right=True),
                 fit(scrub_ids(memo), memo_w),
             )
-        self.query_one("#page-info", Static).update(Text(t("mode.kiosk.page", n=len(self.cursors))))
-        self.query_one("#prev", Button).disabled = len(self.cursors) <= 1
-        self.query_one("#next", Button).disabled = not page.next_cursor
+        pages = pager.pages
+        number = f"{pager.number} / {pages}" if pages is not None else str(pager.number)
+        self.query_one("#page-info", Static).update(Text(t("mode.kiosk.page", n=number)))
+        self.query_one("#prev", Button).disabled = not pager.has_prev
+        self.query_one("#next", Button).disabled = not pager.has_next
 
     @on(Button.Pressed, "#next")
     def action_next_page(self) -> None:
         """Older entries."""
-        if self.page is not None and self.page.next_cursor:
-            self.cursors.append(self.page.next_cursor)
-            self.load()
+        if self.pager is not None and self.pager.has_next:
+            self.load("next")
 
     @on(Button.Pressed, "#prev")
     def action_prev_page(self) -> None:
         """Newer entries."""
-        if len(self.cursors) > 1:
-            self.cursors.pop()
-            self.load()
+        if self.pager is not None and self.pager.has_prev:
+            self.load("prev")
 
 
 class KioskFamily(KioskScreen):

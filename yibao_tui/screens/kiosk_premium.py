@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -13,9 +11,9 @@ from textual.widgets import Button, Select, Static
 from yibao_tui.domain.masking import mask_id, mask_name
 from yibao_tui.domain.models import Binding, PremiumPayment, PremiumQuote
 from yibao_tui.domain.money import format_fen
-from yibao_tui.domain.policy import default_premium_year, premium_years
 from yibao_tui.i18n import t
 from yibao_tui.screens.kiosk_base import KioskScreen
+from yibao_tui.tui.flows.premium import PremiumFlow
 from yibao_tui.widgets.common import relation_name
 
 
@@ -27,21 +25,35 @@ class KioskPremium(KioskScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.relatives: dict[str, Binding] = {}
-        #: The relatives in the picker's order (its values are indexes: no ID in a widget).
-        self.choices: list[str] = []
-        self.quote: PremiumQuote | None = None
-        self.key = str(uuid.uuid4())
+        #: The shared payment flow (its one idempotency key per confirmation).
+        self.flow: PremiumFlow | None = None
+
+    @property
+    def relatives(self) -> dict[str, Binding]:
+        """The holder's relatives, by ID."""
+        return self.flow.known if self.flow else {}
+
+    @property
+    def choices(self) -> list[str]:
+        """The relatives in the picker's order (its values are indexes: no ID in a widget)."""
+        return [b.relative_id for b in self.flow.relatives] if self.flow else []
+
+    @property
+    def quote(self) -> PremiumQuote | None:
+        """The quote on screen."""
+        return self.flow.quote if self.flow else None
 
     def compose_body(self) -> ComposeResult:
-        this_year = self.kapp.today.year
-        region = self.holder.region if self.holder else ""
+        holder = self.holder
+        if holder is not None:
+            self.flow = PremiumFlow(self.backend, holder.id, holder.region, self.kapp.today.year)
+        flow = self.flow
         with Horizontal(classes="kiosk-form"):
             yield Select([], prompt=t("mode.kiosk.pick_relative"), id="relative")
             yield Select(
-                [(str(y), y) for y in premium_years(region, this_year)],
-                value=default_premium_year(region, this_year),  # a configured standard, never guessed
-                allow_blank=False,
+                [(str(y), y) for y in (flow.years if flow else [])],
+                value=flow.year if flow and flow.year is not None else Select.BLANK,
+                allow_blank=flow is None or flow.year is None,
                 id="year",
             )
         yield Static(Text(t("mode.kiosk.premium_hint")), id="quote", classes="kiosk-panel")
@@ -68,17 +80,20 @@ class KioskPremium(KioskScreen):
     @work(exclusive=True, exit_on_error=False, group="load")
     async def load(self) -> None:
         """The holder's active bindings."""
+        flow = self.flow
+        if flow is None:
+            return
         try:
-            bindings = await self.backend.bindings(self.kapp.person_id)
+            await flow.load()
         except Exception as err:  # noqa: BLE001
             self.say_error(self.query_one("#quote", Static), err)
             return
-        self.relatives = {b.relative_id: b for b in bindings if b.status == "active"}
-        self.choices = list(self.relatives)
+        # Nothing chosen for the holder: at a kiosk the relative is always picked by hand.
+        flow.choose(None, flow.year)
         self.query_one("#relative", Select).set_options(
             [(Text(self.label(rid)), i) for i, rid in enumerate(self.choices)]
         )
-        if not self.relatives:
+        if not flow.relatives:
             self.query_one("#quote", Static).update(Text(t("mode.kiosk.family_none")))
 
     def _show_receipt_panel(self, shown: bool) -> None:
@@ -89,30 +104,43 @@ class KioskPremium(KioskScreen):
 
     @on(Select.Changed, "#relative, #year")
     def _changed(self) -> None:
-        self.quote = None
-        self.key = str(uuid.uuid4())
+        flow = self.flow
+        if flow is None:
+            return
+        index = self.query_one("#relative", Select).value
+        year = self.query_one("#year", Select).value
+        choices = self.choices
+        relative = choices[index] if isinstance(index, int) and 0 <= index < len(choices) else None
+        if not flow.choose(relative, year if isinstance(year, int) else None):
+            return
         self.query_one("#pay", Button).disabled = True
         if self.query_one("#receipt", Static).display:
             self.query_one("#quote", Static).update(Text(t("mode.kiosk.premium_hint")))
             self._show_receipt_panel(False)
-        index = self.query_one("#relative", Select).value
-        year = self.query_one("#year", Select).value
-        if isinstance(index, int) and 0 <= index < len(self.choices) and isinstance(year, int):
-            self.get_quote(self.choices[index], year)
+        if flow.chosen:
+            self.get_quote()
 
     @work(exclusive=True, exit_on_error=False, group="quote")
-    async def get_quote(self, relative: str, year: int) -> None:
+    async def get_quote(self) -> None:
         """The quote, or the rule's refusal (masked)."""
         panel = self.query_one("#quote", Static)
+        flow = self.flow
+        if flow is None:
+            return
         try:
-            quote = await self.backend.premium_quote(self.kapp.person_id, relative, year)
+            await flow.fetch_quote()
         except Exception as err:  # noqa: BLE001
             self.say_error(panel, err)
             return
-        self.quote = quote
+        quote = flow.quote
+        if quote is None:
+            if flow.refusal is not None:
+                self.say_error(panel, flow.refusal)
+            return
         text = Text()
         text.append(
-            t("mode.kiosk.quote", year=quote.year, who=self.label(relative)) + "\n", style="bold"
+            t("mode.kiosk.quote", year=quote.year, who=self.label(quote.relative_id)) + "\n",
+            style="bold",
         )
         text.append(t("mode.kiosk.quote_amount", amount=format_fen(quote.amount_fen)) + "\n")
         text.append(
@@ -122,19 +150,19 @@ class KioskPremium(KioskScreen):
                 after=format_fen(quote.balance_after_fen),
             )
         )
-        short = quote.balance_after_fen < 0
-        if short:
+        if flow.refusal is not None:
             text.append("\n" + t("mode.kiosk.short"), style="bold red")
         panel.update(text)
-        self.query_one("#pay", Button).disabled = short
+        self.query_one("#pay", Button).disabled = not flow.payable
 
     @on(Button.Pressed, "#pay")
     def pay(self) -> None:
-        """Ask for the PIN again, then pay with this quote's idempotency key."""
+        """Ask for the PIN again, then pay with this confirmation's idempotency key."""
         from yibao_tui.screens.kiosk_dialogs import KioskPinConfirm
 
-        quote = self.quote
-        if quote is None:
+        flow = self.flow
+        quote = flow.confirm() if flow else None
+        if flow is None or quote is None:
             return
         question = Text(
             t(
@@ -146,26 +174,27 @@ class KioskPremium(KioskScreen):
         )
 
         def confirmed(ok: bool | None) -> None:
-            if ok and self.quote is quote:
+            if ok and flow.quote is quote:
                 self.query_one("#pay", Button).disabled = True
-                self.do_pay(quote, self.key)
+                self.do_pay()
+            elif not ok:
+                flow.cancel()
 
         self.app.push_screen(KioskPinConfirm(question), confirmed)
 
     @work(exclusive=True, exit_on_error=False, group="pay")
-    async def do_pay(self, quote: PremiumQuote, key: str) -> None:
+    async def do_pay(self) -> None:
         """The payment, all or nothing; the receipt on screen."""
         panel = self.query_one("#quote", Static)
+        flow = self.flow
+        if flow is None:
+            return
         try:
-            payment = await self.backend.premium_pay(
-                quote.payer_id, quote.relative_id, quote.year, key=key
-            )
+            payment = await flow.pay()
         except Exception as err:  # noqa: BLE001
             self.query_one("#pay", Button).disabled = False
             self.say_error(panel, err)
             return
-        self.quote = None
-        self.key = str(uuid.uuid4())
         panel.update(Text(t("mode.kiosk.paid", id=payment.payment_id), style="bold green"))
         self.show_receipt(payment)
 

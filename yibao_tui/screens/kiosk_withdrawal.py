@@ -1,17 +1,21 @@
-"""提取资格自查 at the kiosk: the checklist only (execution is at a service window)."""
+"""提取资格自查 at the kiosk: the checklist only (execution is at a service window).
+
+The checklist itself is the shared ``WithdrawalChecklist`` flow; this screen lays it out big.
+"""
 
 from __future__ import annotations
 
+from rich.console import Group
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Input, Label, Select, Static
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Input, Select, Static
 
-from yibao_tui.domain.policy import Question, policy_for
-from yibao_tui.i18n import get_lang, t
+from yibao_tui.i18n import t
 from yibao_tui.screens.kiosk_base import KioskScreen
-from yibao_tui.screens.withdrawal import case_name, verdict_renderable
+from yibao_tui.screens.withdrawal import case_name, show_case, take_answer, verdict_renderable
+from yibao_tui.tui.flows.withdrawal import WithdrawalChecklist
 
 
 class KioskWithdrawal(KioskScreen):
@@ -22,92 +26,58 @@ class KioskWithdrawal(KioskScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.case: str | None = None
-        self.questions: tuple[Question, ...] = ()
+        self.flow: WithdrawalChecklist | None = None
 
     def compose_body(self) -> ComposeResult:
         holder = self.holder
-        cases = (
-            list(policy_for(holder.region, self.kapp.today.year).withdrawal_cases) if holder else []
-        )
+        if holder is not None:
+            self.flow = WithdrawalChecklist(
+                self.backend, holder.id, holder.region, self.kapp.today.year
+            )
+        cases = self.flow.cases if self.flow else []
         yield Select(
             [(Text(case_name(c)), c) for c in cases],
             prompt=t("ui.withdrawal.case_prompt"),
             id="case",
         )
         with Horizontal(id="kiosk-withdrawal"):
-            yield VerticalScroll(id="questions")
-            with VerticalScroll(id="verdict-box"):
+            yield VerticalScroll(id="questions", can_focus=False)
+            with VerticalScroll(id="verdict-box", can_focus=False):
                 yield Static(Text(t("mode.kiosk.counter_only")), id="verdict")
 
     @on(Select.Changed, "#case")
     async def _case(self, event: Select.Changed) -> None:
-        holder = self.holder
-        case = event.value if isinstance(event.value, str) else None
-        if case == self.case or holder is None:
-            return
-        self.case = case
+        flow = self.flow
         box = self.query_one("#questions", VerticalScroll)
-        await box.remove_children()
-        wcase = policy_for(holder.region, self.kapp.today.year).withdrawal_cases.get(case or "")
-        self.questions = wcase.questions if wcase else ()
-        rows = []
-        for i, q in enumerate(self.questions):
-            if q.type == "int":
-                answer: Input | Select[str] = Input(
-                    type="integer",
-                    id=f"q-{i}",
-                    classes="answer",
-                    placeholder=t("ui.withdrawal.number"),
-                )
-            else:
-                answer = Select(
-                    [(t("ui.yes"), "yes"), (t("ui.no"), "no")],
-                    prompt=t("ui.withdrawal.unanswered"),
-                    id=f"q-{i}",
-                    classes="answer",
-                )
-            rows.append(
-                Vertical(Label(Text(q.text.get(get_lang()))), answer, classes="question-row")
-            )
-        await box.mount_all(rows)
-        self.check()
+        if flow is not None and await show_case(flow, event, box, compact=False):
+            self.check()
 
     @on(Select.Changed, ".answer")
     @on(Input.Changed, ".answer")
     def _answered(self, event: Select.Changed | Input.Changed) -> None:
-        event.stop()
-        self.check()
+        if self.flow is not None and take_answer(self.flow, event):
+            self.check()
 
     def facts(self) -> dict[str, str]:
-        """The answers so far."""
-        facts: dict[str, str] = {}
-        for i, q in enumerate(self.questions):
-            widgets = self.query(f"#q-{i}")
-            if not widgets:
-                continue
-            w = widgets.first()
-            if isinstance(w, Select) and isinstance(w.value, str):
-                facts[q.name] = w.value
-            elif isinstance(w, Input) and w.value.strip().isdigit():
-                facts[q.name] = str(int(w.value.strip()))
-        return facts
+        """The valid answers so far."""
+        return self.flow.facts() if self.flow else {}
 
     @work(exclusive=True, exit_on_error=False, group="check")
     async def check(self) -> None:
         """The verdict from the backend (an audited read of the holder's own account)."""
         verdict_box = self.query_one("#verdict", Static)
-        if self.case is None:
+        flow = self.flow
+        if flow is None or flow.case is None:
             return
         try:
-            verdict = await self.backend.withdrawal_check(
-                self.kapp.person_id, self.case, self.facts()
-            )
+            verdict = await flow.judge()
         except Exception as err:  # noqa: BLE001
             self.say_error(verdict_box, err)
             return
-        from rich.console import Group
-
+        if verdict is None:
+            if flow.problem is not None:
+                self.say_error(verdict_box, flow.problem)
+            return
         verdict_box.update(
             Group(
                 verdict_renderable(verdict),

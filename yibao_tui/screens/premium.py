@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -18,6 +16,7 @@ from yibao_tui.domain.money import format_fen
 from yibao_tui.domain.policy import default_premium_year, premium_years
 from yibao_tui.i18n import t
 from yibao_tui.screens.base import YibaoScreen
+from yibao_tui.tui.flows.premium import PremiumFlow
 from yibao_tui.widgets.common import (
     cell,
     column_width,
@@ -66,11 +65,23 @@ class PremiumScreen(YibaoScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.relatives: dict[str, Binding] = {}
-        self.quote: PremiumQuote | None = None
-        self.payments: list[PremiumPayment] = []
-        self._person_id: str | None = None
-        self._choice: tuple[str, int] | None = None
+        #: The payment flow of the person shown (``None``: nobody).
+        self.flow: PremiumFlow | None = None
+
+    @property
+    def relatives(self) -> dict[str, Binding]:
+        """Every relative the person ever bound (ended ones name past payments)."""
+        return self.flow.known if self.flow else {}
+
+    @property
+    def quote(self) -> PremiumQuote | None:
+        """The quote on screen."""
+        return self.flow.quote if self.flow else None
+
+    @property
+    def payments(self) -> list[PremiumPayment]:
+        """The past payments shown."""
+        return self.flow.payments if self.flow else []
 
     def compose_body(self) -> ComposeResult:
         year = self.yapp.today.year
@@ -107,16 +118,17 @@ class PremiumScreen(YibaoScreen):
         super().on_mount()
 
     def person_changed(self, person: Person | None) -> None:
-        if person is None or person.id != self._person_id:
-            # Another person: forget the choice and the quote. (The same person reloaded after
+        if person is None or self.flow is None or person.id != self.flow.payer:
+            # Another person: a new flow, no choice, no quote. (The same person reloaded after
             # a payment keeps the receipt line in the panel.)
-            self._person_id = person.id if person else None
-            self._choice = None
-            self.quote = None
+            self.flow = None
             if person is not None:
-                year = default_premium_year(person.region, self.yapp.today.year)
-                self.query_one("#year", Select).value = year
-                self._choice = self._chosen()
+                self.flow = PremiumFlow(
+                    self.backend, person.id, person.region, self.yapp.today.year
+                )
+                year = self.query_one("#year", Select)
+                year.set_options([(str(y), y) for y in self.flow.years])
+                year.value = self.flow.year if self.flow.year is not None else Select.BLANK
             self.query_one("#pay", Button).disabled = True
             self._panel(Text(t("ui.premium.hint"), style="dim"))
         self.load()
@@ -135,35 +147,26 @@ class PremiumScreen(YibaoScreen):
     @work(exclusive=True, exit_on_error=False, group="load")
     async def load(self) -> None:
         """The bound relatives (for the picker) and the past payments."""
-        person = self.person
+        person, flow = self.person, self.flow
         select = self.query_one("#relative", Select)
         table = self.query_one("#payments", DataTable)
-        if person is None:
+        if person is None or flow is None:
             select.set_options([])
             table.clear()
             return
         try:
-            bindings = await self.backend.bindings(person.id, include_ended=True)
-            payments = await self.backend.premium_payments(person.id)
+            rechosen = await flow.load()
         except Exception as err:  # noqa: BLE001
             self.report(err)
             return
-        for b in bindings:  # ended ones only to name past payments
-            if b.status == "active" or b.relative_id not in self.relatives:
-                self.relatives[b.relative_id] = b
-        active = [b for b in bindings if b.status == "active"]
-        current = select.value
         with self.app.batch_update():
             select.set_options(
-                [(Text(self.relative_label(b.relative_id)), b.relative_id) for b in active]
+                [(Text(self.relative_label(b.relative_id)), b.relative_id) for b in flow.relatives]
             )
-            if isinstance(current, str) and any(b.relative_id == current for b in active):
-                select.value = current
-            elif len(active) == 1:
-                select.value = active[0].relative_id
-        self.payments = payments
+            if flow.relative is not None:
+                select.value = flow.relative
         table.clear()
-        for p in payments:
+        for p in flow.payments:
             who = p.relative_id if p.payer_id == person.id else p.payer_id
             table.add_row(
                 cell(p.payment_id),
@@ -175,6 +178,12 @@ class PremiumScreen(YibaoScreen):
                 cell(short_time(p.time)),
                 key=p.payment_id,
             )
+        if rechosen:
+            self.query_one("#pay", Button).disabled = True
+            if flow.chosen:
+                self.action_quote()  # the only relative, chosen for the person: quote it
+            else:
+                self._panel(Text(t("ui.premium.hint"), style="dim"))
 
     def _chosen(self) -> tuple[str, int] | None:
         relative = self.query_one("#relative", Select).value
@@ -185,44 +194,47 @@ class PremiumScreen(YibaoScreen):
 
     @on(Select.Changed, "#relative, #year")
     def _choice_changed(self) -> None:
-        chosen = self._chosen()
-        if chosen == self._choice:
+        flow = self.flow
+        if flow is None:
+            return
+        relative = self.query_one("#relative", Select).value
+        year = self.query_one("#year", Select).value
+        if not flow.choose(
+            relative if isinstance(relative, str) else None, year if isinstance(year, int) else None
+        ):
             return  # the options were refreshed, the choice is the same
-        self._choice = chosen
-        self.quote = None
         self.query_one("#pay", Button).disabled = True
-        if chosen is not None:
+        if flow.chosen:
             self.action_quote()
 
     @on(Button.Pressed, "#quote")
     def action_quote(self) -> None:
         """What paying the chosen relative's premium would cost."""
-        chosen = self._chosen()
-        if chosen is None or self.person is None:
+        if self.flow is None or not self.flow.chosen:
             self._panel(Text(t("ui.premium.pick"), style="yellow"))
             return
-        self.get_quote(*chosen)
+        self.get_quote()
 
     def _panel(self, text: Text) -> None:
         self.query_one("#quote-panel", Static).update(text)
 
     @work(exclusive=True, exit_on_error=False, group="quote")
-    async def get_quote(self, relative: str, year: int) -> None:
+    async def get_quote(self) -> None:
         """The quote, or the refusal's message in the panel."""
-        person = self.person
-        if person is None:
+        flow = self.flow
+        if flow is None:
             return
         try:
-            quote = await self.backend.premium_quote(person.id, relative, year)
-        except YibaoError as err:
-            self.quote = None
-            self.query_one("#pay", Button).disabled = True
-            self._panel(Text("✗ " + error_text(err, self.masked), style="bold red"))
-            return
+            await flow.fetch_quote()
         except Exception as err:  # noqa: BLE001
             self.report(err)
             return
-        self.quote = quote
+        self.query_one("#pay", Button).disabled = not flow.payable
+        quote, refusal = flow.quote, flow.refusal
+        if quote is None:
+            if refusal is not None:
+                self._panel(Text("✗ " + error_text(refusal, self.masked), style="bold red"))
+            return
         text = Text()
         text.append(t("ui.premium.quote_for", year=quote.year), style="bold")
         text.append(self.relative_label(quote.relative_id))
@@ -234,38 +246,34 @@ class PremiumScreen(YibaoScreen):
         text.append(format_fen(quote.balance_fen))
         text.append(" → ")
         text.append(format_fen(quote.balance_after_fen), style="bold")
-        short = quote.balance_after_fen < 0
-        if short:
+        if refusal is not None:
             # The payment would be refused: say so now, in the rule's words.
-            refusal = YibaoError(
-                "INSUFFICIENT_BALANCE",
-                balance=format_fen(quote.balance_fen),
-                amount=format_fen(quote.amount_fen),
-            )
-            text.append("\n✗ " + refusal.message(), style="bold red")
+            text.append("\n✗ " + error_text(refusal, self.masked), style="bold red")
         self._panel(text)
-        self.query_one("#pay", Button).disabled = short
 
     @on(Button.Pressed, "#pay")
     def action_pay(self) -> None:
-        """Open the confirmation dialog (which holds the idempotency key)."""
-        quote = self.quote
-        if quote is None:
-            self.action_quote()
+        """Open the confirmation dialog (the flow holds its one idempotency key)."""
+        flow = self.flow
+        if flow is None:
             return
-        if quote.balance_after_fen < 0 or self.query_one("#pay", Button).disabled:
-            return  # the quote on screen says why not (the key must not do what the button won't)
+        quote = flow.confirm()
+        if quote is None:
+            if flow.quote is None and flow.refusal is None:
+                self.action_quote()
+            return  # refused: the quote on screen says why (the key does not do what the
+            # disabled button would not)
 
         def paid(payment: PremiumPayment | None) -> None:
             if payment is None:
+                flow.cancel()
                 return
-            self.quote = None
             self.query_one("#pay", Button).disabled = True
             self._panel(Text(t("ui.premium.paid", id=payment.payment_id), style="green"))
             self.show_receipt(payment)
             self.after_payment()
 
-        self.app.push_screen(PremiumConfirm(quote, self.relative_label(quote.relative_id)), paid)
+        self.app.push_screen(PremiumConfirm(flow, self.relative_label(quote.relative_id)), paid)
 
     @work(exclusive=True, exit_on_error=False, group="after")
     async def after_payment(self) -> None:
@@ -296,16 +304,20 @@ class PremiumScreen(YibaoScreen):
 
 
 class PremiumConfirm(ModalScreen[PremiumPayment | None]):
-    """Confirm the payment. The dialog owns ONE idempotency key: confirming twice pays once."""
+    """Confirm the payment. The flow holds ONE idempotency key per confirmation: confirming
+    twice, or again after a timeout, pays once."""
 
     BINDINGS = [KeyBinding("escape", "cancel", "key.cancel")]
 
-    def __init__(self, quote: PremiumQuote, relative_label: str) -> None:
+    def __init__(self, flow: PremiumFlow, relative_label: str) -> None:
         super().__init__(classes="dialog-screen", id="premium-confirm")
         translate_bindings(self)
-        self.quote = quote
+        assert flow.quote is not None and flow.key is not None
+        self.flow = flow
+        self.quote: PremiumQuote = flow.quote
         self.relative_label = relative_label
-        self.key = str(uuid.uuid4())
+        #: The confirmation's idempotency key (the flow's, while this dialog is open).
+        self.key: str = flow.key
         self.paying = False
 
     def compose(self) -> ComposeResult:
@@ -345,11 +357,8 @@ class PremiumConfirm(ModalScreen[PremiumPayment | None]):
     @work(exclusive=True, exit_on_error=False, group="pay")
     async def pay(self) -> None:
         """The payment, all or nothing; a refusal is shown in the dialog."""
-        q = self.quote
         try:
-            payment = await self.app.backend.premium_pay(  # type: ignore[attr-defined]
-                q.payer_id, q.relative_id, q.year, key=self.key
-            )
+            payment = await self.flow.pay()
         except Exception as err:  # noqa: BLE001
             self.paying = False
             self.query_one("#confirm", Button).disabled = False

@@ -11,14 +11,19 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding as KeyBinding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.timer import Timer
 from textual.widgets import Button, Input, Label, Select, Static
 
 from yibao_tui.domain.models import Person, WithdrawalVerdict
 from yibao_tui.domain.money import format_fen
-from yibao_tui.domain.policy import Question, policy_for
+from yibao_tui.domain.policy import Question
 from yibao_tui.i18n import get_lang, t
 from yibao_tui.screens.base import YibaoScreen
-from yibao_tui.widgets.common import show_id, show_name
+from yibao_tui.tui.flows.withdrawal import WithdrawalChecklist
+from yibao_tui.widgets.common import error_text, show_id, show_name
+
+#: Seconds of no typing in a number answer before the verdict is asked for.
+CHECK_PAUSE = 0.4
 
 
 def case_name(case: str) -> str:
@@ -79,6 +84,68 @@ def verdict_renderable(verdict: WithdrawalVerdict) -> Group:
     return Group(*parts)
 
 
+def question_rows(questions: tuple[Question, ...], *, compact: bool) -> list[Vertical]:
+    """One row per question: its text and the answer field (``#q-<i>``, class ``answer``);
+    the laptop, the counter and the kiosk lay out the same checklist."""
+    lang = get_lang()
+    rows = []
+    for i, q in enumerate(questions):
+        answer: Input | Select[str]
+        if q.type == "int":
+            answer = Input(
+                placeholder=t("ui.withdrawal.number"),
+                restrict=r"[0-9]*",
+                max_length=5,
+                compact=compact,
+                id=f"q-{i}",
+                classes="answer",
+            )
+        else:
+            answer = Select(
+                [(t("ui.yes"), "yes"), (t("ui.no"), "no")],
+                prompt=t("ui.withdrawal.unanswered"),
+                compact=compact,
+                id=f"q-{i}",
+                classes="answer",
+            )
+        rows.append(
+            Vertical(
+                Label(Text(q.text.get(lang)), classes="question"),
+                answer,
+                classes="question-row",
+            )
+        )
+    return rows
+
+
+async def show_case(
+    flow: WithdrawalChecklist, event: Select.Changed, box: VerticalScroll, *, compact: bool
+) -> bool:
+    """A case was picked: tell the flow, and lay out its questions in ``box``; ``False`` when
+    nothing changed."""
+    # The picker's value now, not the event's: refreshing the options posts a blank first.
+    value = event.select.value
+    case = value if isinstance(value, str) else None
+    if not flow.choose_case(case):
+        return False
+    await box.remove_children()
+    await box.mount_all(question_rows(flow.questions, compact=compact))
+    return True
+
+
+def take_answer(flow: WithdrawalChecklist, event: Select.Changed | Input.Changed) -> bool:
+    """An answer field changed (``#q-<i>``): tell the flow; ``False`` when it is not one."""
+    event.stop()
+    widget = event.control
+    if widget is None or widget.id is None or not widget.id.startswith("q-"):
+        return False
+    i = int(widget.id.removeprefix("q-"))
+    if i >= len(flow.questions):
+        return False
+    flow.answer(flow.questions[i].name, event.value if isinstance(event.value, str) else None)
+    return True
+
+
 def payee_name(payee: str) -> str:
     """Who receives the money, in the user's language."""
     name = t(f"ui.payee.{payee}")
@@ -95,26 +162,32 @@ class WithdrawalScreen(YibaoScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.case: str | None = None
-        self.questions: tuple[Question, ...] = ()
-        self._verdict: WithdrawalVerdict | None = None
-        #: The case and answers ``_verdict`` was judged on.
-        self._judged: tuple[str, dict[str, str]] | None = None
+        #: The checklist of the person shown (``None``: nobody).
+        self.flow: WithdrawalChecklist | None = None
+        self._check_timer: Timer | None = None
+
+    @property
+    def case(self) -> str | None:
+        """The case chosen."""
+        return self.flow.case if self.flow else None
+
+    @property
+    def questions(self) -> tuple[Question, ...]:
+        """The chosen case's questions."""
+        return self.flow.questions if self.flow else ()
 
     @property
     def verdict(self) -> WithdrawalVerdict | None:
         """The verdict on the case and answers on screen now; ``None`` when there is none
         (not asked yet, an answer is invalid, or the answers changed since)."""
-        if self._verdict is None or self.case is None or self._judged is None:
-            return None
-        if self._judged != (self.case, self.facts()):
-            return None
-        return self._verdict
+        return self.flow.verdict if self.flow else None
+
+    def facts(self) -> dict[str, str]:
+        """The valid answers so far: ``{name: "yes" | "no" | "<int>"}``."""
+        return self.flow.facts() if self.flow else {}
 
     def _no_verdict(self, message: Text | None = None) -> None:
-        """Forget the verdict and take it off the screen (a hint or an error instead)."""
-        self._verdict = None
-        self._judged = None
+        """Take the verdict off the screen (a hint or an error instead)."""
         self.query_one("#verdict", Static).update(
             message or Text(t("ui.withdrawal.hint"), style="dim")
         )
@@ -133,17 +206,23 @@ class WithdrawalScreen(YibaoScreen):
     def person_changed(self, person: Person | None) -> None:
         select = self.query_one("#case", Select)
         if person is None:
+            self.flow = None
             select.set_options([])
             return
-        policy = policy_for(person.region, self.yapp.today.year)
-        cases = list(policy.withdrawal_cases)
-        keep = self.case if self.case in cases else None
-        select.set_options([(Text(case_name(c)), c) for c in cases])
-        if keep:
+        keep = self.case
+        old = self.flow
+        if old is None or old.who != person.id:
+            flow = self.flow = WithdrawalChecklist(
+                self.backend, person.id, person.region, self.yapp.today.year
+            )
+        else:
+            flow = old
+            flow.forget()  # the same person reloaded (status, balance): judge again
+        select.set_options([(Text(case_name(c)), c) for c in flow.cases])
+        if keep in flow.cases and flow is old:
             select.value = keep
             self.check()
         else:
-            self.case = None
             self._no_verdict()
             self.query_one("#questions", VerticalScroll).remove_children()
 
@@ -156,95 +235,60 @@ class WithdrawalScreen(YibaoScreen):
 
     @on(Select.Changed, "#case")
     async def _case_changed(self, event: Select.Changed) -> None:
-        person = self.person
-        case = event.value if isinstance(event.value, str) else None
-        if case == self.case:
-            return
-        self.case = case
-        self._no_verdict()
+        flow = self.flow
         box = self.query_one("#questions", VerticalScroll)
-        await box.remove_children()
-        if case is None or person is None:
-            self.questions = ()
+        if flow is None or not await show_case(flow, event, box, compact=True):
             return
-        policy = policy_for(person.region, self.yapp.today.year)
-        wcase = policy.withdrawal_cases.get(case)
-        self.questions = wcase.questions if wcase else ()
-        lang = get_lang()
-        rows = []
-        for i, q in enumerate(self.questions):
-            if q.type == "int":
-                answer = Input(
-                    placeholder=t("ui.withdrawal.number"),
-                    type="integer",
-                    compact=True,
-                    id=f"q-{i}",
-                    classes="answer",
-                )
-            else:
-                answer = Select(
-                    [(t("ui.yes"), "yes"), (t("ui.no"), "no")],
-                    prompt=t("ui.withdrawal.unanswered"),
-                    compact=True,
-                    id=f"q-{i}",
-                    classes="answer",
-                )
-            rows.append(
-                Vertical(
-                    Label(Text(q.text.get(lang)), classes="question"),
-                    answer,
-                    classes="question-row",
-                )
-            )
-        await box.mount_all(rows)
+        self._no_verdict()
         self.check()
 
     @on(Select.Changed, ".answer")
     @on(Input.Changed, ".answer")
     def _answered(self, event: Select.Changed | Input.Changed) -> None:
-        event.stop()
-        self.check()
+        flow = self.flow
+        if flow is None or not take_answer(flow, event):
+            return
+        if not flow.pending:
+            self.show_verdict()
+        elif isinstance(event, Input.Changed):
+            # Typing: ask when it pauses (one audited check per verdict seen, not per key).
+            self.check_soon()
+        else:
+            self.check()
 
-    def facts(self) -> dict[str, str]:
-        """The answers so far: ``{name: "yes" | "no" | "<int>"}``; unanswered are left out."""
-        facts: dict[str, str] = {}
-        for i, q in enumerate(self.questions):
-            try:
-                widget = self.query_one(f"#q-{i}")
-            except Exception:  # noqa: BLE001 - not mounted yet
-                continue
-            if isinstance(widget, Select) and isinstance(widget.value, str):
-                facts[q.name] = widget.value
-            elif isinstance(widget, Input) and widget.value.strip().lstrip("-").isdigit():
-                facts[q.name] = str(int(widget.value.strip()))
-        return facts
+    def check_soon(self) -> None:
+        """Judge once typing has paused for ``CHECK_PAUSE`` seconds."""
+        self._no_verdict(Text(t("ui.withdrawal.checking"), style="dim"))
+        if self._check_timer is not None:
+            self._check_timer.stop()
+        self._check_timer = self.set_timer(CHECK_PAUSE, self.check)
+
+    def show_verdict(self) -> None:
+        """The verdict, or why there is none, as the flow says now."""
+        flow = self.flow
+        if flow is None or flow.case is None:
+            self._no_verdict()
+        elif flow.verdict is not None:
+            self.query_one("#verdict", Static).update(verdict_renderable(flow.verdict))
+        elif flow.problem is not None:
+            self._no_verdict(Text("✗ " + error_text(flow.problem, self.masked), style="bold red"))
+        else:
+            self._no_verdict()
 
     @work(exclusive=True, exit_on_error=False, group="check")
     async def check(self) -> None:
-        """Ask the backend for the verdict on the answers so far."""
-        from yibao_tui.domain.errors import YibaoError
-        from yibao_tui.widgets.common import error_text
-
-        person = self.person
-        case = self.case
-        if person is None or case is None:
+        """Ask the backend for the verdict on the answers so far (only if they are new)."""
+        flow = self.flow
+        if flow is None or flow.case is None:
             return
-        facts = self.facts()
-        try:
-            verdict = await self.backend.withdrawal_check(person.id, case, facts)
-        except YibaoError as err:
-            # An invalid answer: no verdict at all (an older one would be about other answers).
-            self._no_verdict(Text("✗ " + error_text(err, self.masked), style="bold red"))
-            return
-        except Exception as err:  # noqa: BLE001
-            self._no_verdict()
-            self.report(err)
-            return
-        if (case, facts) != (self.case, self.facts()):
-            return  # the answers changed while it was asked: a newer check is on its way
-        self._verdict = verdict
-        self._judged = (case, facts)
-        self.query_one("#verdict", Static).update(verdict_renderable(verdict))
+        if flow.problem is None:
+            try:
+                await flow.judge()
+            except Exception as err:  # noqa: BLE001
+                self._no_verdict()
+                self.report(err)
+                return
+        self.show_verdict()
 
     @on(Button.Pressed, "#export")
     def action_export(self) -> None:
@@ -291,8 +335,11 @@ class WithdrawalScreen(YibaoScreen):
             n += 1
             path = folder / f"{stem}-{n}.txt"
         try:
-            folder.mkdir(parents=True, exist_ok=True)
-            path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+            from yibao_tui.files import open_private, private_dir
+
+            private_dir(folder)
+            with open_private(path) as fh:  # 0600: it names the person
+                fh.write("\n".join(lines) + "\n")
         except OSError as err:
             self.report(err)
             return None

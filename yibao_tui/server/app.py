@@ -11,6 +11,8 @@ import asyncio
 import contextlib
 import logging
 import os
+import re
+import secrets
 import sqlite3
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -39,6 +41,13 @@ from yibao_tui.server.errors import (
 from yibao_tui.server.idempotency import IdempotencyStore, check_key, ledger_key
 from yibao_tui.server.openapi import build_openapi
 from yibao_tui.server.routes import OPS
+from yibao_tui.server.selfservice import (
+    NOT_COUNTED,
+    BindingRequests,
+    RateLimiter,
+    self_service,
+    uniform,
+)
 from yibao_tui.server.spec import Call, Op
 
 log = logging.getLogger("yibao.server")
@@ -48,6 +57,14 @@ for _name in ("yibao.server", "uvicorn.access", "uvicorn.error"):
 
 #: The query parameter that picks the language of messages and texts (else Accept-Language).
 LANG_PARAM = "lang"
+#: What ``?lang=`` accepts: ``zh`` or ``en``, optionally with a region (``zh-CN``, ``en_US``).
+#: Anything else is refused (400), not silently taken for ``zh``.
+_LANG_VALUE = re.compile(r"(?:zh|en)(?:[-_][a-z0-9]{1,8})*", re.IGNORECASE)
+#: The only media type a request body may have.
+JSON_MEDIA_TYPE = "application/json"
+#: Body fields whose values are secrets whatever the operation declares (``Field.secret``):
+#: never logged, never echoed in an internal error.
+SECRET_FIELDS = frozenset({"pin", "password", "supervisor_password"})
 
 AfterCommit = Callable[[str], Awaitable[None]]
 
@@ -82,8 +99,79 @@ def status_of(err: YibaoError) -> int:
 
 
 def request_lang(request: Request) -> str:
-    """The caller's language: ``?lang=`` if given, else ``Accept-Language``, else ``zh``."""
-    return pick_lang(request.query_params.get(LANG_PARAM), request.headers.get("accept-language"))
+    """The caller's language: ``?lang=`` if given and valid, else ``Accept-Language``, else ``zh``."""
+    value = request.query_params.get(LANG_PARAM)
+    if value is not None and _LANG_VALUE.fullmatch(value) is None:
+        value = None  # refused by ``check_lang``; the refusal itself follows Accept-Language
+    return pick_lang(value, request.headers.get("accept-language"))
+
+
+def check_lang(request: Request) -> None:
+    """Refuse a ``?lang=`` that is neither ``zh`` nor ``en`` (400 ``INVALID_ARGUMENT``)."""
+    value = request.query_params.get(LANG_PARAM)
+    if value is not None and _LANG_VALUE.fullmatch(value) is None:
+        raise validate.bad(LANG_PARAM, "lang")
+
+
+def _printable(text: str, limit: int = 60) -> str:
+    return "".join(ch for ch in text if " " <= ch <= "~")[:limit]
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, at most ``limit`` bytes, read only if it is JSON.
+
+    A body without ``Content-Type: application/json`` is refused before it is read (415
+    ``UNSUPPORTED_MEDIA_TYPE``); so is one whose ``Content-Length`` is above ``limit`` (413
+    ``PAYLOAD_TOO_LARGE``). A chunked body is read as it arrives and refused as soon as it
+    grows past ``limit``: the server never holds more than ``limit`` bytes of it.
+    """
+    length = request.headers.get("content-length")
+    if "transfer-encoding" not in request.headers and (length is None or length.strip() == "0"):
+        return b""
+    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if media_type != JSON_MEDIA_TYPE:
+        raise YibaoError("UNSUPPORTED_MEDIA_TYPE", media_type=_printable(media_type) or "-")
+    if length is not None and length.strip().isdecimal() and int(length) > limit:
+        raise YibaoError("PAYLOAD_TOO_LARGE", limit=limit)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise YibaoError("PAYLOAD_TOO_LARGE", limit=limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def internal_error(where: str, exc: BaseException, secret_values: list[str]) -> YibaoError:
+    """Log an unexpected failure and return what the client hears about it.
+
+    The log line names the operation, the exception and a short reference, with every full ID
+    number masked and the request's secrets (its token, PINs and passwords) blanked out. The
+    client gets the exception's type and the same reference, never the text (which may quote
+    data).
+    """
+    ref = secrets.token_hex(4)
+    if isinstance(exc, YibaoError):
+        text = str(exc.params.get("detail", exc.code))
+    else:
+        text = f"{type(exc).__name__}: {exc}"
+    for value in secret_values:
+        if value:
+            text = text.replace(value, "***")
+    log.error("internal error in %s (ref %s): %s", where, ref, redact(text)[:500],
+              exc_info=exc if os.environ.get("YIBAO_DEBUG") and not isinstance(exc, YibaoError) else None)
+    kind = text.partition(":")[0].strip() if ":" in text else type(exc).__name__
+    if not kind.isidentifier():
+        kind = "Error"
+    return YibaoError("INTERNAL", detail=f"{kind} (ref {ref})")
+
+
+def _request_secrets(request: Request) -> list[str]:
+    """The secrets a request carries: its bearer token, and any PIN or password it sent."""
+    found = [request.headers.get("authorization", "").removeprefix("Bearer").strip()]
+    found += getattr(request.state, "secret_values", [])
+    return [v for v in found if len(v) >= 3]
 
 
 def default_factory(db: str) -> BackendFactory:
@@ -106,11 +194,14 @@ class Server:
         self.tokens: TokenStore | None = None
         self.idem: IdempotencyStore | None = None
         self._flusher: asyncio.Task[None] | None = None
+        self.limiter = RateLimiter(clock)
+        self.requests: BindingRequests | None = None
 
     async def start(self) -> None:
         await self.pool.start()  # creates the ledger before our tables go in
         self.tokens = TokenStore(self.db, self.clock)
         self.idem = IdempotencyStore(self.db, self.clock)
+        self.requests = BindingRequests(self.db, self.clock)
         if self.idem.released:
             log.warning("released %d request(s) left in progress by a server that is gone", self.idem.released)
         self.idem.start_heartbeat()
@@ -132,6 +223,8 @@ class Server:
         if self.tokens is not None:
             with contextlib.suppress(sqlite3.Error):
                 self.tokens.flush_last_used()
+        if self.requests is not None:
+            self.requests.close()
         if self.idem is not None:
             await self.idem.close()
         if self.tokens is not None:
@@ -141,16 +234,19 @@ class Server:
     def endpoint(self, op: Op) -> Callable[[Request], Awaitable[Response]]:
         async def handle(request: Request) -> Response:
             lang = request_lang(request)
+            cause: BaseException
             try:
+                check_lang(request)
                 return await self._handle(op, request, lang)
             except YibaoError as e:
-                return error_response(e, lang)
+                err = cause = e
             except sqlite3.Error as e:  # the server's own tables (tokens, idempotency keys)
-                return error_response(from_sqlite(e), lang)
+                err, cause = from_sqlite(e), e
             except Exception as e:  # the client gets a message, never a traceback
-                log.error("unexpected error in %s: %s: %s", op.name, type(e).__name__, redact(str(e)),
-                          exc_info=bool(os.environ.get("YIBAO_DEBUG")))
-                return error_response(YibaoError("INTERNAL", detail=type(e).__name__), lang)
+                err, cause = YibaoError("INTERNAL"), e
+            if err.code == "INTERNAL":  # a bug, logged here; the client gets a reference
+                err = internal_error(op.name, cause, _request_secrets(request))
+            return error_response(err, lang)
 
         handle.__name__ = op.name
         return handle
@@ -166,6 +262,24 @@ class Server:
 
     async def _handle(self, op: Op, request: Request, lang: str) -> Response:
         principal = self._principal(op, request)
+        if not self_service(principal):
+            return await self._serve(op, principal, request, lang)
+        # a personal or kiosk token: rate-limited, and told nothing about who exists
+        self.limiter.check(principal.token_id)
+        try:
+            response = await self._serve(op, principal, request, lang)
+        except YibaoError as e:
+            refusal = uniform(e, principal, op.name)
+            if refusal.code not in NOT_COUNTED:
+                self.limiter.hit(principal.token_id)
+            if refusal is e:
+                raise
+            raise refusal from None
+        if op.rate_counted:
+            self.limiter.hit(principal.token_id)
+        return response
+
+    async def _serve(self, op: Op, principal: Principal, request: Request, lang: str) -> Response:
         path = {k: validate.path_param(k, request.path_params[k]) for k in op.path_params}
         if principal.scoped:
             for name in op.scoped:
@@ -174,10 +288,12 @@ class Server:
         query = validate.query(op.query, request.query_params, request.query_params.getlist) if op.query else {}
         if op.method != "POST":
             async with self.pool.use(actor_for(principal)) as backend:
-                result = await op.handler(Call(backend, principal, path, query, {}, None, self.tokens, lang))
+                result = await op.handler(Call(backend, principal, path, query, {}, None, self.tokens, lang,
+                                               self.requests))
             return JSONResponse(result)
         key = check_key(request.headers.get("idempotency-key"))
-        body = validate.body(op.body or (), await request.body())
+        body = validate.body(op.body or (), await read_body(request, op.max_body), op.max_body)
+        request.state.secret_values = [str(body[f]) for f in op.secret_fields | SECRET_FIELDS if body.get(f)]
         return await self._post(op, principal, path, query, body, key, request.url.path, lang)
 
     async def _post(
@@ -196,7 +312,8 @@ class Server:
         scoped = ledger_key(owner, key)
         try:
             async with self.pool.use(actor_for(principal)) as backend:
-                result = await op.handler(Call(backend, principal, path, query, body, scoped, self.tokens, lang))
+                result = await op.handler(Call(backend, principal, path, query, body, scoped, self.tokens, lang,
+                                               self.requests))
             if self.hooks.after_commit is not None:
                 await self.hooks.after_commit(op.name)
         except BaseException as e:
@@ -242,14 +359,35 @@ def create_app(
         lang = request_lang(request)
         code = getattr(exc, "status_code", 500)
         if code == 405:
-            return error_response(YibaoError("METHOD_NOT_ALLOWED", method=request.method), lang)
+            response = error_response(YibaoError("METHOD_NOT_ALLOWED", method=request.method[:20]), lang)
+            response.headers["Allow"] = allowed_methods(request.url.path)
+            return response
         if code == 404:
             # the path may hold an ID number: error_response masks it
             return error_response(YibaoError("NOT_FOUND", path=request.url.path[:100]), lang)
         return error_response(YibaoError("INVALID_ARGUMENT", detail=str(getattr(exc, "detail", ""))), lang)
 
+    async def server_error(request: Request, exc: Exception) -> Response:
+        """Anything that escaped an endpoint: logged, and a JSON 500 (Starlette re-raises it
+        afterwards, so uvicorn logs the traceback too, ID numbers masked)."""
+        err = internal_error(request.url.path[:100], exc, _request_secrets(request))
+        return error_response(err, request_lang(request))
+
     routes = [Route(op.path, server.endpoint(op), methods=[op.method]) for op in match_order(OPS)]
     routes.append(Route("/openapi.json", openapi, methods=["GET"]))
-    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={HTTPException: http_error})
+
+    def allowed_methods(path: str) -> str:
+        """The ``Allow`` header of a 405: every method of every route on ``path``."""
+        methods: set[str] = set()
+        for route in routes:
+            if route.path_regex.fullmatch(path) is not None:
+                methods |= route.methods or set()
+        return ", ".join(sorted(methods))
+
+    app = Starlette(routes=routes, lifespan=lifespan,
+                    exception_handlers={HTTPException: http_error, Exception: server_error})
+    # ``/v1/ping/`` is a 404, never a redirect: Starlette would build the redirect's Location from
+    # the request's Host header (an open redirect to any host the client names).
+    app.router.redirect_slashes = False
     app.state.server = server
     return app

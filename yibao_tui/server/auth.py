@@ -195,6 +195,15 @@ class TokenStore:
             self._cache.clear()
         return token_id in live, len(live - {token_id})
 
+    def revoke_operator(self, operator: str) -> int:
+        """End every live session of a window operator (one who was just disabled); returns how
+        many ended."""
+        with self._lock:
+            ids = [int(r[0]) for r in self._conn.execute(
+                "SELECT id FROM http_tokens WHERE role = 'counter' AND operator = ? AND revoked_at IS NULL",
+                (operator,))]
+        return sum(int(self.revoke_tree(i)[0]) for i in ids)
+
     def _revoke(self, where: str, value: object) -> bool:
         with self._lock:
             row = self._conn.execute(f"SELECT id FROM http_tokens WHERE {where}", (value,)).fetchone()

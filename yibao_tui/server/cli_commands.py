@@ -48,7 +48,9 @@ def serve(db: str | None, host: str = "127.0.0.1", port: int = 8765) -> int:
     except OSError as e:
         _say(t("server.port_in_use", host=host, port=port, detail=e.strerror or str(e)))
         return 1
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    from yibao_tui.files import private_dir
+
+    private_dir(Path(path).parent)  # 0700 when made here; the ledger file itself is made 0600
     try:
         _run(_open_ledger(path))  # a bad ledger is one clear line here, not a lifespan traceback
     except YibaoError as e:
@@ -87,12 +89,15 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def login(url: str) -> int:
-    """Ask for a token, check it against the server, and keep it in the keyring."""
-    from yibao_tui.backend.http import KEYRING_SERVICE, HttpBackend, normalise_url
+def login(url: str, insecure: bool = False) -> int:
+    """Ask for a token, check it against the server, and keep it in the keyring. A plain
+    ``http://`` URL to another machine is refused before the token is asked for, unless
+    ``insecure``."""
+    from yibao_tui.backend.http import KEYRING_SERVICE, HttpBackend, check_transport, normalise_url
 
     try:
         url = normalise_url(url)
+        check_transport(url, insecure)
     except YibaoError as e:
         _say(e.message())
         return 2
@@ -108,7 +113,7 @@ def login(url: str) -> int:
         return 1
 
     async def check() -> str:
-        backend = HttpBackend(url, token, retries=1)
+        backend = HttpBackend(url, token, retries=1, insecure=insecure)
         try:
             return str((await backend.whoami())["role"])
         finally:

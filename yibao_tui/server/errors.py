@@ -153,6 +153,8 @@ def error_response(err: YibaoError, lang: str) -> JSONResponse:
         headers = {"Retry-After": "1"}
     elif err.code in RETRY_AFTER_CODES:
         headers = {"Retry-After": str(max(1, int(err.params.get("retry_after") or 1)))}
+    elif status == 413:  # the rest of the body is not read: end the connection after answering
+        headers = {"Connection": "close"}
     return JSONResponse(body, status_code=status, headers=headers)
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from yibao_tui import __version__
 from yibao_tui.domain import models
-from yibao_tui.server.spec import Field, Op
+from yibao_tui.server.spec import PATH_PARAMS, TEXT_PATTERN, Field, Op
 
 COMMITTED = Path(__file__).with_name("openapi.json")
 
@@ -25,24 +25,30 @@ _RECORDS: tuple[type, ...] = (
     models.Binding, models.PremiumQuote, models.PremiumPayment, models.Charge, models.SpendResult,
     models.CreditResult, models.QuestionInfo, models.WithdrawalVerdict, models.VerifyReport,
     models.AuditRow, models.ImportResult, models.Operator, models.WithdrawalReceipt,
+    models.PersonMatch, models.PersonMatchPage, models.OperatorInfo,
 )
 _SCALARS = {int: "integer", str: "string", bool: "boolean", float: "number"}
 
 _ERROR_STATUSES = {
-    "400": "Invalid input (INVALID_*, UNKNOWN_WITHDRAWAL_CASE, IDEMPOTENCY_KEY_MISSING, IDEMPOTENCY_KEY_INVALID)",
+    "400": "Invalid input (INVALID_*, UNKNOWN_WITHDRAWAL_CASE, IDEMPOTENCY_KEY_MISSING,"
+           " IDEMPOTENCY_KEY_INVALID); INVALID_ARGUMENT for a field of the wrong shape, a text"
+           " with a control character, a malformed cursor, an unknown lang, or a JSON body that"
+           " names a key twice",
     "401": "No token, a bad token or an expired session (UNAUTHORIZED, SESSION_EXPIRED)",
-    "403": "Out of the token's scope (FORBIDDEN)",
-    "404": "Unknown person or payment (UNKNOWN_*)",
+    "403": "Out of the token's scope (FORBIDDEN), or a window's operator who is not a supervisor (SUPERVISOR_REQUIRED)",
+    "404": "Unknown person, payment or operator (UNKNOWN_*)",
     "422": "Refused by a rule, or an idempotency key reused for another request",
     "503": "The ledger is busy, damaged or unavailable (DATABASE_BUSY, DATABASE_CORRUPT, DATABASE_UNAVAILABLE)",
+    "500": "A bug (INTERNAL): the message carries a reference that the server's log repeats",
 }
 
 #: Every operation: the language of error messages and of texts in the result.
 _LANG_PARAM: dict[str, Any] = {
     "name": "lang", "in": "query", "required": False,
     "schema": {"type": "string", "enum": ["zh", "en"], "default": "zh"},
-    "description": "Language of messages and texts: zh (default) or en. Without it the"
-                   " Accept-Language header decides; any other value means zh.",
+    "description": "Language of messages and texts: zh (default) or en (a region may follow:"
+                   " zh-CN, en-US). Without it the Accept-Language header decides; any other"
+                   " value is refused (400 INVALID_ARGUMENT).",
 }
 
 
@@ -103,7 +109,9 @@ def _extra_schemas() -> dict[str, Any]:
         "CardPin": _obj({"id": {"type": "string"}}),
         "BindingList": _list_of("bindings", "Binding"),
         "PremiumPaymentList": _list_of("payments", "PremiumPayment"),
-        "AuditList": _list_of("rows", "AuditRow", with_id=False),
+        "AuditList": _obj({**_list_of("rows", "AuditRow", with_id=False)["properties"],
+                           "next_cursor": nullable_str}),
+        "OperatorList": _list_of("operators", "OperatorInfo", with_id=False),
         # tokens (issue 9 item 6): never the token itself
         "TokenList": _obj({"tokens": {"type": "array", "items": _obj({
             "id": {"type": "integer"}, "role": {"type": "string"}, "label": {"type": "string"},
@@ -113,22 +121,40 @@ def _extra_schemas() -> dict[str, Any]:
             "status": {"type": "string", "enum": ["active", "expired", "revoked"]}})}}),
         "TokenRevoked": _obj({"id": {"type": "integer"}, "revoked": {"type": "boolean"},
                               "sessions_ended": {"type": "integer"}}),
+        # self-service binding requests (issue 9 item 3): identities masked
+        "BindingRequest": _binding_request(),
+        "BindingRequestList": _obj({"requests": {"type": "array", "items": _binding_request()}}),
     }
+
+
+def _binding_request() -> dict[str, Any]:
+    return _obj({"id": {"type": "integer"}, "holder_id": {"type": "string"}, "relative_id": {"type": "string"},
+                 "relation": {"type": "string"},
+                 "status": {"type": "string", "enum": ["pending", "confirmed", "declined", "expired"]},
+                 "created_at": {"type": "number"}, "expires_at": {"type": "number"},
+                 "direction": {"type": "string", "enum": ["outgoing", "incoming"]}})
 
 
 def _field_schema(f: Field) -> dict[str, Any]:
     if f.type == "rows":
         return {"type": "array", "items": {"type": "object", "additionalProperties": {"type": ["string", "integer", "null"]}}}
     if f.type == "facts":
-        return {"type": ["object", "null"], "additionalProperties": {"type": "string", "maxLength": 200}}
+        return {"type": ["object", "null"], "maxProperties": 100,
+                "propertyNames": {"maxLength": 64, "pattern": TEXT_PATTERN},
+                "additionalProperties": {"type": "string", "maxLength": 200, "pattern": TEXT_PATTERN}}
     if f.type == "array":
-        return {"type": "array", "items": {"type": "string", "maxLength": f.max_length}}
+        return {"type": "array", "maxItems": 100,
+                "items": {"type": "string", "maxLength": f.max_length, "pattern": TEXT_PATTERN}}
     s: dict[str, Any] = {"type": [f.type, "null"] if f.nullable else f.type}
     if f.type == "integer":
         s["minimum"] = f.minimum if f.minimum is not None else -(2**53 - 1)
         s["maximum"] = f.maximum if f.maximum is not None else 2**53 - 1
     if f.type == "string":
         s["maxLength"] = f.max_length
+        if not f.enum:
+            s["pattern"] = f.pattern or TEXT_PATTERN
+        if f.format:
+            s["format"] = f.format
     if f.enum:
         s["enum"] = list(f.enum)
     if f.default not in (None, ()):
@@ -139,11 +165,14 @@ def _field_schema(f: Field) -> dict[str, Any]:
 
 
 def _operation(op: Op) -> dict[str, Any]:
-    params: list[dict[str, Any]] = [
-        {"name": p, "in": "path", "required": True,
-         "schema": {"type": "string", "minLength": 1, "maxLength": 64}}
-        for p in op.path_params
-    ]
+    params: list[dict[str, Any]] = []
+    for p in op.path_params:
+        pattern, fmt, description = PATH_PARAMS.get(p, (TEXT_PATTERN, "", ""))
+        schema = {"type": "string", "minLength": 1, "maxLength": 64, "pattern": pattern}
+        if fmt:
+            schema["format"] = fmt
+        params.append({"name": p, "in": "path", "required": True, "description": description,
+                       "schema": schema})
     for f in op.query:
         q: dict[str, Any] = {"name": f.wire, "in": "query", "required": f.required, "schema": _field_schema(f)}
         if f.type == "array":
@@ -161,6 +190,12 @@ def _operation(op: Op) -> dict[str, Any]:
                                   "pattern": "^[ -~]*[!-~][ -~]*$"},
                        "description": "One unique key per logical request (IETF idempotency draft)"})
         statuses["409"] = "The same key is still being processed (IN_PROGRESS)"
+        statuses["413"] = (f"The body is larger than {op.max_body} bytes (PAYLOAD_TOO_LARGE): refused by"
+                           " its Content-Length, or as soon as a chunked body grows past it")
+        statuses["415"] = "The body is not Content-Type: application/json (UNSUPPORTED_MEDIA_TYPE)"
+    if op.roles & {"personal", "kiosk"}:
+        statuses["429"] = ("Too many refused or probing calls from this personal or kiosk token"
+                           " (RATE_LIMITED); Retry-After says when to try again")
     for code, text in sorted(statuses.items()):
         responses[code] = {"description": text, "content": {"application/json": {
             "schema": {"$ref": "#/components/schemas/Error"}}}}

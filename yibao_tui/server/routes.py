@@ -13,14 +13,37 @@ from typing import Any
 from yibao_tui.domain.errors import YibaoError
 from yibao_tui.server import backends
 from yibao_tui.server.auth import COUNTER_TTL, KIOSK_TTL
-from yibao_tui.server.spec import ADMIN, ALL_ROLES, STAFF, Call, Field, Op
+from yibao_tui.server.selfservice import masked_binding, self_service
+from yibao_tui.server.spec import (
+    ADMIN,
+    ALL_ROLES,
+    CARD_FORMAT,
+    CARD_PATTERN,
+    CURSOR_PATTERN,
+    ID_FORMAT,
+    ID_PATTERN,
+    MAX_BULK_BODY_BYTES,
+    PERSON_FORMAT,
+    PERSON_PATTERN,
+    STAFF,
+    Call,
+    Field,
+    Op,
+)
 
 PERSONAL_ROLES = frozenset({"admin", "counter", "kiosk", "personal"})
+SELF_SERVICE_ROLES = frozenset({"kiosk", "personal"})
 #: Verification that a scoped principal (an app or a kiosk) may not claim for itself.
 STAFF_ONLY_VERIFICATION = frozenset({"counter"})
 
 _AMOUNT = Field("amount_fen", "integer", required=True, description="Amount in fen (分)")
 _YEAR_Q = Field("year", "integer", required=True, minimum=1, maximum=9999)
+
+
+def _person(name: str, description: str = "ID number or card number", **kw: Any) -> Field:
+    """A field naming a person by ID number or card number."""
+    return Field(name, "string", max_length=40, pattern=PERSON_PATTERN, format=PERSON_FORMAT,
+                 description=description, **kw)
 
 
 _SCALAR = (str, int, float, bool, type(None))
@@ -117,19 +140,82 @@ async def bound_by(c: Call) -> dict[str, Any]:
     return {"id": who, "bindings": [b.to_json() for b in rows]}
 
 
+def _binding_answer(c: Call, binding: Any) -> dict[str, Any]:
+    """A binding as the caller may see it: to a self-service channel, the other person masked."""
+    data: dict[str, Any] = binding.to_json()
+    return masked_binding(data, c.principal.person_id) if self_service(c.principal) else data
+
+
 async def bind(c: Call) -> dict[str, Any]:
     b = c.body
     if c.principal.scoped and b["verified_by"] in STAFF_ONLY_VERIFICATION:
         raise YibaoError("FORBIDDEN")
+    if self_service(c.principal):  # face and letter are recorded by staff: ask the relative instead
+        raise YibaoError("SELF_SERVICE_BINDING")
     binding = await c.backend.bind(
         c.path["who"], b["relative"], b["relation"], verified_by=b["verified_by"],
         pledge_accepted=b["pledge_accepted"], key=c.key,
     )
-    return binding.to_json()
+    return _binding_answer(c, binding)
 
 
 async def unbind(c: Call) -> dict[str, Any]:
-    return (await c.backend.unbind(c.path["who"], c.path["relative"], key=c.key)).to_json()
+    return _binding_answer(c, await c.backend.unbind(c.path["who"], c.path["relative"], key=c.key))
+
+
+def _own(c: Call) -> str:
+    """The caller's own person (a self-service principal's every request names it)."""
+    assert c.principal.person_id is not None
+    return c.principal.person_id
+
+
+async def binding_request(c: Call) -> dict[str, Any]:
+    """Ask a relative to confirm a binding. The answer is the same whether they exist or not."""
+    from yibao_tui.domain.idnum import normalise_id
+    from yibao_tui.domain.relations import parse_relation
+
+    b = c.body
+    relation = parse_relation(b["relation"]).value
+    ref = normalise_id(b["relative"])
+    try:
+        relative = (await c.backend.person(ref)).id
+    except YibaoError as e:
+        if e.code != "UNKNOWN_PERSON":  # a typo (a check digit) is told; who exists is not
+            raise
+        relative = ref  # nobody: a request that nobody can confirm
+    result: dict[str, Any] = c.requests.add(_own(c), relative, ref, relation, b["pledge_accepted"])
+    return result
+
+
+async def binding_requests(c: Call) -> dict[str, Any]:
+    """The requests the caller made or is asked to confirm (identities masked)."""
+    return {"requests": c.requests.of(_own(c))}
+
+
+def _request_id(c: Call) -> int:
+    try:
+        return int(c.path["request"])
+    except ValueError:
+        raise YibaoError("NOT_AVAILABLE") from None
+
+
+async def binding_confirm(c: Call) -> dict[str, Any]:
+    """The relative's own session confirms: the binding is made, verified by the relative."""
+    rid = _request_id(c)
+    holder, relative, relation, pledge = c.requests.pending_for(rid, _own(c))
+    binding = await c.backend.bind(holder, relative, relation, verified_by="face", pledge_accepted=pledge,
+                                   key=c.key)
+    c.requests.decide(rid, "confirmed", binding.binding_id)
+    return _binding_answer(c, binding)
+
+
+async def binding_decline(c: Call) -> dict[str, Any]:
+    """The relative declines a request."""
+    rid = _request_id(c)
+    c.requests.pending_for(rid, _own(c))
+    c.requests.decide(rid, "declined")
+    result: dict[str, Any] = c.requests.get(rid, _own(c))
+    return result
 
 
 async def premium_quote(c: Call) -> dict[str, Any]:
@@ -165,8 +251,11 @@ async def verify(c: Call) -> dict[str, Any]:
 
 async def audit(c: Call) -> dict[str, Any]:
     q = c.query
-    rows = await c.backend.audit(person=q["person"], operator=q["operator"], since=q["since"], limit=q["limit"])
-    return {"rows": [r.to_json() for r in rows]}
+    page = await c.backend.audit_page(
+        person=q["person"], operator=q["operator"], action=q["action"], date_from=q["date_from"] or q["since"],
+        date_to=q["date_to"], cursor=q["cursor"], limit=q["limit"],
+    )
+    return page.to_json()
 
 
 async def import_persons(c: Call) -> dict[str, Any]:
@@ -243,6 +332,42 @@ async def withdrawal_execute(c: Call) -> dict[str, Any]:
     return receipt.to_json()
 
 
+# --- counter staff (issue 10 items 9-11) -----------------------------------------------------
+async def find_persons(c: Call) -> dict[str, Any]:
+    q = c.query
+    page = await c.backend.find_persons(q["name"], born=q["born"], region=q["region"], cursor=q["cursor"],
+                                        limit=q["limit"])
+    return page.to_json()
+
+
+async def operators(c: Call) -> dict[str, Any]:
+    return {"operators": [o.to_json() for o in await c.backend.operators()]}
+
+
+async def operator_disable(c: Call) -> dict[str, Any]:
+    info = await c.backend.operator_disable(c.path["op"])
+    if c.tokens is not None:  # a disabled operator's open window sessions end now, not in 8 hours
+        c.tokens.revoke_operator(info.id)
+    return info.to_json()
+
+
+async def operator_enable(c: Call) -> dict[str, Any]:
+    return (await c.backend.operator_enable(c.path["op"])).to_json()
+
+
+async def operator_unlock(c: Call) -> dict[str, Any]:
+    return (await c.backend.operator_unlock(c.path["op"])).to_json()
+
+
+async def operator_password(c: Call) -> dict[str, Any]:
+    return (await c.backend.operator_reset_password(c.path["op"], c.body["password"])).to_json()
+
+
+#: Staff who search and supervise: an admin token, or a window's operator session (the ledger
+#: then requires a supervisor for operators and the audit log). Never a personal or kiosk token.
+SUPERVISION = frozenset({"admin", "counter"})
+
+
 _WHO = "/v1/persons/{who}"
 
 OPS: tuple[Op, ...] = (
@@ -257,7 +382,7 @@ OPS: tuple[Op, ...] = (
              Field("password", "string", required=True, max_length=200, secret=True)), device=True, secret=True),
     Op("kioskLogin", "POST", "/v1/kiosk-sessions", kiosk_login, frozenset({"kiosk"}), "KioskSession",
        "A kiosk opens a card session (card or ID number, and PIN); returns its token",
-       body=(Field("card", "string", required=True, max_length=40),
+       body=(_person("card", "Card number or ID number", required=True),
              Field("pin", "string", required=True, max_length=20, secret=True)), device=True, secret=True),
     Op("logout", "POST", "/v1/logout", logout, frozenset({"counter", "kiosk"}), "LogoutResult",
        "End the calling session", body=()),
@@ -278,11 +403,13 @@ OPS: tuple[Op, ...] = (
        body=(Field("persons", "integer", default=20, minimum=1, maximum=100_000),
              Field("seed", "integer", default=1, minimum=0, maximum=2**31 - 1))),
     Op("addPerson", "POST", "/v1/persons", add_person, STAFF, "Person", "Register a person",
-       body=(Field("id", "string", required=True, max_length=40, description="ID number"),
+       body=(Field("id", "string", required=True, max_length=40, description="ID number",
+                   pattern=ID_PATTERN, format=ID_FORMAT),
              Field("name", "string", required=True, max_length=100),
              Field("scheme", "string", required=True, max_length=20, description="employee | resident"),
              Field("region", "string", required=True, max_length=20),
-             Field("card", "string", nullable=True, max_length=40),
+             Field("card", "string", nullable=True, max_length=40, pattern=CARD_PATTERN,
+                   format=CARD_FORMAT),
              Field("opening_balance_fen", "integer", default=0))),
     Op("person", "GET", _WHO, person, PERSONAL_ROLES, "Person", "A person (ID or card number)",
        scoped=("who",)),
@@ -296,7 +423,8 @@ OPS: tuple[Op, ...] = (
        query=(Field("date_from", "string", alias="from", max_length=10, description="YYYY-MM-DD"),
               Field("date_to", "string", alias="to", max_length=10, description="YYYY-MM-DD"),
               Field("kind", "string", max_length=40),
-              Field("cursor", "string", max_length=200),
+              Field("cursor", "string", max_length=200, pattern=CURSOR_PATTERN,
+                    description="next_cursor of the previous page"),
               Field("limit", "integer", default=50, minimum=1, maximum=1000),
               Field("order", "string", default="newest", enum=("newest", "oldest")),
               Field("total", "boolean", default=False,
@@ -305,7 +433,7 @@ OPS: tuple[Op, ...] = (
        body=(_AMOUNT, Field("memo", "string", default="", max_length=200))),
     Op("spend", "POST", "/v1/spending", spend, ADMIN, "SpendResult",
        "A bill: the patient's account first, then the holders who bound the patient",
-       body=(Field("patient", "string", required=True, max_length=40), _AMOUNT,
+       body=(_person("patient", required=True), _AMOUNT,
              Field("kind", "string", required=True, max_length=40,
                    description="outpatient | pharmacy | inpatient | commercial-insurance | long-term-care | pension"))),
     Op("bindings", "GET", _WHO + "/bindings", bindings, PERSONAL_ROLES, "BindingList",
@@ -315,18 +443,32 @@ OPS: tuple[Op, ...] = (
        "Active bindings in which this person is the relative", scoped=("who",)),
     Op("bind", "POST", _WHO + "/bindings", bind, PERSONAL_ROLES, "Binding",
        "Bind a close relative to the holder's account", scoped=("who",),
-       body=(Field("relative", "string", required=True, max_length=40),
+       body=(_person("relative", required=True),
              Field("relation", "string", required=True, max_length=40),
              Field("verified_by", "string", default="counter", max_length=20, description="counter | face | letter"),
              Field("pledge_accepted", "boolean", default=True))),
+    Op("bindingRequest", "POST", _WHO + "/binding-requests", binding_request, SELF_SERVICE_ROLES,
+       "BindingRequest", "An app or a kiosk asks a relative to confirm a binding (the same answer whether"
+       " or not they exist)", scoped=("who",), rate_counted=True,
+       body=(_person("relative", required=True),
+             Field("relation", "string", required=True, max_length=40),
+             Field("pledge_accepted", "boolean", default=True))),
+    Op("bindingRequests", "GET", _WHO + "/binding-requests", binding_requests, SELF_SERVICE_ROLES,
+       "BindingRequestList", "Requests this person made or is asked to confirm (identities masked)",
+       scoped=("who",)),
+    Op("bindingConfirm", "POST", _WHO + "/binding-requests/{request}/confirm", binding_confirm,
+       SELF_SERVICE_ROLES, "Binding", "The relative's own session confirms a request: the binding is made",
+       scoped=("who",), body=()),
+    Op("bindingDecline", "POST", _WHO + "/binding-requests/{request}/decline", binding_decline,
+       SELF_SERVICE_ROLES, "BindingRequest", "The relative declines a request", scoped=("who",), body=()),
     Op("unbind", "POST", _WHO + "/bindings/{relative}/unbind", unbind, PERSONAL_ROLES, "Binding",
        "End a binding (history is kept)", scoped=("who",), body=()),
     Op("premiumQuote", "GET", _WHO + "/premium-quote", premium_quote, PERSONAL_ROLES, "PremiumQuote",
        "What paying a relative's resident premium would cost", scoped=("who",),
-       query=(Field("relative", "string", required=True, max_length=40), _YEAR_Q)),
+       query=(_person("relative", required=True), _YEAR_Q)),
     Op("premiumPay", "POST", _WHO + "/premium-payments", premium_pay, PERSONAL_ROLES, "PremiumPayment",
        "Pay a relative's resident premium, all or nothing", scoped=("who",),
-       body=(Field("relative", "string", required=True, max_length=40),
+       body=(_person("relative", required=True),
              Field("year", "integer", required=True, minimum=1, maximum=9999))),
     Op("premiumPayments", "GET", _WHO + "/premium-payments", premium_payments, PERSONAL_ROLES,
        "PremiumPaymentList", "Payments made by or for this person", scoped=("who",)),
@@ -344,11 +486,34 @@ OPS: tuple[Op, ...] = (
              Field("supervisor", "string", required=True, max_length=32),
              Field("supervisor_password", "string", required=True, max_length=200, secret=True))),
     Op("verify", "GET", "/v1/verify", verify, ADMIN, "VerifyReport", "Check the whole ledger"),
-    Op("audit", "GET", "/v1/audit", audit, ADMIN, "AuditList", "The audit log, newest first",
+    Op("audit", "GET", "/v1/audit", audit, SUPERVISION, "AuditList",
+       "The audit log, newest first, one keyset page (an admin token or a supervisor's window session)",
        query=(Field("person", "string", max_length=40), Field("operator", "string", max_length=100),
               Field("since", "string", max_length=40),
-              Field("limit", "integer", default=1000, minimum=1, maximum=100_000))),
+              Field("limit", "integer", default=1000, minimum=1, maximum=100_000),
+              Field("action", "string", max_length=60, description="an action and its outcomes"),
+              Field("date_from", "string", alias="from", max_length=10, description="YYYY-MM-DD"),
+              Field("date_to", "string", alias="to", max_length=10, description="YYYY-MM-DD"),
+              Field("cursor", "string", max_length=40, description="next_cursor of the previous page"))),
+    Op("personFind", "GET", "/v1/persons", find_persons, SUPERVISION, "PersonMatchPage",
+       "Persons by name (normalised), masked, one keyset page; every search is audited",
+       query=(Field("name", "string", required=True, max_length=64),
+              Field("born", "integer", nullable=True, minimum=1900, maximum=9999, description="year of birth"),
+              Field("region", "string", max_length=6),
+              Field("cursor", "string", max_length=60),
+              Field("limit", "integer", default=20, minimum=1, maximum=100))),
+    Op("operatorList", "GET", "/v1/operators", operators, SUPERVISION, "OperatorList",
+       "Every operator and their state (supervisors)"),
+    Op("operatorDisable", "POST", "/v1/operators/{op}/disable", operator_disable, SUPERVISION, "OperatorInfo",
+       "A disabled operator cannot log in (supervisors)", body=()),
+    Op("operatorEnable", "POST", "/v1/operators/{op}/enable", operator_enable, SUPERVISION, "OperatorInfo",
+       "Allow a disabled operator to log in again (supervisors)", body=()),
+    Op("operatorUnlock", "POST", "/v1/operators/{op}/unlock", operator_unlock, SUPERVISION, "OperatorInfo",
+       "End an operator's lockout now (supervisors)", body=()),
+    Op("operatorPassword", "POST", "/v1/operators/{op}/password", operator_password, SUPERVISION,
+       "OperatorInfo", "Set a new password for an operator (supervisors)",
+       body=(Field("password", "string", required=True, max_length=200, secret=True),)),
     Op("importPersons", "POST", "/v1/import/persons", import_persons, ADMIN, "ImportResult",
        "Import roster rows, all or nothing",
-       body=(Field("rows", "rows", required=True),)),
+       body=(Field("rows", "rows", required=True),), max_body=MAX_BULK_BODY_BYTES),
 )

@@ -17,6 +17,38 @@ ALL_ROLES = frozenset({"admin", "counter", "kiosk", "personal"})
 ADMIN = frozenset({"admin"})
 STAFF = frozenset({"admin", "counter"})
 
+#: The largest request body of an ordinary operation (a few short fields): refused by its
+#: ``Content-Length``, or as soon as a chunked body grows past it (413 ``PAYLOAD_TOO_LARGE``).
+MAX_BODY_BYTES = 64 * 1024
+#: The largest body of an operation that carries many rows (the roster import).
+MAX_BULK_BODY_BYTES = 16 * 1024 * 1024
+
+# What the OpenAPI document states about identifiers and text (JSON Schema ``pattern``s, with a
+# ``format`` naming the kind of identifier). The backend checks more (the check digit, the birth
+# date, the region) and answers INVALID_ID_NUMBER / INVALID_CARD with the reason.
+#: An ID number (GB 11643): 17 digits and a check digit (0-9 or X).
+ID_PATTERN = "^[0-9]{17}[0-9Xx]$"
+ID_FORMAT = "id-number"
+#: A social security card number: 6 to 20 ASCII letters or digits.
+CARD_PATTERN = "^[0-9A-Za-z]{6,20}$"
+CARD_FORMAT = "card-number"
+#: A person named by ID number or card number (the ``{who}`` in a path).
+PERSON_PATTERN = "^(?:[0-9]{17}[0-9Xx]|[0-9A-Za-z]{6,20})$"
+PERSON_FORMAT = "person-ref"
+#: Every other text (names, memos, payees, reasons): no C0 control character and no DEL
+#: (``validate.check_text`` refuses them with ``INVALID_ARGUMENT``, why ``control``).
+TEXT_PATTERN = "^[^\\u0000-\\u001f\\u007f]*$"
+#: A statement page's ``next_cursor``.
+CURSOR_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\\|[0-9]{1,19}$"
+#: Path parameters: ``(pattern, format, description)``.
+PATH_PARAMS: dict[str, tuple[str, str, str]] = {
+    "who": (PERSON_PATTERN, PERSON_FORMAT, "ID number or card number"),
+    "relative": (PERSON_PATTERN, PERSON_FORMAT, "The relative's ID number or card number"),
+    "card": (PERSON_PATTERN, PERSON_FORMAT, "Card number or ID number"),
+    "token": ("^[0-9]{1,18}$", "token-id", "The token's id (from the token list)"),
+    "request": ("^[0-9]{1,18}$", "request-id", "The binding request's id"),
+}
+
 
 @dataclass(frozen=True, slots=True)
 class Field:
@@ -34,6 +66,9 @@ class Field:
     description: str = ""
     #: Name in the query string when it differs (``from`` is a Python keyword).
     alias: str | None = None
+    #: The JSON Schema ``pattern`` of a string (default: ``TEXT_PATTERN``) and its ``format``.
+    pattern: str | None = None
+    format: str | None = None
     #: A secret (PIN, password): left out of the idempotency fingerprint, never stored or logged.
     secret: bool = False
 
@@ -56,6 +91,8 @@ class Call:
     tokens: TokenStore | None = None
     #: The caller's language (``zh`` or ``en``) for texts the backend renders.
     lang: str = "zh"
+    #: Self-service binding requests (``server.selfservice.BindingRequests``).
+    requests: Any = None
 
 
 Handler = Callable[[Call], Awaitable[dict[str, Any]]]
@@ -81,6 +118,11 @@ class Op:
     device: bool = False
     #: The response carries a new session token: never stored for idempotent replay.
     secret: bool = False
+    #: The largest request body accepted, in bytes.
+    max_body: int = MAX_BODY_BYTES
+    #: Each call by a self-service token counts against its rate limit, even when it succeeds
+    #: (its answer is uniform, so a success can be a probe).
+    rate_counted: bool = False
 
     @property
     def secret_fields(self) -> frozenset[str]:

@@ -14,9 +14,8 @@ from typing import Any
 
 from yibao_tui.domain.errors import YibaoError
 from yibao_tui.i18n import t
-from yibao_tui.server.spec import Field
+from yibao_tui.server.spec import MAX_BODY_BYTES, Field
 
-MAX_BODY_BYTES = 16 * 1024 * 1024
 MAX_ROWS = 200_000
 #: Largest integer accepted anywhere (SQLite's INTEGER is 64-bit; JSON's safe range is 2**53).
 INT_LIMIT = 2**53 - 1
@@ -119,16 +118,40 @@ def _value(f: Field, value: Any) -> Any:
     return value
 
 
-def body(fields: tuple[Field, ...], raw: bytes) -> dict[str, Any]:
+class DuplicateKey(ValueError):
+    """A JSON object names one key twice (``json`` would keep the last one silently)."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in pairs:
+        if k in out:
+            raise DuplicateKey(k)
+        out[k] = v
+    return out
+
+
+def parse_json(raw: bytes) -> Any:
+    """``raw`` as JSON, refusing an object that names a key twice (at any depth)."""
+    try:
+        return json.loads(raw, object_pairs_hook=_no_duplicates)
+    except DuplicateKey as e:
+        raise bad("body", "duplicate_key", key=e.key[:40]) from None
+    except (ValueError, RecursionError):
+        raise bad("body", "json") from None
+
+
+def body(fields: tuple[Field, ...], raw: bytes, limit: int = MAX_BODY_BYTES) -> dict[str, Any]:
     """Parse and check a JSON object body (an empty body counts as ``{}``)."""
-    if len(raw) > MAX_BODY_BYTES:
-        raise bad("body", "too_large")
+    if len(raw) > limit:
+        raise YibaoError("PAYLOAD_TOO_LARGE", limit=limit)
     data: Any = {}
     if raw.strip():
-        try:
-            data = json.loads(raw)
-        except (ValueError, RecursionError):
-            raise bad("body", "json") from None
+        data = parse_json(raw)
     if not isinstance(data, dict):
         raise bad("body", "json_object")
     known = {f.wire for f in fields}

@@ -62,6 +62,12 @@ ZH: dict[str, str] = {
     "token.not_live": "令牌 {id} 早已撤销（由它打开的 {sessions} 个会话已一并结束）",
     # --- sec-data (issue 9: identifiers, limits, files, secrets, damage, text) ---
     "server.error.LEDGER_NOT_FOUND": "服务器找不到它的账本，暂时无法办理：请联系系统管理员",
+    # sec-http (issue 9): body limits, media type, duplicate keys, lang, plain-http tokens
+    "error.PAYLOAD_TOO_LARGE": "请求体过大：此接口最多接受 {limit} 字节",
+    "error.UNSUPPORTED_MEDIA_TYPE": "请求体必须是 JSON（Content-Type: application/json），收到的是：{media_type}",
+    "error.INSECURE_TRANSPORT": "拒绝通过未加密的 http:// 把令牌发送到 {host}：请使用 https://（见 README 中的“TLS”），确需如此时加上 --insecure",
+    "server.arg.duplicate_key": "JSON 中键 {key} 出现了不止一次",
+    "server.arg.lang": "应为 zh 或 en",
 }
 
 EN: dict[str, str] = {
@@ -126,4 +132,10 @@ EN: dict[str, str] = {
     "token.not_live": "Token {id} was already revoked ({sessions} session(s) under it ended now)",
     # --- sec-data (issue 9: identifiers, limits, files, secrets, damage, text) ---
     "server.error.LEDGER_NOT_FOUND": "The server cannot find its ledger: contact the system administrator",
+    # sec-http (issue 9): body limits, media type, duplicate keys, lang, plain-http tokens
+    "error.PAYLOAD_TOO_LARGE": "Request body too large: this endpoint accepts at most {limit} bytes",
+    "error.UNSUPPORTED_MEDIA_TYPE": "The request body must be JSON (Content-Type: application/json), not {media_type}",
+    "error.INSECURE_TRANSPORT": "Refusing to send a token to {host} over unencrypted http://: use https:// (see \"TLS\" in the README), or add --insecure if you really mean it",
+    "server.arg.duplicate_key": "the key {key} appears more than once in the JSON",
+    "server.arg.lang": "must be zh or en",
 }

@@ -212,12 +212,18 @@ ZH: dict[str, str] = {
     "ui.checklist.answers": "已回答的问题",
     # lookup
     "ui.lookup.title": "查找参保人",
-    "ui.lookup.placeholder": "身份证号或社保卡号（可直接刷卡）",
+    "ui.lookup.placeholder": "身份证号、社保卡号（可直接刷卡）或姓名（可加出生年份）",
     "ui.lookup.find": "查找",
-    "ui.lookup.empty": "请输入身份证号或社保卡号",
+    "ui.lookup.empty": "请输入身份证号、社保卡号或姓名",
     "ui.lookup.searching": "正在查找……",
     "ui.lookup.bad_id": "身份证号无效：{reason}",
     "ui.lookup.unknown": "查无此人：{who}",
+    # --- counter staff (issue 10 item 9): find by name in ctrl+f ---
+    "ui.lookup.matches": "共 {total} 人同名，已列出 {shown} 人：选择一人打开",
+    "ui.lookup.more": "更多……",
+    "ui.lookup.name_not_allowed": "按姓名查找仅限工作人员：请输入身份证号或社保卡号",
+    # --- flows (issue 8) ---
+    "ui.withdrawal.checking": "正在核对…",
 }
 
 EN: dict[str, str] = {
@@ -418,10 +424,16 @@ EN: dict[str, str] = {
     "ui.checklist.date": "Date",
     "ui.checklist.answers": "Answers",
     "ui.lookup.title": "Find a person",
-    "ui.lookup.placeholder": "ID number or card number (or swipe the card)",
+    "ui.lookup.placeholder": "ID or card number (or swipe the card), or a name (and year of birth)",
     "ui.lookup.find": "Find",
-    "ui.lookup.empty": "Type an ID number or a card number",
+    "ui.lookup.empty": "Type an ID number, a card number or a name",
     "ui.lookup.searching": "Searching…",
     "ui.lookup.bad_id": "Invalid ID number: {reason}",
     "ui.lookup.unknown": "No such person: {who}",
+    # --- counter staff (issue 10 item 9): find by name in ctrl+f ---
+    "ui.lookup.matches": "{total} people with this name, {shown} listed: choose one to open",
+    "ui.lookup.more": "More…",
+    "ui.lookup.name_not_allowed": "Only staff can search by name: type an ID or a card number",
+    # --- flows (issue 8) ---
+    "ui.withdrawal.checking": "Checking…",
 }

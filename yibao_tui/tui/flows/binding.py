@@ -1,0 +1,119 @@
+"""The binding form as one flow: the ID checked as typed, the relative's masked name once it is
+complete, the relation, the verification methods that will be accepted for that relative's age
+on this channel, the pledge, and the cap said before anything is typed (no Textual)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import TYPE_CHECKING
+
+from yibao_tui.domain.errors import YibaoError
+from yibao_tui.domain.idnum import IdNumber, normalise_id, parse_id
+from yibao_tui.domain.masking import mask_name
+from yibao_tui.domain.models import Binding, Person
+from yibao_tui.domain.policy import policy_for
+from yibao_tui.domain.rules import relative_age
+
+if TYPE_CHECKING:
+    from yibao_tui.backend.base import Backend
+
+#: Verification methods in the order a form offers them.
+METHODS = ("counter", "letter", "face")
+#: Channels with a camera and liveness check: the only ones that can verify a face.
+FACE_CHANNELS = frozenset({"app", "kiosk"})
+
+
+class BindingForm:
+    """Bind a close relative to ``holder``'s account."""
+
+    def __init__(
+        self, backend: Backend, holder: Person, today: dt.date, channel: str = "tui"
+    ) -> None:
+        self.backend = backend
+        self.holder = holder
+        self.today = today
+        self.channel = channel
+        policy = policy_for(holder.region, today.year)
+        self.cap = policy.binding_cap
+        self.face_age = policy.face_age
+        #: The holder's active bindings (``load``).
+        self.active: list[Binding] = []
+        self.number: IdNumber | None = None
+        #: Why the ID typed is not valid (``None``: valid, or nothing typed).
+        self.id_error: YibaoError | None = None
+        #: The relative's masked name once the ID is complete and on file.
+        self.relative_name: str | None = None
+        self.relation: str | None = None
+        self.method: str | None = None
+        self.pledge = False
+        self._attempt: tuple[tuple[str, str, str, bool], str] | None = None
+
+    async def load(self) -> None:
+        """The holder's active bindings (for the cap and the pledge)."""
+        self.active = [b for b in await self.backend.bindings(self.holder.id) if b.status == "active"]
+
+    @property
+    def full(self) -> bool:
+        """The cap is reached: the form should not open."""
+        return len(self.active) >= self.cap
+
+    @property
+    def first(self) -> bool:
+        """The first binding needs the pledge."""
+        return not self.active
+
+    async def type_id(self, text: str) -> None:
+        """The ID as typed so far: checked now; once complete, the relative's masked name."""
+        value = normalise_id(text)
+        self.number, self.id_error, self.relative_name = None, None, None
+        if not value:
+            return
+        try:
+            self.number = parse_id(value, today=self.today)
+        except YibaoError as err:
+            self.id_error = err
+            return
+        if self.method not in self.methods():
+            self.method = self.methods()[0]
+        try:
+            person = await self.backend.person(self.number.value)
+        except YibaoError:
+            return  # not on file: the bind itself says so
+        if normalise_id(text) == self.number.value:
+            self.relative_name = mask_name(person.name)
+
+    def methods(self) -> list[str]:
+        """What will be accepted: face only on a channel that can do it and from ``face_age``,
+        a letter only under it, the counter's check always."""
+        age = relative_age(self.number.birth_date, self.today) if self.number else None
+        out = []
+        for m in METHODS:
+            if m == "face" and (self.channel not in FACE_CHANNELS or (age is not None and age < self.face_age)):
+                continue
+            if m == "letter" and age is not None and age >= self.face_age:
+                continue
+            out.append(m)
+        return out
+
+    def request(self) -> tuple[str, str, str, bool, str]:
+        """What to send (relative, relation, method, pledge, key); raises what is missing.
+        One idempotency key per distinct request: submitting twice never binds twice."""
+        if self.number is None:
+            raise self.id_error or YibaoError("INVALID_ID_NUMBER", reason="")
+        if self.relation is None:
+            raise YibaoError("INVALID_ARGUMENT", detail="relation")
+        method = self.method if self.method in self.methods() else self.methods()[0]
+        req = (self.number.value, self.relation, method, self.pledge)
+        if self._attempt is None or self._attempt[0] != req:
+            self._attempt = (req, str(uuid.uuid4()))
+        return (*req, self._attempt[1])
+
+    async def submit(self) -> Binding:
+        """Bind (the backend's rules decide; a refusal is raised with its code)."""
+        relative, relation, method, pledge, key = self.request()
+        result = await self.backend.bind(
+            self.holder.id, relative, relation, verified_by=method, pledge_accepted=pledge, key=key
+        )
+        self.active.append(result)
+        return result
