@@ -80,7 +80,8 @@ async def test_supervisor_disables_unlocks_and_resets_a_clerk(world: World):
         assert type(app.screen).__name__ == "PasswordDialog"  # two different entries: asked again
         assert dialog.query_one("#pw-message", Static).content.plain
         dialog.query_one("#pw2", Input).value = "brand-new-pass"
-        await pilot.click("#pw-ok")
+        dialog.query_one("#pw2", Input).focus()
+        await pilot.press("enter")  # Enter in the second field submits, as a clerk types it
         await settle(pilot, 6)
         assert "brand-new-pass" not in screen_text(app)
         assert "密码已重设" in screen.query_one("#operators-info", Static).content.plain
