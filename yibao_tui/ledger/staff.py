@@ -28,6 +28,7 @@ from yibao_tui.domain.masking import mask_id, mask_name
 from yibao_tui.domain.models import AuditPage, AuditRow, OperatorInfo, PersonMatch, PersonMatchPage
 from yibao_tui.domain.names import name_key
 from yibao_tui.domain.policy import valid_region
+from yibao_tui.ledger.store import day_bounds, fetch_page, parse_day
 
 if TYPE_CHECKING:
     from yibao_tui.ledger.store import Ledger
@@ -144,14 +145,13 @@ def find_persons(
 
     def run() -> PersonMatchPage:
         conn = ledger.conn
-        rows = conn.execute(
+        rows, more = fetch_page(
+            conn,
             "SELECT p.id, p.name, p.sex, p.birth_date, p.region, p.scheme, a.status"
             " FROM persons p LEFT JOIN accounts a ON a.person_id = p.id"
             f" WHERE {page_where} ORDER BY p.birth_date, p.id LIMIT ?",
-            (*page_args, limit + 1),
-        ).fetchall()
-        more = len(rows) > limit
-        rows = rows[:limit]
+            page_args, limit,
+        )
         if known_total is not None:  # a later page: the first page counted them
             total = known_total
         elif not more and not after:  # everything fits on this first page: no count needed
@@ -272,7 +272,6 @@ def audit_page(
     """One keyset page of the audit log, newest first, filtered. ``action`` matches that action
     and its outcomes (``operator.login`` also finds ``operator.login.failed``). Reading the log
     is itself recorded (``audit.read``), once per query (not per page)."""
-    from yibao_tui.ledger.store import parse_day
 
     require_supervisor(ledger)
     d_from, d_to = parse_day(date_from), parse_day(date_to)
@@ -291,12 +290,13 @@ def audit_page(
         act = action.strip()
         where.append("(action = ? OR (action >= ? AND action < ?))")
         args += [act, act + ".", act + "/"]  # '/' sorts right after '.'
-    if d_from:
+    lo, hi = day_bounds(d_from, d_to)
+    if lo:
         where.append("time >= ?")
-        args.append(f"{d_from} 00:00:00")
-    if d_to:
+        args.append(lo)
+    if hi:
         where.append("time < ?")
-        args.append(f"{d_to + dt.timedelta(days=1)} 00:00:00")
+        args.append(hi)
     if cursor:
         try:
             where.append("seq < ?")
@@ -307,9 +307,8 @@ def audit_page(
     if where:
         sql += " WHERE " + " AND ".join(where)
     sql += " ORDER BY seq DESC LIMIT ?"
-    rows = ledger._run(lambda: ledger.conn.execute(sql, (*args, limit + 1)).fetchall())
-    more = len(rows) > limit
-    page = [AuditRow(*r) for r in rows[:limit]]
+    rows, more = ledger._run(lambda: fetch_page(ledger.conn, sql, args, limit))
+    page = [AuditRow(*r) for r in rows]
     if not cursor:
         detail = {"person": mask_id(normalise_id(person)) if person and person.strip() else None,
                   "operator": operator or None, "action": action or None, "from": date_from or None,

@@ -14,7 +14,7 @@ import hashlib
 import json
 import re
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -123,6 +123,21 @@ def parse_day(value: str | None) -> dt.date | None:
         return dt.date.fromisoformat(str(value))
     except ValueError:
         raise YibaoError("INVALID_DATE", value=str(value)[:20]) from None
+
+
+def day_bounds(d_from: dt.date | None, d_to: dt.date | None) -> tuple[str | None, str | None]:
+    """The half-open time range ``[lo, hi)`` that covers whole days ``d_from``..``d_to``
+    (``None`` where that end is open), in the ledger's time format."""
+    lo = f"{d_from.isoformat()} 00:00:00" if d_from else None
+    hi = f"{(d_to + dt.timedelta(days=1)).isoformat()} 00:00:00" if d_to else None
+    return lo, hi
+
+
+def fetch_page(conn: sqlite3.Connection, sql: str, args: Sequence[Any], limit: int) -> tuple[list[Any], bool]:
+    """One keyset page: ``sql`` ends in ``LIMIT ?``; it is asked for one row more than
+    ``limit`` to learn whether another page follows. Returns the page's rows and that flag."""
+    rows = conn.execute(sql, (*args, limit + 1)).fetchall()
+    return rows[:limit], len(rows) > limit
 
 
 class Ledger:
@@ -480,8 +495,7 @@ class Ledger:
         def run() -> StatementPage:
             row = self._resolve(who)
             acct, bal, _ = self._account(row[0])
-            lo = f"{d_from.isoformat()} 00:00:00" if d_from else None
-            hi = f"{(d_to + dt.timedelta(days=1)).isoformat()} 00:00:00" if d_to else None
+            lo, hi = day_bounds(d_from, d_to)
             where = ["e.account_id = ?"]
             args: list[Any] = [acct]
             if lo:
@@ -503,14 +517,13 @@ class Ledger:
                 where.append("(e.time, e.id) < (?, ?)" if newest_first else "(e.time, e.id) > (?, ?)")
                 args.extend([c_time, c_id_int])
             order = "DESC" if newest_first else "ASC"
-            rows = self.conn.execute(
+            rows, more = fetch_page(
+                self.conn,
                 "SELECT e.id, e.time, e.kind, e.amount, e.balance_after, t.memo, t.ref"
                 " FROM entries e JOIN transfers t ON t.id = e.transfer_id"
                 f" WHERE {' AND '.join(where)} ORDER BY e.time {order}, e.id {order} LIMIT ?",
-                (*args, limit + 1),
-            ).fetchall()
-            more = len(rows) > limit
-            rows = rows[:limit]
+                args, limit,
+            )
             entries = [
                 Entry(time=r[1], kind=r[2], amount_fen=r[3], balance_after_fen=r[4], memo=r[5],
                       entry_id=r[0], counterparty=r[6] or "")
