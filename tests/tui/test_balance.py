@@ -36,13 +36,13 @@ async def test_paging_forward_and_back(tui_ledger, backend):
         assert len(first) == PAGE_SIZE
         assert "第 1 / 2 页" in text_of(app.screen.query_one("#page-info", Static))
         assert app.screen.query_one("#prev", LinkButton).disabled
-        await pilot.press("n")
+        await pilot.click("#next")
         await settle(pilot)
         second = table_rows(table)
         assert second and second[0] != first[0]
         assert second[0][0] <= first[-1][0]  # newest first, continuing where page 1 ended
         assert "第 2 / 2 页" in text_of(app.screen.query_one("#page-info", Static))
-        await pilot.press("p")
+        await pilot.press("p")  # at the top of page 2: back to page 1
         await settle(pilot)
         assert table_rows(table) == first
         # to the end: the next button is disabled on the last page
@@ -158,3 +158,35 @@ async def test_statement_cursor_moves_with_keys_and_mouse(backend):
         assert view.cursor_row == 0 and view.scroll_offset.y == 0
         await pilot.click("#statement", offset=(5, 3))
         assert view.cursor_row == 2
+
+
+async def test_n_shows_the_rest_of_a_page_before_turning_it(backend):
+    """Issue 8 defect 5: a 50-row page showed ~17 rows and ``n`` skipped the rest. Now ``n``
+    scrolls through the page first and turns it only at its end; ``p`` goes back up first."""
+    app = make_app(backend)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one("#statement")
+        info = app.screen.query_one("#page-info", Static)
+        first = table_rows(table)
+        assert len(first) == PAGE_SIZE and table.visible_rows < PAGE_SIZE
+        seen = set(range(table.visible_rows))
+        presses = 0
+        while "第 1 / 2 页" in text_of(info):
+            await pilot.press("n")
+            await settle(pilot)
+            presses += 1
+            top = table.scroll_offset.y
+            seen.update(range(top, top + table.visible_rows))
+            assert presses < 10
+        assert presses > 1
+        assert seen >= set(range(PAGE_SIZE))  # every row of page 1 was on screen
+        assert "第 2 / 2 页" in text_of(info)
+        await pilot.press("p")
+        await settle(pilot)
+        assert "第 1 / 2 页" in text_of(info)
+        await pilot.press("end")
+        await pilot.press("p")
+        await settle(pilot)
+        assert "第 1 / 2 页" in text_of(info)  # first back up this page
+        assert 0 < table.scroll_offset.y < PAGE_SIZE - table.visible_rows

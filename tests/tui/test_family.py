@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual.widgets import Checkbox, DataTable, Input, RadioSet, Select, Static
+from textual.widgets import Checkbox, DataTable, Input, RadioButton, Select, Static
 from tuikit import CHILD, FAR, HOLDER, POOR, RELATIVE, make_app, settle, table_rows, text_of
 
 from yibao_tui.screens.dialogs import ConfirmDialog
@@ -24,14 +24,14 @@ async def _submit(
     form: BindForm,
     relative: str,
     relation: str | None,
-    method: int = 2,
+    method: str = "counter",
     pledge: bool | None = None,
 ) -> str:
     form.query_one("#relative-id", Input).value = relative
     if relation is not None:
         form.query_one("#relation", Select).value = relation
-    radio = form.query_one("#verified", RadioSet)
-    radio.query("RadioButton")[method].value = True
+    await settle(pilot)
+    form.query_one(f"#verify-{method}", RadioButton).value = True
     if pledge is not None:
         form.query_one("#pledge", Checkbox).value = pledge
     await pilot.pause()
@@ -121,21 +121,56 @@ async def test_bind_refusals_show_the_rule(bound_backend):
         message = await _submit(pilot, form, FAR, "parent")  # Beijing: another province
         assert message.startswith("本地区不允许跨省共济")
         # a letter for a 15-year-old is accepted
-        message = await _submit(pilot, form, CHILD, "child", method=1)
+        message = await _submit(pilot, form, CHILD, "child", method="letter")
         assert message == ""
 
 
-async def test_verification_method_is_checked(bound_backend):
+def _offered(form: BindForm) -> list[str]:
+    return [b.id.removeprefix("verify-") for b in form.query(RadioButton) if b.display and not b.disabled]
+
+
+async def test_verification_offers_only_what_is_accepted(bound_backend):
+    """Issue 8 defect 6: the form defaulted to 人脸识别, which a laptop cannot do, and offered
+    face for a child, refused only on submit. Now only what the rules accept is offered."""
     app = make_app(bound_backend, person=HOLDER)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         form = await _open_form(pilot)
-        # POOR is 40: a letter is not accepted, face is
-        message = await _submit(pilot, form, POOR, "sibling", method=1)
-        assert message.startswith("核验方式不适用")
-        assert await _submit(pilot, form, POOR, "sibling", method=0) == ""
+        assert "face" not in _offered(form)  # no camera on a laptop
+        pressed = form.query_one("#verified").pressed_button
+        assert pressed is not None and pressed.id == "verify-counter"
+        field = form.query_one("#relative-id", Input)
+        field.value = POOR  # 40 years old: no letter
+        await settle(pilot)
+        assert _offered(form) == ["counter"]
+        field.value = CHILD  # 15: a letter or the counter, never face
+        await settle(pilot)
+        assert _offered(form) == ["counter", "letter"]
+        assert "吴" not in text_of(form.query_one("#id-feedback", Static))
+        assert "*" in text_of(form.query_one("#id-feedback", Static))  # the masked name
+        assert await _submit(pilot, form, POOR, "sibling") == ""
         [b] = [b for b in await bound_backend.bindings(HOLDER) if b.relative_id == POOR]
-        assert b.verified_by == "face"
+        assert b.verified_by == "counter"
+
+
+async def test_the_cap_is_said_before_the_form(bound_backend, tmp_path, monkeypatch):
+    """Issue 8 defect 6: a 7th binding could be typed in full before the cap refused it. The
+    cap is on the screen, and ``a`` on a full account says so instead of opening the form."""
+    site = tmp_path / "site.toml"
+    site.write_text('[region."440300"]\nbinding_cap = 3\n', encoding="utf-8")
+    monkeypatch.setenv("YIBAO_POLICY", str(site))
+    await bound_backend.bind(HOLDER, CHILD, "child", "counter", True)
+    await bound_backend.bind(HOLDER, POOR, "sibling", "counter", True)
+    app = make_app(bound_backend, person=HOLDER)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        assert "上限 3 人" in text_of(app.screen.query_one("#family-info", Static))
+        await pilot.press("a")
+        await settle(pilot)
+        assert not isinstance(app.screen, BindForm)
+        assert any("绑定上限（3 人）" in n.message for n in app._notifications)
 
 
 async def test_missing_relation_is_said(backend):
@@ -209,3 +244,34 @@ async def test_no_screen_switch_while_a_dialog_is_open(backend):
         await pilot.press("f2")
         await settle(pilot)
         assert type(app.screen).__name__ == "BalanceScreen"
+
+
+async def test_f3_starts_on_the_table_and_u_needs_a_chosen_row(bound_backend):
+    """Issue 8 defect 5: ``u`` asked to unbind row 0 while the focus was on a button and no
+    row was chosen; Home/End did not move the row."""
+    await bound_backend.bind(HOLDER, CHILD, "child", "counter", True)
+    app = make_app(bound_backend, person=HOLDER)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        table = app.screen.query_one("#bindings", DataTable)
+        assert app.focused is table
+        app.screen.query_one("#history").focus()  # the focus on a button: no row chosen
+        await pilot.press("u")
+        await pilot.pause()
+        assert not isinstance(app.screen, ConfirmDialog)
+        assert any("选中" in n.message for n in app._notifications)
+        assert app.focused is table
+        await pilot.press("end")
+        assert table.cursor_row == table.row_count - 1 == 1
+        await pilot.press("home")
+        assert table.cursor_row == 0
+        await pilot.press("down")
+        app.screen.query_one("#history").focus()  # a row picked, then the focus moved on
+        await pilot.press("u")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        assert CHILD[-4:] in app.screen.question.plain
+        await pilot.click("#no")
+        await pilot.pause()

@@ -311,12 +311,17 @@ class BalanceScreen(YibaoScreen):
     # --- paging and filters ----------------------------------------------------------------
 
     def action_next_page(self) -> None:
-        """The next (older) page."""
+        """The rest of this page first (it may be taller than the screen), then the next
+        (older) page."""
+        if self.query_one("#statement", StatementView).scroll_page(1):
+            return
         if self.pager is not None and self.pager.has_next:
             self.load_page("next")
 
     def action_prev_page(self) -> None:
-        """The previous (newer) page."""
+        """The top of this page first, then the previous (newer) page."""
+        if self.query_one("#statement", StatementView).scroll_page(-1):
+            return
         if self.pager is not None and self.pager.has_prev:
             self.load_page("prev")
 
@@ -329,11 +334,13 @@ class BalanceScreen(YibaoScreen):
 
     @on(LinkButton.Pressed, "#next")
     def _next(self) -> None:
-        self.action_next_page()
+        if self.pager is not None and self.pager.has_next:  # the link turns the page at once
+            self.load_page("next")
 
     @on(LinkButton.Pressed, "#prev")
     def _prev(self) -> None:
-        self.action_prev_page()
+        if self.pager is not None and self.pager.has_prev:
+            self.load_page("prev")
 
     @on(LinkButton.Pressed, "#export")
     def _export(self) -> None:

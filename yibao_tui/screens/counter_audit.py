@@ -23,6 +23,7 @@ from yibao_tui.i18n import catalogue, t
 from yibao_tui.i18n.audit import action_name, channel_name, csv_header, csv_rows, describe
 from yibao_tui.screens.base import YibaoScreen
 from yibao_tui.widgets.common import cell, column_width, short_time, show_id
+from yibao_tui.widgets.statement import RowTable
 
 #: Records per page.
 PAGE = 50
@@ -63,7 +64,7 @@ class AuditScreen(YibaoScreen):
             yield Input(placeholder=t("mode.audit.to"), id="audit-to", max_length=10)
             yield Button(t("mode.audit.search"), id="audit-search", variant="primary")
             yield Button(t("mode.audit.export"), id="audit-export")
-        yield DataTable(id="audit-table", cursor_type="row", zebra_stripes=True)
+        yield RowTable(id="audit-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="audit-info", classes="note")
 
     @staticmethod

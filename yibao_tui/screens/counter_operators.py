@@ -21,6 +21,7 @@ from yibao_tui.domain.models import OperatorInfo, Person
 from yibao_tui.i18n import t
 from yibao_tui.screens.base import YibaoScreen
 from yibao_tui.widgets.common import cell, column_width, error_text, translate_bindings
+from yibao_tui.widgets.statement import RowTable
 
 #: The actions, their button and the confirmation each asks.
 ACTIONS = ("disable", "enable", "unlock", "reset_password")
@@ -84,7 +85,7 @@ class OperatorsScreen(YibaoScreen):
         self.operators: list[OperatorInfo] = []
 
     def compose_body(self) -> ComposeResult:
-        yield DataTable(id="operators-table", cursor_type="row", zebra_stripes=True)
+        yield RowTable(id="operators-table", cursor_type="row", zebra_stripes=True)
         with Horizontal(id="operators-actions", classes="bar"):
             for action in ACTIONS:
                 yield Button(t(f"mode.operators.{action}"), id=f"op-{action}")

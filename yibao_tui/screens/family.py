@@ -23,11 +23,11 @@ from textual.widgets import (
 )
 
 from yibao_tui.domain.errors import YibaoError
-from yibao_tui.domain.idnum import id_problem, normalise_id, parse_id
 from yibao_tui.domain.models import Binding, Person
 from yibao_tui.domain.relations import Relation
 from yibao_tui.i18n import t
 from yibao_tui.screens.base import YibaoScreen
+from yibao_tui.tui.flows.binding import METHODS, BindingForm
 from yibao_tui.widgets.common import (
     cell,
     column_width,
@@ -39,8 +39,7 @@ from yibao_tui.widgets.common import (
     translate_bindings,
     verified_name,
 )
-
-VERIFY_METHODS = ("face", "letter", "counter")
+from yibao_tui.widgets.statement import RowTable
 
 
 class FamilyScreen(YibaoScreen):
@@ -64,6 +63,8 @@ class FamilyScreen(YibaoScreen):
         self.show_history = False
         self.bindings_shown: list[Binding] = []
         self.has_any_binding = False
+        #: The region's binding cap for the person shown (said before the form opens).
+        self.cap: int | None = None
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(classes="bar"):
@@ -71,7 +72,7 @@ class FamilyScreen(YibaoScreen):
             yield Button(t("ui.family.bind"), id="bind", variant="primary", compact=True)
             yield Button(t("ui.family.unbind"), id="unbind", variant="error", compact=True)
             yield Button(t("ui.family.history"), id="history", compact=True)
-        yield DataTable(id="bindings", cursor_type="row", zebra_stripes=True)
+        yield RowTable(id="bindings", cursor_type="row", zebra_stripes=True)
         yield Static("", id="bound-by", classes="note")
 
     def on_mount(self) -> None:
@@ -82,7 +83,7 @@ class FamilyScreen(YibaoScreen):
             "id": ["11010519491231002X"],
             "status": [t("binding.active"), t("binding.ended")],
             "since": ["2025-01-01 00:00"],
-            "verified": [verified_name(m) for m in VERIFY_METHODS],
+            "verified": [verified_name(m) for m in METHODS],
             "ended": ["2025-01-01 00:00"],
         }
         for key, values in samples.items():
@@ -112,6 +113,7 @@ class FamilyScreen(YibaoScreen):
             self.report(err)
             return
         self.has_any_binding = bool(everything)
+        self.cap = BindingForm(self.backend, person, self.yapp.today).cap
         active = [b for b in everything if b.status == "active"]
         shown = everything if self.show_history else active
         self.bindings_shown = shown
@@ -131,7 +133,7 @@ class FamilyScreen(YibaoScreen):
                 key=str(b.binding_id or f"{b.relative_id}-{b.bound_at}"),
             )
         mode = t("ui.family.showing_history", n=len(shown)) if self.show_history else ""
-        info.update(Text(t("ui.family.count", n=len(active)) + mode))
+        info.update(Text(t("ui.family.count", n=len(active), cap=self.cap) + mode))
         if holders:
             names = "、".join(
                 f"{relation_name(h.relation)} {show_id(h.holder_id, self.masked)}" for h in holders
@@ -141,9 +143,12 @@ class FamilyScreen(YibaoScreen):
             bound_by.update("")
 
     def selected(self) -> Binding | None:
-        """The binding under the table cursor."""
+        """The binding the user chose: under the cursor of the focused table, or the row picked
+        before the focus moved on (a button); ``None`` while no row is chosen."""
         table = self.query_one("#bindings", DataTable)
         if not self.bindings_shown or table.cursor_row < 0:
+            return None
+        if not table.has_focus and not getattr(table, "picked", False):
             return None
         if table.cursor_row >= len(self.bindings_shown):
             return None
@@ -153,9 +158,28 @@ class FamilyScreen(YibaoScreen):
 
     @on(Button.Pressed, "#bind")
     def action_bind(self) -> None:
-        """Open the bind form."""
+        """Open the bind form (not when the cap is reached: that is said first)."""
         if self.person is None:
             self.notify(t("ui.person.none"), severity="warning", markup=False)
+            return
+        self.open_form(self.person)
+
+    @work(exclusive=True, exit_on_error=False, group="bind-form")
+    async def open_form(self, person: Person) -> None:
+        """The form's flow reads the active bindings first: a full account gets the cap's
+        message instead of a form that would be refused after typing it in full."""
+        flow = BindingForm(self.backend, person, self.yapp.today, channel="tui")
+        try:
+            await flow.load()
+        except Exception as err:  # noqa: BLE001
+            self.report(err)
+            return
+        if flow.full:
+            self.notify(
+                error_text(YibaoError("BINDING_LIMIT_REACHED", cap=flow.cap)),
+                severity="warning",
+                markup=False,
+            )
             return
 
         def done(result: Binding | None) -> None:
@@ -170,7 +194,7 @@ class FamilyScreen(YibaoScreen):
                 )
                 self.load()
 
-        self.app.push_screen(BindForm(self.person, first=not self.has_any_binding), done)
+        self.app.push_screen(BindForm(flow), done)
 
     @on(Button.Pressed, "#unbind")
     def action_unbind(self) -> None:
@@ -178,6 +202,7 @@ class FamilyScreen(YibaoScreen):
         b = self.selected()
         if b is None or b.status != "active":
             self.notify(t("ui.family.pick_active"), severity="warning", markup=False)
+            self.query_one("#bindings", DataTable).focus()
             return
         self.confirm_unbind(b)
 
@@ -221,19 +246,21 @@ class FamilyScreen(YibaoScreen):
 
 
 class BindForm(ModalScreen[Binding | None]):
-    """Bind a close relative: ID checked as typed, relation, verification, the pledge."""
+    """Bind a close relative: the view of the ``BindingForm`` flow (ID checked as typed, the
+    relative's masked name, relation, the verification methods that will be accepted, the
+    pledge). The flow holds the state and the idempotency key; this lays it out."""
 
     BINDINGS = [KeyBinding("escape", "cancel", "key.cancel")]
 
-    def __init__(self, holder: Person, *, first: bool) -> None:
+    def __init__(self, flow: BindingForm) -> None:
         super().__init__(classes="dialog-screen", id="bind-form")
         translate_bindings(self)
-        self.holder = holder
-        self.first = first
-        #: One idempotency key per distinct request: submitting twice never binds twice.
-        self._attempt: tuple[tuple[str, str, str, bool], str] | None = None
+        self.flow = flow
+        self.holder = flow.holder
+        self.first = flow.first
 
     def compose(self) -> ComposeResult:
+        allowed = self.flow.methods()
         with Vertical(classes="dialog dialog-wide dialog-tall", id="bind-dialog"):
             yield Static(Text(t("ui.bind.title"), style="bold"), classes="dialog-title")
             with VerticalScroll(id="bind-fields"):
@@ -254,12 +281,15 @@ class BindForm(ModalScreen[Binding | None]):
                 )
                 yield Label(t("ui.bind.verify"))
                 with RadioSet(id="verified", compact=True):
-                    for i, m in enumerate(VERIFY_METHODS):
-                        yield RadioButton(
+                    for m in METHODS:
+                        button = RadioButton(
                             f"{verified_name(m)} · {t(f'ui.bind.verify.{m}')}",
-                            value=i == 0,
+                            value=m == allowed[0],
                             id=f"verify-{m}",
                         )
+                        button.disabled = m not in allowed
+                        button.display = m in allowed
+                        yield button
                 with Vertical(id="pledge-box", classes="" if self.first else "hidden"):
                     yield Static(Text(t("ui.pledge.text")), id="pledge-text")
                     yield Checkbox(t("ui.pledge.accept"), id="pledge", compact=True)
@@ -269,36 +299,62 @@ class BindForm(ModalScreen[Binding | None]):
                 yield Button(t("ui.cancel"), id="cancel")
 
     def on_mount(self) -> None:
+        self.flow.method = self.flow.methods()[0]
         self.query_one("#relative-id", Input).focus()
 
     @on(Input.Changed, "#relative-id")
     def _id_typed(self, event: Input.Changed) -> None:
-        feedback = self.query_one("#id-feedback", Static)
-        value = normalise_id(event.value)
-        if not value:
-            feedback.update("")
-            return
-        problem = id_problem(value, today=self.app.today)  # type: ignore[attr-defined]
-        if problem:
-            feedback.update(Text("✗ " + problem, style="bold red"))
-        else:
-            number = parse_id(value, today=self.app.today)  # type: ignore[attr-defined]
-            feedback.update(
-                Text(
-                    "✓ "
-                    + t(
-                        "ui.bind.id_ok",
-                        birth=number.birth_date.isoformat(),
-                        age=number.age(self.app.today),  # type: ignore[attr-defined]
-                        sex=t(f"sex.{number.sex}"),
-                    ),
-                    style="green",
-                )
-            )
+        self.check_id(event.value)
 
-    def _method(self) -> str:
-        pressed = self.query_one("#verified", RadioSet).pressed_index
-        return VERIFY_METHODS[pressed] if 0 <= pressed < len(VERIFY_METHODS) else "counter"
+    @work(exclusive=True, exit_on_error=False, group="id")
+    async def check_id(self, text: str) -> None:
+        """The flow checks the ID (and names the relative once it is complete); the form shows
+        the verdict and offers only the methods the rules will accept for that age."""
+        flow = self.flow
+        await flow.type_id(text)
+        feedback = self.query_one("#id-feedback", Static)
+        if flow.id_error is not None:
+            feedback.update(Text("✗ " + error_text(flow.id_error), style="bold red"))
+        elif flow.number is None:
+            feedback.update("")
+        else:
+            number = flow.number
+            line = "✓ " + t(
+                "ui.bind.id_ok",
+                birth=number.birth_date.isoformat(),
+                age=number.age(flow.today),
+                sex=t(f"sex.{number.sex}"),
+            )
+            if flow.relative_name:
+                line += " · " + flow.relative_name
+            feedback.update(Text(line, style="green"))
+        self._offer_methods()
+
+    def _offer_methods(self) -> None:
+        """Show only the accepted methods; the pressed one stays when it still is."""
+        allowed = self.flow.methods()
+        if self.flow.method not in allowed:
+            self.flow.method = allowed[0]
+        for m in METHODS:
+            button = self.query_one(f"#verify-{m}", RadioButton)
+            button.disabled = m not in allowed
+            button.display = m in allowed
+            if m == self.flow.method and not button.value:
+                button.value = True
+
+    @on(RadioSet.Changed, "#verified")
+    def _method_chosen(self, event: RadioSet.Changed) -> None:
+        pressed = event.pressed.id or ""
+        if pressed.startswith("verify-"):
+            self.flow.method = pressed.removeprefix("verify-")
+
+    @on(Select.Changed, "#relation")
+    def _relation_chosen(self, event: Select.Changed) -> None:
+        self.flow.relation = event.value if isinstance(event.value, str) else None
+
+    @on(Checkbox.Changed, "#pledge")
+    def _pledge(self, event: Checkbox.Changed) -> None:
+        self.flow.pledge = event.value
 
     def _fail(self, message: str) -> None:
         self.query_one("#form-error", Static).update(Text(message, style="bold red"))
@@ -306,38 +362,28 @@ class BindForm(ModalScreen[Binding | None]):
     @on(Input.Submitted, "#relative-id")
     @on(Button.Pressed, "#submit")
     def _submit(self) -> None:
-        relative = normalise_id(self.query_one("#relative-id", Input).value)
-        problem = id_problem(relative, today=self.app.today)  # type: ignore[attr-defined]
-        if problem:
-            self._fail(t("error.INVALID_ID_NUMBER", reason=problem))
-            self.query_one("#relative-id", Input).focus()
-            return
-        relation = self.query_one("#relation", Select).value
-        if not isinstance(relation, str):
-            self._fail(t("ui.bind.need_relation"))
-            self.query_one("#relation", Select).focus()
-            return
-        pledge = self.query_one("#pledge", Checkbox).value
-        request = (relative, relation, self._method(), pledge)
-        if self._attempt is None or self._attempt[0] != request:
-            self._attempt = (request, str(uuid.uuid4()))
-        self.bind(*request, key=self._attempt[1])
+        self.bind()
 
     @work(exclusive=True, exit_on_error=False, group="bind")
-    async def bind(self, relative: str, relation: str, method: str, pledge: bool, key: str) -> None:
-        """Ask the backend; a refusal shows the rule's message in the form."""
+    async def bind(self) -> None:
+        """Ask the backend through the flow; a refusal shows the rule's message in the form."""
+        flow = self.flow
+        await flow.type_id(self.query_one("#relative-id", Input).value)
+        try:
+            flow.request()
+        except YibaoError as err:
+            if err.code == "INVALID_ARGUMENT":
+                self._fail(t("ui.bind.need_relation"))
+                self.query_one("#relation", Select).focus()
+            else:
+                self._fail(error_text(err))
+                self.query_one("#relative-id", Input).focus()
+            return
         button = self.query_one("#submit", Button)
         button.disabled = True
         self._fail("")
         try:
-            result = await self.app.backend.bind(  # type: ignore[attr-defined]
-                self.holder.id,
-                relative,
-                relation,
-                verified_by=method,
-                pledge_accepted=pledge,
-                key=key,
-            )
+            result = await flow.submit()
         except YibaoError as err:
             pledge = err.code == "PLEDGE_REQUIRED"
             if pledge:

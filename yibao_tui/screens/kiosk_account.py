@@ -20,6 +20,7 @@ from yibao_tui.modes.receipts import scrub_ids
 from yibao_tui.screens.kiosk_base import KioskScreen
 from yibao_tui.tui.flows.pager import StatementPager
 from yibao_tui.widgets.common import cell, kind_name, relation_name, short_time
+from yibao_tui.widgets.statement import RowTable
 
 #: Statement rows per page when the table's height is not known yet.
 PAGE = 10
@@ -85,7 +86,7 @@ class KioskBalance(KioskScreen):
             with Horizontal(id="balance-row"):
                 yield Digits("", id="balance")
                 yield Static("", id="balance-status", classes="kiosk-caption")
-        yield DataTable(id="statement", cursor_type="row", zebra_stripes=True)
+        yield RowTable(id="statement", cursor_type="row", zebra_stripes=True)
         with Horizontal(classes="kiosk-buttons"):
             yield Button(t("mode.kiosk.prev"), id="prev", classes="kiosk-nav")
             yield Static("", id="page-info", classes="kiosk-caption")
@@ -224,7 +225,7 @@ class KioskFamily(KioskScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Static(Text(t("mode.kiosk.family_bound")), classes="kiosk-caption")
-        yield DataTable(id="family", cursor_type="row", zebra_stripes=True)
+        yield RowTable(id="family", cursor_type="row", zebra_stripes=True)
         yield Static("", id="bound-by", classes="kiosk-caption")
 
     def on_mount(self) -> None:

@@ -28,6 +28,7 @@ from yibao_tui.widgets.common import (
     show_name,
     translate_bindings,
 )
+from yibao_tui.widgets.statement import RowTable
 
 
 def receipt_text(payment: PremiumPayment, relative_label: str, masked: bool) -> Text:
@@ -99,7 +100,7 @@ class PremiumScreen(YibaoScreen):
             yield Button(t("ui.premium.pay"), id="pay", variant="warning", disabled=True)
         yield Static(Text(t("ui.premium.hint"), style="dim"), id="quote-panel")
         yield Label(t("ui.premium.history"), classes="caption")
-        yield DataTable(id="payments", cursor_type="row", zebra_stripes=True)
+        yield RowTable(id="payments", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
         table = self.query_one("#payments", DataTable)

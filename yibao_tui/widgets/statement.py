@@ -9,6 +9,7 @@ paging costs little more than the query (the Toolong approach, DESIGN.md). Every
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Self
 
 from rich.text import Text
 from textual import events
@@ -17,6 +18,7 @@ from textual.geometry import Size
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.widgets import DataTable
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,8 +160,78 @@ class StatementView(ScrollView, can_focus=True):
         elif row >= top + visible:
             self.scroll_to(y=row - visible + 1, animate=False)
 
+    @property
+    def visible_rows(self) -> int:
+        """How many rows fit under the header."""
+        return max(1, self.scrollable_content_region.height - 1)
+
+    def scroll_page(self, direction: int) -> bool:
+        """Show the next (``1``) or previous (``-1``) screenful of this page's rows, the cursor
+        with it; ``False`` when the page has no more rows that way (the pager then turns)."""
+        top, visible = self.scroll_offset.y, self.visible_rows
+        if direction > 0:
+            if top + visible >= len(self._rows):
+                return False
+            self.scroll_to(y=top + visible, animate=False)
+            self.cursor_row = min(len(self._rows) - 1, top + visible)
+        else:
+            if top <= 0:
+                return False
+            self.scroll_to(y=max(0, top - visible), animate=False)
+            self.cursor_row = max(0, top - visible)
+        return True
+
     def on_click(self, event: events.Click) -> None:
         if event.y >= 1:
             index = self.scroll_offset.y + event.y - 1
             if 0 <= index < len(self._rows):
                 self.cursor_row = index
+
+
+class RowTable(DataTable[Any]):
+    """A row table whose Home and End move the row cursor to the first and the last row (a
+    ``DataTable`` scrolls sideways with them), and that knows whether the user picked a row
+    (moved the cursor, clicked or selected one) since it was last filled."""
+
+    BINDINGS = [
+        Binding("home", "scroll_top", show=False),
+        Binding("end", "scroll_bottom", show=False),
+    ]
+
+    #: Whether the user chose the cursor's row (``clear`` forgets it).
+    picked = False
+
+    def clear(self, columns: bool = False) -> Self:
+        self.picked = False
+        return super().clear(columns)
+
+    def _pick(self) -> None:
+        self.picked = True
+
+    def action_cursor_up(self) -> None:
+        self._pick()
+        super().action_cursor_up()
+
+    def action_cursor_down(self) -> None:
+        self._pick()
+        super().action_cursor_down()
+
+    def action_page_up(self) -> None:
+        self._pick()
+        super().action_page_up()
+
+    def action_page_down(self) -> None:
+        self._pick()
+        super().action_page_down()
+
+    def action_scroll_top(self) -> None:
+        self._pick()
+        super().action_scroll_top()
+
+    def action_scroll_bottom(self) -> None:
+        self._pick()
+        super().action_scroll_bottom()
+
+    async def _on_click(self, event: events.Click) -> None:
+        self._pick()
+        await super()._on_click(event)

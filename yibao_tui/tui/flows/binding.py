@@ -100,7 +100,9 @@ class BindingForm:
         """What to send (relative, relation, method, pledge, key); raises what is missing.
         One idempotency key per distinct request: submitting twice never binds twice."""
         if self.number is None:
-            raise self.id_error or YibaoError("INVALID_ID_NUMBER", reason="")
+            if self.id_error is not None:
+                raise self.id_error
+            parse_id("", today=self.today)  # raises: nothing typed
         if self.relation is None:
             raise YibaoError("INVALID_ARGUMENT", detail="relation")
         method = self.method if self.method in self.methods() else self.methods()[0]
