@@ -25,7 +25,7 @@ from yibao_tui.domain.errors import YibaoError
 from yibao_tui.domain.models import Person
 from yibao_tui.i18n import set_lang, t
 from yibao_tui.settings import Settings
-from yibao_tui.widgets.common import report_error, translate_bindings
+from yibao_tui.widgets.common import report_error, show_name, translate_bindings
 
 if TYPE_CHECKING:
     from yibao_tui.backend.base import Backend
@@ -159,6 +159,8 @@ class YibaoApp(App[int]):
         self.close_backend = close_backend
         self.settings = Settings.load()
         self._first: FirstView | None = None
+        #: The ledger had nobody at start and nothing was added since (Ctrl+F offers the start).
+        self.ledger_empty = False
         self.title = t("ui.app.title")
         if self.settings.theme and self.settings.theme in self.available_themes:
             self.theme = self.settings.theme
@@ -239,19 +241,52 @@ class YibaoApp(App[int]):
                     self._first = view
                 self._show_person(view.person)
                 return
-            if self.offer_demo and await self.backend.is_empty():
-                from yibao_tui.screens.dialogs import ConfirmDialog
-
-                if await self.push_screen_wait(
-                    ConfirmDialog(t("ui.demo.question"), yes=t("ui.demo.yes"), no=t("ui.demo.no"))
-                ):
-                    result = await self.backend.demo()
-                    self.notify(t("ui.demo.loaded", persons=result.get("persons", 0)), markup=False)
+            if await self.backend.is_empty():
+                # Not a dead end: what can be done with an empty ledger (issue 8 defect 7).
+                self.ledger_empty = True
+                await self.offer_start()
+                return
             owner = await self.backend.demo_owner()
             if owner:
                 await self.open_person(owner)
                 return
             self.action_lookup()
+        except Exception as err:  # noqa: BLE001 - every error becomes a notification
+            report_error(self, err)
+
+    async def offer_start(self) -> None:
+        """The empty ledger's choices: the demo data, a roster, a new person, a lookup."""
+        from yibao_tui.screens.start import AddPersonDialog, ImportDialog, StartDialog
+
+        choice = await self.push_screen_wait(StartDialog(demo=self.offer_demo))
+        if choice == "demo":
+            result = await self.backend.demo()
+            self.notify(t("ui.demo.loaded", persons=result.get("persons", 0)), markup=False)
+            self.ledger_empty = False
+            owner = await self.backend.demo_owner()
+            if owner:
+                await self.open_person(owner)
+        elif choice == "import":
+            imported = await self.push_screen_wait(ImportDialog())
+            if imported:
+                self.ledger_empty = False
+                self.notify(t("ui.import.done", n=imported), markup=False)
+                self.action_lookup()
+        elif choice == "add":
+            person = await self.push_screen_wait(AddPersonDialog())
+            if person is not None:
+                self.ledger_empty = False
+                self._show_person(person)
+                self.notify(t("ui.add.done", who=show_name(person.name, self.masked)), markup=False)
+        elif choice == "lookup":
+            self.ledger_empty = False  # asked for the lookup: Ctrl+F opens it from now on
+            self.action_lookup()
+
+    @work(exclusive=True, exit_on_error=False, group="start")
+    async def start_again(self) -> None:
+        """Ctrl+F (or the palette) on an empty ledger: the choices again."""
+        try:
+            await self.offer_start()
         except Exception as err:  # noqa: BLE001 - every error becomes a notification
             report_error(self, err)
 
@@ -314,9 +349,12 @@ class YibaoApp(App[int]):
             self.push_screen(HelpScreen())
 
     def action_lookup(self) -> None:
-        """ctrl+f: find a person by ID or card number."""
+        """ctrl+f: find a person by ID or card number (on an empty ledger: what can be done)."""
         from yibao_tui.screens.lookup import LookupScreen
 
+        if self.ledger_empty:
+            self.start_again()
+            return
         if not isinstance(self.screen, LookupScreen):
             self.push_screen(LookupScreen())
 
@@ -358,6 +396,8 @@ class YibaoApp(App[int]):
                 t(f"{name}.help"),
                 lambda mode=mode: self.action_show(mode),
             )
+        if self.ledger_empty:
+            yield SystemCommand(t("cmd.start"), t("cmd.start.help"), self.start_again)
         yield SystemCommand(t("cmd.lookup"), t("cmd.lookup.help"), self.action_lookup)
         yield SystemCommand(t("cmd.help"), t("cmd.help.help"), self.action_help)
         yield SystemCommand(t("cmd.mask"), t("cmd.mask.help"), self.action_toggle_mask)

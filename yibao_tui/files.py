@@ -56,3 +56,35 @@ def write_private(path: str | Path, text: str, *, encoding: str = "utf-8") -> Pa
         f.write(text)
     os.replace(tmp, p)
     return p
+
+
+def read_roster(path: Path) -> list[dict[str, str]]:
+    """Read a roster CSV (UTF-8 with or without BOM, or GB18030 as Excel saves it): the CLI's
+    ``import`` and the app's import dialog."""
+    import csv
+
+    from yibao_tui.domain.errors import YibaoError
+
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise YibaoError("INVALID_FILE", detail=f"{path}: {e.strerror}") from None
+    for enc in ("utf-8-sig", "gb18030"):
+        try:
+            text = raw.decode(enc)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise YibaoError("INVALID_FILE", detail=f"{path}: encoding")
+    reader = csv.DictReader(text.splitlines())
+    fields = [f.strip() for f in (reader.fieldnames or [])]
+    missing = [c for c in ("id", "name", "scheme", "region") if c not in fields]
+    if missing:
+        raise YibaoError("INVALID_FILE", detail=f"{path}: missing columns {', '.join(missing)}")
+    rows = []
+    for row in reader:
+        clean = {(k or "").strip(): (v or "").strip() if isinstance(v, str) else "" for k, v in row.items()}
+        clean["line"] = str(reader.line_num)
+        rows.append(clean)
+    return rows

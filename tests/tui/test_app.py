@@ -17,7 +17,6 @@ from tuikit import (
 )
 
 from yibao_tui.screens.balance import BalanceScreen
-from yibao_tui.screens.dialogs import ConfirmDialog
 from yibao_tui.screens.help import HelpScreen
 from yibao_tui.screens.lookup import LookupScreen
 from yibao_tui.settings import Settings
@@ -65,16 +64,28 @@ async def test_unknown_person_flag_is_a_message_not_a_crash(backend):
         assert app.is_running
 
 
+async def _start_dialog(pilot):
+    from yibao_tui.screens.start import StartDialog
+
+    for _ in range(40):
+        await pilot.pause()
+        if isinstance(pilot.app.screen, StartDialog):
+            return pilot.app.screen
+    raise AssertionError(f"no start dialog: {pilot.app.screen}")
+
+
+async def _pauses(pilot, n: int = 8) -> None:
+    """Pauses, not ``settle``: the start worker waits on the open dialog while it is shown."""
+    for _ in range(n):
+        await pilot.pause(0.02)
+
+
 async def test_empty_ledger_offers_demo_data(tmp_path):
     backend = open_backend(tmp_path / "empty.db")
     app = make_app(backend)
     async with app.run_test() as pilot:
-        for _ in range(20):
-            await pilot.pause()
-            if isinstance(app.screen, ConfirmDialog):
-                break
-        assert isinstance(app.screen, ConfirmDialog)
-        await pilot.click("#yes")
+        await _start_dialog(pilot)
+        await pilot.click("#demo")
         await settle(pilot)
         assert app.person is not None
         assert app.person.id == await backend.demo_owner()
@@ -82,18 +93,52 @@ async def test_empty_ledger_offers_demo_data(tmp_path):
     await backend.close()
 
 
-async def test_declining_demo_data_opens_the_lookup(tmp_path):
+async def test_an_empty_ledger_is_not_a_dead_end(tmp_path):
+    """Issue 8 defect 7: declining the demo data left a screen with nothing to do (F2-F5
+    gone, Ctrl+F finding nobody). Now the empty ledger offers the demo, a roster import,
+    registering a person and the lookup; Escape and Ctrl+F come back to them."""
+    from yibao_tui.screens.start import AddPersonDialog, ImportDialog
+
     backend = open_backend(tmp_path / "empty.db")
-    app = make_app(backend)
-    async with app.run_test() as pilot:
-        for _ in range(20):
-            await pilot.pause()
-            if isinstance(app.screen, ConfirmDialog):
-                break
+    app = make_app(backend, offer_demo=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        dialog = await _start_dialog(pilot)
+        assert [b.id for b in dialog.query("Button")] == ["import", "add", "lookup"]
         await pilot.press("escape")
-        await settle(pilot)
-        assert isinstance(app.screen, LookupScreen)
-        assert await backend.is_empty()
+        await _pauses(pilot)
+        await pilot.press("ctrl+f")  # nobody to find: the choices again
+        dialog = await _start_dialog(pilot)
+        # a roster with a bad row imports nothing and says which line
+        roster = tmp_path / "roster.csv"
+        roster.write_text(
+            f"id,name,scheme,region\n{HOLDER},张三,employee,440300\n123,李四,employee,440300\n",
+            encoding="utf-8",
+        )
+        await pilot.click("#import")
+        await _pauses(pilot)
+        assert isinstance(app.screen, ImportDialog)
+        app.screen.query_one("#path", Input).value = str(roster)
+        await pilot.click("#submit")
+        await _pauses(pilot)
+        message = text_of(app.screen.query_one("#import-error", Static))
+        assert "第 3 行" in message and await backend.is_empty()
+        await pilot.press("escape")
+        await _pauses(pilot)
+        await pilot.press("ctrl+f")
+        await _start_dialog(pilot)
+        await pilot.click("#add")
+        await _pauses(pilot)
+        form = app.screen
+        assert isinstance(form, AddPersonDialog)
+        form.query_one("#new-id", Input).value = HOLDER
+        form.query_one("#new-name", Input).value = "张三"
+        form.query_one("#new-region", Input).value = "440300"
+        await pilot.click("#submit")
+        await _pauses(pilot)
+        assert app.person is not None and app.person.id == HOLDER
+        assert type(app.screen).__name__ == "BalanceScreen"
+        keys = app.screen.query_one("#keybar").render().plain
+        assert "f3 共济" in keys and "^f 查找" in keys
     await backend.close()
 
 

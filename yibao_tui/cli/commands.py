@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import csv
 import datetime as dt
 import json
 import os
@@ -34,6 +33,7 @@ from yibao_tui.cli.output import (
 )
 from yibao_tui.domain.errors import YibaoError
 from yibao_tui.domain.money import fen_to_plain, format_fen, parse_amount
+from yibao_tui.files import read_roster
 from yibao_tui.i18n import set_lang, t
 
 Handler = Callable[[argparse.Namespace, Backend, Out], Awaitable[int]]
@@ -302,33 +302,6 @@ async def _import(args: argparse.Namespace, b: Backend, out: Out) -> int:
         return 2
     out.result(r.to_json(), t("cli.import.done", n=r.imported) + replayed(r.replayed))
     return 0
-
-
-def read_roster(path: Path) -> list[dict[str, str]]:
-    """Read a roster CSV (UTF-8 with or without BOM, or GB18030 as Excel saves it)."""
-    try:
-        raw = path.read_bytes()
-    except OSError as e:
-        raise YibaoError("INVALID_FILE", detail=f"{path}: {e.strerror}") from None
-    for enc in ("utf-8-sig", "gb18030"):
-        try:
-            text = raw.decode(enc)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise YibaoError("INVALID_FILE", detail=f"{path}: encoding")
-    reader = csv.DictReader(text.splitlines())
-    fields = [f.strip() for f in (reader.fieldnames or [])]
-    missing = [c for c in ("id", "name", "scheme", "region") if c not in fields]
-    if missing:
-        raise YibaoError("INVALID_FILE", detail=f"{path}: missing columns {', '.join(missing)}")
-    rows = []
-    for row in reader:
-        clean = {(k or "").strip(): (v or "").strip() if isinstance(v, str) else "" for k, v in row.items()}
-        clean["line"] = str(reader.line_num)
-        rows.append(clean)
-    return rows
 
 
 def _progress_bar() -> Callable[[int, int], None]:
