@@ -218,7 +218,7 @@ def test_every_server_process_on_a_ledger_shares_the_rate_limit(live_server: Liv
 
 async def test_the_app_shows_the_rate_limit_clearly(live_server: LiveServer, ids: dict[str, str]) -> None:
     """The personal app on a server that has rate-limited its token says so, with the wait."""
-    from yibao_tui.app import YibaoApp
+    from yibao_tui.tui.laptop.app import YibaoApp
 
     me = ids["a"]
     token = live_server.token("personal", me)
