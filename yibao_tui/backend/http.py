@@ -646,9 +646,15 @@ mask_log(logging.getLogger("httpx"))
 
 
 def _transport_detail(url: str, exc: BaseException) -> str:
-    """A short reason without anything from the request headers."""
-    reason = type(exc).__name__
+    """What went wrong, in the user's words (the exception's own text goes to the log, never
+    on screen: it is English and may carry more than the user needs)."""
+    if isinstance(exc, httpx.TimeoutException):
+        why = "timeout"
+    elif isinstance(exc, httpx.ConnectError):
+        why = "refused"
+    else:
+        why = "network"
     text = mask_ids(str(exc).strip())
-    if text and len(text) < 200 and "Bearer" not in text:
-        reason = f"{reason}: {text}"
-    return f"{t('http.connect', url=url)} ({reason})"
+    if "Bearer" not in text:
+        logging.getLogger("yibao_tui.http").info("transport failure to %s: %s: %s", url, type(exc).__name__, text[:200])
+    return t("http.connect_why", url=url, why=t(f"http.why.{why}"))

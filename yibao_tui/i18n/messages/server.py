@@ -43,6 +43,10 @@ ZH: dict[str, str] = {
     "http.bad_response": "服务器返回了无法识别的应答（HTTP {status}）",
     "http.timeout": "服务器在 {seconds} 秒内没有应答",
     "http.connect": "连接 {url} 失败",
+    "http.connect_why": "连接 {url} 失败：{why}",
+    "http.why.refused": "服务器没有在运行，或网络不通",
+    "http.why.timeout": "等待超时",
+    "http.why.network": "网络错误",
     "http.invalid_url": "服务器地址无效：{url}（应以 http:// 或 https:// 开头）",
     # --- sec-api: tokens, self-service limits, requests left in progress (issue 9 items 2, 3, 6, 7, 13)
     "error.UNKNOWN_TOKEN": "没有编号为 {id} 的令牌",
@@ -112,6 +116,10 @@ EN: dict[str, str] = {
     "http.bad_response": "The server sent an answer that could not be understood (HTTP {status})",
     "http.timeout": "The server did not answer within {seconds} s",
     "http.connect": "Could not connect to {url}",
+    "http.connect_why": "Could not connect to {url}: {why}",
+    "http.why.refused": "the server is not running, or the network is down",
+    "http.why.timeout": "timed out",
+    "http.why.network": "network error",
     "http.invalid_url": "Invalid server address: {url} (it must start with http:// or https://)",
     # --- sec-api: tokens, self-service limits, requests left in progress (issue 9 items 2, 3, 6, 7, 13)
     "error.UNKNOWN_TOKEN": "No token with id {id}",

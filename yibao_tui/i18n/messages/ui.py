@@ -89,6 +89,8 @@ ZH: dict[str, str] = {
     "help.privacy": "证件号、姓名默认脱敏显示（前 3 后 4 位）。个人账户的钱属于本人，只能用于医保规定的用途；共济是共享钱，不是共享卡。",
     # person line
     "ui.person.none": "未选择参保人：按 Ctrl+F 按身份证号或社保卡号查找",
+    "ui.stale": "⚠ 服务器无法连接，显示的是 {time} 的数据",
+    "ui.stale.over": "已重新连接服务器，数据已更新",
     "ui.person.card": "卡号 {card}",
     "ui.mask.on": "已脱敏显示证件号和姓名",
     "ui.mask.off": "正在显示完整证件号和姓名，注意旁人",
@@ -325,6 +327,8 @@ EN: dict[str, str] = {
     "help.paging": "Statement next / previous page",
     "help.privacy": "ID numbers and names are masked by default (first 3 and last 4 characters). The account's money belongs to its holder and pays only for what medical insurance allows; sharing shares money, never the card.",
     "ui.person.none": "No person chosen: press Ctrl+F to find one by ID or card number",
+    "ui.stale": "⚠ server unreachable: data as of {time}",
+    "ui.stale.over": "The server is back: the data is up to date",
     "ui.person.card": "card {card}",
     "ui.mask.on": "ID numbers and names are masked",
     "ui.mask.off": "Showing full ID numbers and names: mind who is watching",

@@ -152,6 +152,7 @@ class BalanceScreen(YibaoScreen):
         take = getattr(self.app, "take_first_view", None)
         first = take(person) if take is not None and person is not None else None
         if first is not None and first.summary is not None and person is not None:
+            self.fresh()  # read at start
             self.workers.cancel_group(self, "summary")
             self._show_summary(person, first.summary)
         else:
@@ -188,6 +189,7 @@ class BalanceScreen(YibaoScreen):
         except Exception as err:  # noqa: BLE001
             self.report(err)
             return
+        self.fresh()
         self._show_summary(person, summary)
 
     def _show_summary(self, person: Person | None, summary: Summary | None) -> None:
@@ -242,6 +244,7 @@ class BalanceScreen(YibaoScreen):
         except Exception as err:  # noqa: BLE001
             self.report(err)
             return
+        self.fresh()
         if page is not None:
             self._show_page(page)
 

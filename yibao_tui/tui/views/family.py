@@ -112,6 +112,7 @@ class FamilyScreen(YibaoScreen):
         except Exception as err:  # noqa: BLE001
             self.report(err)
             return
+        self.fresh()
         self.has_any_binding = bool(everything)
         self.cap = BindingForm(self.backend, person, self.yapp.today).cap
         active = [b for b in everything if b.status == "active"]

@@ -160,6 +160,7 @@ class PremiumScreen(YibaoScreen):
         except Exception as err:  # noqa: BLE001
             self.report(err)
             return
+        self.fresh()
         with self.app.batch_update():
             select.set_options(
                 [(Text(self.relative_label(b.relative_id)), b.relative_id) for b in flow.relatives]
