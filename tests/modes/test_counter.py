@@ -517,3 +517,44 @@ async def test_counter_withdrawal_needs_the_verdict_on_the_answers_shown(world: 
         await settle(pilot)
         assert type(app.screen).__name__ == "CounterWithdrawalScreen"  # no confirmation asked
     assert (await world.backend().balance(world.owner)).status == "active"
+
+
+async def test_idle_warns_with_a_countdown_before_losing_a_half_filled_form(world: World):
+    """Issue 8 defect 11: the counter logged out on idle with no warning and lost a half-filled
+    form. Now the last 30 seconds are counted down over the form; a key keeps both."""
+    from yibao_tui.tui.widgets.dialogs import IdleCountdown
+
+    app = make(world)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        await login(pilot)
+        await lookup(pilot, world.owner)
+        await pilot.press("f5")
+        await settle(pilot)
+        form = app.screen
+        form.query_one("#payee-name", Input).value = "欧阳小明"  # half filled
+        world.idle.advance(5 * 60 - 30 + 1)
+        app.idle_tick()
+        await settle(pilot)
+        assert isinstance(app.screen, IdleCountdown)
+        said = app.screen.query_one("#countdown-text", Static)
+        assert "29 秒后将自动退出登录" in said.content.plain
+        world.idle.advance(10)
+        app.idle_tick()
+        await pilot.pause()
+        assert "19 秒后将自动退出登录" in said.content.plain
+        assert app.operator is not None
+        await pilot.press("shift")  # any key
+        await settle(pilot)
+        assert app.screen is form and app.operator is not None
+        assert form.query_one("#payee-name", Input).value == "欧阳小明"
+        # idle again, through the countdown to the end: logged out
+        world.idle.advance(5 * 60 - 30 + 1)
+        app.idle_tick()
+        await settle(pilot)
+        assert isinstance(app.screen, IdleCountdown)
+        world.idle.advance(30)
+        app.idle_tick()
+        await settle(pilot)
+        assert app.operator is None
+        assert type(app.screen).__name__ == "CounterLoginScreen"

@@ -83,6 +83,8 @@ FACTORIES: dict[str, Callable[[], Screen[Any]]] = {
     "audit": _audit,
     "operators": _operators,
 }
+#: Seconds of warning, with a countdown, before an idle session is logged out.
+IDLE_COUNTDOWN = 30.0
 #: Actions that need a logged-in operator.
 SESSION_ACTIONS = frozenset({"show", "lookup", "reveal", "logout", "help"})
 
@@ -126,7 +128,10 @@ class CounterApp(ModeApp):
         self.gate = make_backend(Actor("counter"))
         super().__init__(
             self.gate,
-            idle_timer=self.make_idle(max(1.0, idle_minutes * 60), 0, clock),
+            # the same total idle time, its last IDLE_COUNTDOWN seconds counted down on screen
+            idle_timer=self.make_idle(
+                max(1.0, idle_minutes * 60 - IDLE_COUNTDOWN), IDLE_COUNTDOWN, clock
+            ),
             today=today,
             cursor_blink=cursor_blink,
         )
@@ -189,14 +194,41 @@ class CounterApp(ModeApp):
         self.refresh_bindings()
 
     def idle_tick(self) -> None:
-        """Idle too long with an operator logged in → log out (runs every second)."""
-        if self.operator is not None and self.idle_timer.state() == "expired":
+        """Every second: idle long enough → a countdown over the screen (a half-filled form
+        stays under it; any key keeps the session), then the logout (issue 8 defect 11)."""
+        from yibao_tui.tui.widgets.dialogs import IdleCountdown
+
+        countdown = next((s for s in self.screen_stack if isinstance(s, IdleCountdown)), None)
+        state = self.idle_timer.state() if self.operator is not None else "active"
+        if state == "expired":
             self.run_worker(
                 self.logout(t("mode.counter.idle_logout")),
                 group="logout",
                 exclusive=True,
                 exit_on_error=False,
             )
+        elif state == "warning":
+            if countdown is None:
+                self.push_screen(
+                    IdleCountdown("mode.counter.idle_warning", self.idle_timer.remaining())
+                )
+            else:
+                countdown.show(self.idle_timer.remaining())
+        elif countdown is not None:
+            self._hide_countdown()
+
+    def activity(self) -> None:
+        """A key or a click during the countdown keeps the session (the countdown closes)."""
+        from yibao_tui.tui.widgets.dialogs import IdleCountdown
+
+        if isinstance(self.screen, IdleCountdown):
+            self.call_later(self._hide_countdown)
+
+    def _hide_countdown(self) -> None:
+        from yibao_tui.tui.widgets.dialogs import IdleCountdown
+
+        if isinstance(self.screen, IdleCountdown):
+            self.pop_screen()
 
     # --- actions ------------------------------------------------------------------------------
 

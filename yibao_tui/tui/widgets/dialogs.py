@@ -129,3 +129,35 @@ class PickerDialog(ModalScreen[tuple[str | None] | None]):
     def action_cancel(self) -> None:
         """Escape keeps the choice."""
         self.dismiss(None)
+
+
+class IdleCountdown(ModalScreen[None]):
+    """``N 秒后将自动退出登录``: over the screen, which stays as it is; any key or click keeps
+    the session (the app closes this on input)."""
+
+    def __init__(self, key: str, seconds: int) -> None:
+        super().__init__(classes="dialog-screen", id="idle-countdown")
+        #: The catalogue key of the text (its ``n`` is the seconds left).
+        self.key = key
+        self.seconds = seconds
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(self._text(), id="countdown-text", classes="dialog-body")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(t("mode.kiosk.continue"), id="continue", variant="primary")
+
+    def _text(self) -> Text:
+        return Text(t(self.key, n=self.seconds), style="bold")
+
+    def show(self, seconds: int) -> None:
+        """Update the seconds left."""
+        if seconds != self.seconds:
+            self.seconds = seconds
+            self.query_one("#countdown-text", Static).update(self._text())
+
+    @on(Button.Pressed, "#continue")
+    def keep(self) -> None:
+        """Continue the session."""
+        if self.app.screen is self:
+            self.dismiss(None)
