@@ -558,3 +558,30 @@ async def test_idle_warns_with_a_countdown_before_losing_a_half_filled_form(worl
         await settle(pilot)
         assert app.operator is None
         assert type(app.screen).__name__ == "CounterLoginScreen"
+
+
+async def test_the_key_bar_fits_and_says_what_applies(world: World):
+    """Issue 8 defect 15: at 100 columns the counter's key bar cut f9/f12; it showed f9 to
+    clerks, who cannot use it, and still said "f6 显示证件号" after revealing."""
+    app = make(world)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await login(pilot)
+        await lookup(pilot, world.owner)
+        for key in ("f2", "f3", "f4", "f5"):
+            await pilot.press(key)
+            await settle(pilot)
+            bar = app.screen.query_one("#keybar").render().plain
+            assert "f12 退出登录" in bar and "…" not in bar, bar
+            assert "f9" not in bar and "f8" not in bar, bar  # a clerk's bar
+        assert "f6 显示证件号" in bar
+        await pilot.press("f6")
+        await settle(pilot)
+        bar = app.screen.query_one("#keybar").render().plain
+        assert "f6 隐藏证件号" in bar and "显示证件号" not in bar, bar
+        await pilot.press("f12")
+        await settle(pilot)
+        await login(pilot, SUPER, SUPER_PW)
+        await lookup(pilot, world.owner)
+        bar = app.screen.query_one("#keybar").render().plain
+        assert "f9 审计日志" in bar and "f12 退出登录" in bar, bar

@@ -80,9 +80,10 @@ async def test_supervisor_disables_unlocks_and_resets_a_clerk(world: World):
         assert type(app.screen).__name__ == "PasswordDialog"  # two different entries: asked again
         assert dialog.query_one("#pw-message", Static).content.plain
         dialog.query_one("#pw2", Input).value = "brand-new-pass"
-        dialog.query_one("#pw2", Input).focus()
-        await pilot.press("enter")  # Enter in the second field submits, as a clerk types it
+        # issue 8 defect 15: after the refusal message the OK button did not take a click
+        await pilot.click("#pw-ok")
         await settle(pilot, 6)
+        assert type(app.screen).__name__ == "OperatorsScreen"
         assert "brand-new-pass" not in screen_text(app)
         assert "密码已重设" in screen.query_one("#operators-info", Static).content.plain
     gate = world.make_backend(Actor("counter"))

@@ -133,7 +133,7 @@ async def test_history_says_how_many_rows_it_shows(bound_backend):
         await pilot.press("h")
         await settle(pilot)
         info = text_of(app.screen.query_one("#family-info", Static))
-        assert info == "已绑定 0 位亲属（本地区上限 6 人） · 绑定历史 1 条（含已解除）"
+        assert info == "已绑定 0 位亲属（上限 6 人） · 绑定历史 1 条（含已解除）"
         assert len(table_rows(app.screen.query_one("#bindings", DataTable))) == 1
 
 

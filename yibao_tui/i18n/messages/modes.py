@@ -14,6 +14,7 @@ ZH: dict[str, str] = {
     "mode.payee.heir": "继承人",
     # --- counter ---------------------------------------------------------------------------
     "key.mode_reveal": "显示证件号",
+    "key.mode_mask_again": "隐藏证件号",
     "key.mode_audit": "审计日志",
     "key.mode_logout": "退出登录",
     "mode.counter.title": "医保经办 · 窗口 {window}",
@@ -234,6 +235,7 @@ EN: dict[str, str] = {
     "mode.payee.heir": "the heir",
     # --- counter ---------------------------------------------------------------------------
     "key.mode_reveal": "Reveal ID",
+    "key.mode_mask_again": "Hide IDs",
     "key.mode_audit": "Audit log",
     "key.mode_logout": "Log out",
     "mode.counter.title": "Service window {window}",

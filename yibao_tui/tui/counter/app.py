@@ -93,6 +93,8 @@ class CounterApp(ModeApp):
     """The service-window app: operator login, any person, everything audited."""
 
     CSS_PATH = ["../views/views.tcss", "counter.tcss"]
+    #: Keys the key bar drops last when the terminal is narrow (the session's own).
+    KEYBAR_KEEP = frozenset({"lookup", "reveal", "operators", "audit", "logout"})
     DEFAULT_MODE = "login"
     MODES = {"login": _login, **FACTORIES}
     BINDINGS = [
@@ -237,6 +239,21 @@ class CounterApp(ModeApp):
         if action in SESSION_ACTIONS and self.operator is None:
             return False
         return True
+
+    def key_hidden(self, binding: Binding) -> bool:
+        """The key bar leaves out what this operator cannot use (F8/F9 for a clerk)."""
+        if self.operator is None or self.operator.role == "supervisor":
+            return False
+        return any(binding.action == f"show('{mode}')" for mode in SUPERVISOR_MODES)
+
+    def key_description(self, binding: Binding) -> str | None:
+        """F6 says what it does now: reveal the IDs, or mask them again."""
+        if binding.action == "reveal" and not self.masked:
+            return t("key.mode_mask_again")
+        return None
+
+    def watch_masked(self, masked: bool) -> None:
+        self.refresh_bindings()  # the key bar's F6 says the other thing now
 
     def action_show(self, mode: str) -> None:
         """Switch to one of the session's screens (the audit log for supervisors only)."""

@@ -67,6 +67,10 @@ class PasswordDialog(ModalScreen[str | None]):
             message.update(Text(t("cli.secret.mismatch"), style="bold red"))
         else:
             self.dismiss(first)
+            return
+        # Refused: OK takes the next click at once (a Button ignores clicks while it shows its
+        # pressed effect, 0.2 s, so a quick retry was lost).
+        self.query_one("#pw-ok", Button).remove_class("-active")
 
     @on(Button.Pressed, "#pw-cancel")
     def action_cancel(self) -> None:

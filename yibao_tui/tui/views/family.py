@@ -76,20 +76,29 @@ class FamilyScreen(YibaoScreen):
         yield Static("", id="bound-by", classes="note")
 
     def on_mount(self) -> None:
+        self._columns(with_ended=False)
+        super().on_mount()
+
+    def _columns(self, *, with_ended: bool) -> None:
+        """The table's columns; the status and the end of a binding only with the history (the
+        rest are all active, with no end), dates without the time: the table fits 80 columns."""
         table = self.query_one("#bindings", DataTable)
+        table.clear(columns=True)
+        self._with_ended = with_ended
         samples = {
             "relation": [relation_name(r.value) for r in Relation],
-            "relative": ["[/b]张三[bold]"],
+            "relative": ["欧**明"],
             "id": ["11010519491231002X"],
             "status": [t("binding.active"), t("binding.ended")],
-            "since": ["2025-01-01 00:00"],
+            "since": ["2025-01-01"],
             "verified": [verified_name(m) for m in METHODS],
-            "ended": ["2025-01-01 00:00"],
+            "ended": ["2025-01-01"],
         }
         for key, values in samples.items():
+            if key in ("status", "ended") and not with_ended:
+                continue
             label = t(f"ui.family.col.{key}")
             table.add_column(label, key=key, width=column_width(label, *values))
-        super().on_mount()
 
     def person_changed(self, person: Person | None) -> None:
         self.load()
@@ -118,19 +127,26 @@ class FamilyScreen(YibaoScreen):
         active = [b for b in everything if b.status == "active"]
         shown = everything if self.show_history else active
         self.bindings_shown = shown
+        if self._with_ended != self.show_history:
+            self._columns(with_ended=self.show_history)
         table.clear()
         for b in shown:
+            history = (
+                [
+                    cell(t(f"binding.{b.status}"), style="green" if b.status == "active" else "dim"),
+                    cell(short_time(b.unbound_at)[:10] if b.unbound_at else ""),
+                ]
+                if self.show_history
+                else []
+            )
             table.add_row(
                 cell(relation_name(b.relation)),
                 cell(show_name(b.relative_name, self.masked)),
                 cell(show_id(b.relative_id, self.masked)),
-                cell(
-                    t(f"binding.{b.status}"),
-                    style="green" if b.status == "active" else "dim",
-                ),
-                cell(short_time(b.bound_at)),
+                *history[:1],
+                cell(short_time(b.bound_at)[:10]),
                 cell(verified_name(b.verified_by)),
-                cell(short_time(b.unbound_at) if b.unbound_at else ""),
+                *history[1:],
                 key=str(b.binding_id or f"{b.relative_id}-{b.bound_at}"),
             )
         mode = t("ui.family.showing_history", n=len(shown)) if self.show_history else ""

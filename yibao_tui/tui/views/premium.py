@@ -14,6 +14,7 @@ from yibao_tui.domain.errors import YibaoError
 from yibao_tui.domain.models import Binding, Person, PremiumPayment, PremiumQuote
 from yibao_tui.domain.money import format_fen
 from yibao_tui.domain.policy import default_premium_year, premium_years
+from yibao_tui.domain.relations import Relation
 from yibao_tui.i18n import t
 from yibao_tui.tui.flows.premium import PremiumFlow
 from yibao_tui.tui.views.base import YibaoScreen
@@ -68,6 +69,7 @@ class PremiumScreen(YibaoScreen):
         super().__init__()
         #: The payment flow of the person shown (``None``: nobody).
         self.flow: PremiumFlow | None = None
+        self.date_only = False
 
     @property
     def relatives(self) -> dict[str, Binding]:
@@ -104,18 +106,23 @@ class PremiumScreen(YibaoScreen):
 
     def on_mount(self) -> None:
         table = self.query_one("#payments", DataTable)
-        money = format_fen(-9_999_999)
+        # The balance after each payment is on its receipt (Enter): without it the table keeps
+        # whole times at 80 columns; the relative column fits the longest relation name in the
+        # language shown.
         samples = {
             "payment_id": ["PM20240000000126"],
             "year": ["2025"],
-            "relative": ["外孙子女 欧**明"],
-            "amount": [money],
-            "balance_after": [money],
+            "relative": [f"{relation_name(r.value)} 欧**明" for r in Relation],
+            "amount": [format_fen(9_999_999)],
             "time": ["2025-01-01 00:00"],
         }
-        for key, values in samples.items():
-            label = t(f"ui.premium.col.{key}")
-            table.add_column(label, key=key, width=column_width(label, *values))
+        widths = {k: column_width(t(f"ui.premium.col.{k}"), *v) for k, v in samples.items()}
+        #: Whole times when they fit the terminal (2 cells of padding a column), else dates.
+        self.date_only = sum(w + 2 for w in widths.values()) > self.app.size.width
+        if self.date_only:
+            widths["time"] = column_width(t("ui.premium.col.time"), "2025-01-01")
+        for key, width in widths.items():
+            table.add_column(t(f"ui.premium.col.{key}"), key=key, width=width)
         super().on_mount()
 
     def person_changed(self, person: Person | None) -> None:
@@ -176,8 +183,7 @@ class PremiumScreen(YibaoScreen):
                 # without the ID (the receipt has it): the table fits 100 columns
                 cell(self.relative_label(who, with_id=False)),
                 cell(format_fen(p.amount_fen), right=True),
-                cell(format_fen(p.balance_after_fen), right=True),
-                cell(short_time(p.time)),
+                cell(short_time(p.time)[:10] if self.date_only else short_time(p.time)),
                 key=p.payment_id,
             )
         if rechosen:
