@@ -26,9 +26,8 @@ from textual.worker import Worker, WorkerState
 
 from yibao_tui.domain.models import Person
 from yibao_tui.i18n import set_lang, t
-from yibao_tui.receipts import scrub_ids
 from yibao_tui.tui.host.idle import Clock, IdleTimer
-from yibao_tui.tui.widgets.common import report_error, translate_bindings
+from yibao_tui.tui.widgets.common import mask_ids_in, report_error, translate_bindings
 
 if TYPE_CHECKING:
     from textual.screen import Screen
@@ -144,7 +143,7 @@ class HostApp(App[int]):
     ) -> None:
         """Every notification (the views' errors too): full IDs masked unless revealed."""
         if self.masked:
-            message, title = scrub_ids(str(message)), scrub_ids(str(title))
+            message, title = mask_ids_in(str(message)), mask_ids_in(str(title))
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     def report(self, err: BaseException) -> None:

@@ -105,7 +105,7 @@ def show_card(value: str | None, masked: bool) -> str:
 
 def region_label(region: str) -> str:
     """The region's name in the user's language, with its code."""
-    from yibao_tui.domain.policy import region_name
+    from yibao_tui.domain.policy_source import region_name
 
     name = region_name(region, get_lang())
     return name if name == region else f"{name} {region}"
