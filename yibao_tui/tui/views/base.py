@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from textual.timer import Timer
 
     from yibao_tui.backend.base import Backend
-    from yibao_tui.tui.laptop.app import YibaoApp
+    from yibao_tui.tui.host.app import HostApp
 
 #: Seconds between attempts to refresh while the server cannot be reached.
 STALE_RETRY = 10.0
@@ -79,7 +79,7 @@ class YibaoScreen(Screen[None]):
         self._retry: Timer | None = None
 
     @property
-    def yapp(self) -> YibaoApp:
+    def yapp(self) -> HostApp:
         """The app, typed."""
         return self.app  # type: ignore[return-value]
 
