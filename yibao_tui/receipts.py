@@ -22,7 +22,7 @@ from yibao_tui.domain.masking import mask_card, mask_id, mask_name
 from yibao_tui.domain.models import PremiumPayment, WithdrawalReceipt
 from yibao_tui.domain.money import format_fen
 from yibao_tui.files import open_private, private_dir
-from yibao_tui.i18n import t
+from yibao_tui.i18n import name_of, t
 
 #: An 18-character resident ID number anywhere in a text.
 ID_PATTERN = re.compile(r"\d{17}[\dXx]")
@@ -122,8 +122,7 @@ def withdrawal_receipt(receipt: WithdrawalReceipt, *, holder_name: str = "",
 
 
 def _case(case: str) -> str:
-    name = t(f"ui.case.{case}")
-    return case if name == f"ui.case.{case}" else name
+    return name_of("ui.case.", case)
 
 
 # --- saving -------------------------------------------------------------------------------------

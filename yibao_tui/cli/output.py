@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import IO, Any
 
 from yibao_tui.domain.models import Binding
-from yibao_tui.i18n import t
+from yibao_tui.i18n import get_lang, name_of, t
 
 
 class Out:
@@ -71,7 +71,9 @@ def binding_lines(rows: list[Binding]) -> list[str]:
 
 def verdict_lines(v: dict[str, Any]) -> list[str]:
     """``withdrawal check`` as text."""
-    lines = [(t("cli.eligible") if v["eligible"] else t("cli.not_eligible")) + f"  ({v['case']})"]
+    case = name_of("ui.case.", str(v["case"]))
+    lines = [t("cli.eligible") if v["eligible"] else t("cli.not_eligible")]
+    lines[0] += f"（{case}）" if get_lang() == "zh" else f"  ({case})"
     for title, key in (("cli.unmet", "unmet"), ("cli.materials", "materials"), ("cli.warnings", "warnings")):
         if v[key]:
             lines.append(t(title) + ":")

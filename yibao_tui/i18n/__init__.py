@@ -79,4 +79,11 @@ def t(key: str, /, lang: str | None = None, **params: Any) -> str:
     return text
 
 
+def name_of(prefix: str, code: str, lang: str | None = None) -> str:
+    """The catalogue's name for a code (``name_of("ui.case.", "emigration")`` → 出国（境）定居);
+    the code itself when the catalogue has none."""
+    key = prefix + code
+    return t(key, lang=lang) if key in catalogue(lang) else code
+
+
 set_lang(os.environ.get("YIBAO_LANG", "zh"))

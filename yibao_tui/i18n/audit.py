@@ -27,7 +27,7 @@ ID_KEYS = frozenset({"id", "holder", "relative", "payer", "person", "patient"})
 SKIP_KEYS = frozenset({"op", "name_sha256", "page"})
 #: Keys whose value names a catalogue entry: ``prefix + value``.
 VALUE_KEYS = {"kind": "kind.", "relation": "relation.", "verified_by": "verified.", "scheme": "scheme.",
-              "role": "mode.role."}
+              "role": "mode.role.", "case": "ui.case.", "channel": "audit.channel."}
 _LONG_NUMBER = re.compile(r"(?<![0-9])[0-9]{12,}(?![0-9])")
 _ID_IN_TEXT = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9])")
 

@@ -77,7 +77,13 @@ class WithdrawalChecklist:
             elif raw in ("yes", "no"):
                 facts[q.name] = raw
                 continue
-            problem = problem or YibaoError("INVALID_FACT", detail=f"{q.name}={raw}")
+            if problem is None:
+                # said in words, with the question as the user sees it (never ``name=value``)
+                from yibao_tui.i18n import get_lang, t
+
+                reason = "reason.fact.number" if q.type == "int" else "reason.fact.yes_no"
+                detail = t(reason, question=q.text.get(get_lang()), value=raw[:20])
+                problem = YibaoError("INVALID_FACT", detail=detail)
         return facts, problem
 
     def facts(self) -> dict[str, str]:

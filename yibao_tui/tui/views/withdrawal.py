@@ -17,7 +17,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 from yibao_tui.domain.models import Person, WithdrawalVerdict
 from yibao_tui.domain.money import format_fen
 from yibao_tui.domain.policy import Question
-from yibao_tui.i18n import get_lang, t
+from yibao_tui.i18n import get_lang, name_of, t
 from yibao_tui.tui.flows.withdrawal import WithdrawalChecklist
 from yibao_tui.tui.views.base import YibaoScreen
 from yibao_tui.tui.widgets.common import error_text, show_id, show_name
@@ -28,8 +28,7 @@ CHECK_PAUSE = 0.4
 
 def case_name(case: str) -> str:
     """A withdrawal case in the user's language (the code itself if unknown)."""
-    name = t(f"ui.case.{case}")
-    return case if name == f"ui.case.{case}" else name
+    return name_of("ui.case.", case)
 
 
 def verdict_text(verdict: WithdrawalVerdict) -> Text:
