@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
-from tests.tui.tuikit import CHILD, HOLDER, POOR, RELATIVE, build_ledger, open_backend, verify
+from tests.tui.tuikit import CHILD, HOLDER, POOR, RELATIVE
 from yibao_tui.backend.local import LocalBackend
 from yibao_tui.domain.masking import mask_name
 from yibao_tui.tui.flows.pager import StatementFilter, StatementPager
 from yibao_tui.tui.flows.premium import PremiumFlow
 from yibao_tui.tui.flows.withdrawal import WithdrawalChecklist
-
-
-@pytest.fixture
-async def backend(tmp_path: Path) -> AsyncIterator[LocalBackend]:
-    made = await build_ledger(tmp_path / "ledger.db", bind_relative=True)
-    b = open_backend(made.path)
-    yield b
-    await b.close()
-    verify(made.path)
 
 
 async def checks(backend: LocalBackend, who: str) -> int:

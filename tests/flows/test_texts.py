@@ -6,14 +6,11 @@ from __future__ import annotations
 
 import re
 import socket
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
-from tests.tui.tuikit import HOLDER, build_ledger, open_backend, verify
+from tests.tui.tuikit import HOLDER
 from yibao_tui.backend.http import HttpBackend
-from yibao_tui.backend.local import LocalBackend
 from yibao_tui.cli.output import verdict_lines
 from yibao_tui.domain.errors import YibaoError
 from yibao_tui.i18n import catalogue, load_section, set_lang
@@ -21,15 +18,6 @@ from yibao_tui.i18n.audit import describe
 from yibao_tui.tui.flows.withdrawal import WithdrawalChecklist
 
 CODES = re.compile(r"[（(](letter|face|counter|supervisor|clerk|emigration|cli|tui|kiosk)[）)]")
-
-
-@pytest.fixture
-async def backend(tmp_path: Path) -> AsyncIterator[LocalBackend]:
-    made = await build_ledger(tmp_path / "ledger.db", bind_relative=True)
-    b = open_backend(made.path)
-    yield b
-    await b.close()
-    verify(made.path)
 
 
 def test_no_code_in_brackets_in_the_chinese_catalogue():
