@@ -32,3 +32,21 @@ async def test_every_screen_fits(bound_backend, size, lang):
                 wanted = sum(c.get_render_width(table) for c in table.columns.values())
                 room = table.scrollable_content_region.width
                 assert wanted <= room, (key, size, lang, wanted, room)
+
+
+async def test_english_relations_are_not_cut(bound_backend):
+    """"paternal grandp" at 160 columns: the F4 history's relative column was as wide as the
+    Chinese sample; it fits the longest relation name of the language shown."""
+    from rich.cells import cell_len
+
+    from yibao_tui.domain.relations import Relation
+    from yibao_tui.tui.widgets.common import relation_name
+
+    app = make_app(bound_backend, person=HOLDER, lang="en")
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("f4")
+        await settle(pilot)
+        table = app.screen.query_one("#payments", DataTable)
+        longest = max(cell_len(relation_name(r.value)) for r in Relation)
+        assert table.columns["relative"].width >= longest + len(" W*")
