@@ -185,7 +185,8 @@ class FamilyScreen(YibaoScreen):
     async def open_form(self, person: Person) -> None:
         """The form's flow reads the active bindings first: a full account gets the cap's
         message instead of a form that would be refused after typing it in full."""
-        flow = BindingForm(self.backend, person, self.yapp.today, channel="tui")
+        actor = getattr(self.backend, "actor", None)  # the laptop, the counter: no camera
+        flow = BindingForm(self.backend, person, self.yapp.today, channel=getattr(actor, "channel", "tui"))
         try:
             await flow.load()
         except Exception as err:  # noqa: BLE001
