@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-import sqlite3
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from yibao_tui.ledger.dialect import Db
 
 GENESIS = "0" * 64
 
@@ -15,31 +18,33 @@ def chain_hash(prev: str, time: str, channel: str, operator: str | None, action:
 
 
 def append(
-    conn: sqlite3.Connection,
+    db: Db,
     time: str,
     channel: str,
     operator: str | None,
     action: str,
     subject: str | None,
     detail: str = "",
+    chain: int = 0,
 ) -> int:
-    """Append one record. Call inside a ``BEGIN IMMEDIATE`` transaction (the chain is serial)."""
-    row = conn.execute("SELECT hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+    """Append one record inside a write transaction (the chain is serial: its head is read and
+    extended in the same transaction). ``chain`` is the hook for several chains (one per server
+    process on PostgreSQL, anchored together): today every record is on chain 0."""
+    row = db.one("SELECT hash FROM audit ORDER BY seq DESC LIMIT 1")
     prev = row[0] if row else GENESIS
     h = chain_hash(prev, time, channel, operator, action, subject, detail)
-    cur = conn.execute(
+    return db.insert(
         "INSERT INTO audit (time, channel, operator, action, subject, detail, prev_hash, hash)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
         (time, channel, operator, action, subject, detail, prev, h),
     )
-    return int(cur.lastrowid or 0)
 
 
-def check_chain(conn: sqlite3.Connection, limit: int = 20) -> list[str]:
+def check_chain(db: Db, limit: int = 20) -> list[str]:
     """Recompute the chain; returns failures (at most ``limit``)."""
     failures: list[str] = []
     prev = GENESIS
-    for seq, time, channel, operator, action, subject, detail, prev_hash, h in conn.execute(
+    for seq, time, channel, operator, action, subject, detail, prev_hash, h in db.execute(
         "SELECT seq, time, channel, operator, action, subject, detail, prev_hash, hash FROM audit ORDER BY seq"
     ):
         if prev_hash != prev:

@@ -1,0 +1,197 @@
+"""What differs between database engines, behind one small interface per engine.
+
+The ledger's rules (``kernel``, ``posting`` and the per-concern modules) write one SQL text for
+every engine, in the portable subset SQLite and PostgreSQL share:
+
+- ``?`` parameters (a dialect turns them into its driver's style: psycopg's ``%s``);
+- ``INSERT … RETURNING id`` for a new row's id (never ``lastrowid``), ``UPDATE … RETURNING``;
+- ``INSERT … ON CONFLICT (cols) DO NOTHING`` / ``DO UPDATE SET c = excluded.c`` (never
+  ``INSERT OR IGNORE`` / ``OR REPLACE``);
+- row values (``(time, id) < (?, ?)``), ``COALESCE``, ``CASE``, window functions, ``LIMIT ?``;
+- integers are 64-bit (``BIGINT`` on PostgreSQL), times are ``YYYY-MM-DD HH:MM:SS`` text in
+  China time, money is integer fen.
+
+Whatever cannot be written that way is a method or attribute of a :class:`Dialect`:
+connecting (PRAGMAs / session settings), starting a write transaction (``BEGIN IMMEDIATE`` on
+SQLite; on PostgreSQL a transaction with row locks or SERIALIZABLE), which driver errors mean
+"run the whole unit of work again" (the kernel retries it with the same idempotency key), how a
+driver error becomes a ``YibaoError``, the schema (``migrate``), and the engine's own integrity
+checks for ``verify``. ``dialect_sqlite`` is the SQLite implementation; a PostgreSQL one
+implements the same interface and is found by :func:`dialect_for` from a ``postgresql://`` URL.
+Only dialect modules import a database driver (an import-linter contract keeps it so).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, Protocol
+
+from yibao_tui.domain.errors import YibaoError
+
+#: Executes one statement: ``execute(sql, args)`` returns a DB-API cursor (``fetchone``,
+#: ``fetchall``, iteration).
+Execute = Callable[..., Any]
+
+
+class Dialect(Protocol):
+    """One engine. Every method gets the driver's own connection (``raw``) or a :class:`Db`.
+
+    A PostgreSQL implementation (``yibao_tui.ledger.dialect_pg.PgDialect``, psycopg 3) is expected
+    to: translate ``?`` to ``%s`` (and a literal ``%`` to ``%%``) in :meth:`prepare`, cached;
+    run in autocommit mode outside :meth:`begin` (reads are single statements, like SQLite's);
+    :meth:`begin` a transaction that keeps the ledger's invariants under several server processes
+    (``SERIALIZABLE``, or ``READ COMMITTED`` with ``SELECT … FOR UPDATE`` through
+    :attr:`for_update`), with :meth:`retryable` true for serialization failures and deadlocks
+    (``40001``, ``40P01``); map unique violations, lost connections and a database that is down
+    in :meth:`translate` (``DATABASE_UNAVAILABLE`` for the latter two); and create or upgrade the
+    schema in :meth:`migrate` from ``yibao_tui.ledger.schema``.
+    """
+
+    #: ``"sqlite"`` or ``"postgresql"``
+    name: str
+    @property
+    def error(self) -> type[Exception]:
+        """The driver's base exception class (``sqlite3.Error``, ``psycopg.Error``): what the
+        kernel catches and hands to :meth:`translate` / :meth:`retryable`."""
+    #: Appended to a ``SELECT`` of rows the transaction goes on to change: ``""`` on SQLite (the
+    #: whole database is locked by ``BEGIN IMMEDIATE``), ``" FOR UPDATE"`` on PostgreSQL.
+    for_update: str
+    #: How many times the kernel runs a unit of work whose failure is :meth:`retryable`.
+    max_attempts: int
+
+    def connect(self, target: str, create: bool) -> Any:
+        """Open a connection (with the engine's session settings); ``create=False``: the ledger
+        must already exist (``LEDGER_NOT_FOUND``)."""
+
+    def close(self, raw: Any) -> None:
+        """Close a connection."""
+
+    def executor(self, raw: Any) -> Execute:
+        """``execute(sql, args=())`` for ``raw`` taking portable SQL (see the module's doc); on
+        SQLite simply ``raw.execute``."""
+
+    def executemany(self, raw: Any, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Run one portable statement for many parameter rows."""
+
+    def begin(self, raw: Any) -> None:
+        """Start a write transaction: its reads see what its writes act on, and it cannot be
+        interleaved with another writer in a way that breaks a rule (``BEGIN IMMEDIATE``)."""
+
+    def commit(self, raw: Any) -> None:
+        """Commit the transaction :meth:`begin` started."""
+
+    def rollback(self, raw: Any) -> None:
+        """Roll it back (nothing happens when none is open)."""
+
+    def retryable(self, exc: Exception) -> bool:
+        """Whether ``exc`` (a driver error) means the transaction lost a race and should be run
+        again from the start (serialization failure, deadlock)."""
+
+    def translate(self, exc: Exception, where: str) -> YibaoError:
+        """A driver error as a ``YibaoError`` (``DATABASE_BUSY``, ``DATABASE_UNAVAILABLE``,
+        ``DATABASE_CORRUPT``, ``INVALID_AMOUNT`` for the schema's money bounds, else ``INTERNAL``);
+        ``where`` names the database in messages (never a password)."""
+
+    def migrate(self, db: Db, create: bool) -> None:
+        """Create the schema, or bring an older one to the current version, and the system
+        accounts. Without ``create`` a database that is not a ledger is ``DATABASE_CORRUPT``."""
+
+    def relaxed(self, db: Db) -> Any:
+        """A context manager around a transaction that records reads only (their audit): the
+        engine may trade the last moments' durability for speed (SQLite ``synchronous=NORMAL``;
+        PostgreSQL ``SET LOCAL synchronous_commit = off``)."""
+
+    def bulk(self, db: Db) -> Any:
+        """A context manager for loading demo data: durability off while it lasts."""
+
+    def engine_checks(self, db: Db) -> list[str]:
+        """``verify``'s checks of the engine's own structures (SQLite's ``integrity_check``,
+        foreign keys, text that is not UTF-8); failures as sentences, no row's text in them."""
+
+    def not_integer(self, expr: str) -> str:
+        """A SQL condition true when ``expr`` does not hold an integer (SQLite stores any type in
+        any column; on PostgreSQL a ``BIGINT`` column cannot: ``FALSE``)."""
+
+    def glob(self, expr: str, pattern: str) -> str:
+        """A SQL condition true when ``expr`` matches ``pattern``, a constant GLOB pattern of
+        character classes (``[0-9]``, ``[^0-9A-Z]``) and ``*`` only."""
+
+
+class Db:
+    """One connection of one engine with the portable SQL interface the ledger's code uses."""
+
+    __slots__ = ("dialect", "raw", "execute")
+
+    def __init__(self, dialect: Dialect, raw: Any) -> None:
+        self.dialect = dialect
+        self.raw = raw
+        #: ``execute(sql, args=())``: one portable statement, a DB-API cursor back
+        self.execute: Execute = dialect.executor(raw)
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """One statement for many parameter rows."""
+        self.dialect.executemany(self.raw, sql, rows)
+
+    def one(self, sql: str, args: Sequence[Any] = ()) -> Any:
+        """The first row, or ``None``."""
+        return self.execute(sql, args).fetchone()
+
+    def all(self, sql: str, args: Sequence[Any] = ()) -> list[Any]:
+        """Every row."""
+        return list(self.execute(sql, args).fetchall())
+
+    def insert(self, sql: str, args: Sequence[Any] = ()) -> int:
+        """Run an ``INSERT … RETURNING id``; the new row's id."""
+        return int(self.execute(sql, args).fetchone()[0])
+
+    def page(self, sql: str, args: Sequence[Any], limit: int) -> tuple[list[Any], bool]:
+        """One keyset page: ``sql`` ends in ``LIMIT ?``; it is asked for one row more than
+        ``limit`` to learn whether another page follows. The page's rows and that flag."""
+        rows = self.execute(sql, (*args, limit + 1)).fetchall()
+        return rows[:limit], len(rows) > limit
+
+    @contextmanager
+    def transaction(self) -> Iterator[Db]:
+        """A write transaction (:meth:`Dialect.begin`); rolled back on any exception."""
+        self.dialect.begin(self.raw)
+        try:
+            yield self
+        except BaseException:
+            self.dialect.rollback(self.raw)
+            raise
+        else:
+            self.dialect.commit(self.raw)
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.dialect.close(self.raw)
+
+
+#: URL scheme → ``module:Class`` of its dialect, imported when first used.
+ENGINES = {
+    "postgresql": "yibao_tui.ledger.dialect_pg:PgDialect",
+    "postgres": "yibao_tui.ledger.dialect_pg:PgDialect",
+}
+
+
+def is_url(target: str) -> bool:
+    """Whether ``target`` names a database server (``postgresql://…``) rather than a file."""
+    scheme, sep, _ = target.partition("://")
+    return bool(sep) and scheme.lower() in ENGINES
+
+
+def dialect_for(target: str) -> Dialect:
+    """The dialect for a ledger file path (SQLite) or a database URL."""
+    if not is_url(target):
+        from yibao_tui.ledger.dialect_sqlite import SQLITE
+
+        return SQLITE
+    spec = ENGINES[target.partition("://")[0].lower()]
+    module, _, cls = spec.partition(":")
+    try:
+        found: Dialect = getattr(importlib.import_module(module), cls)()
+    except ImportError as e:  # the engine's driver or dialect is not installed
+        raise YibaoError("DATABASE_UNAVAILABLE", path=target.partition("://")[0] + "://…", detail=str(e)) from None
+    return found
