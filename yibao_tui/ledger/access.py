@@ -21,32 +21,6 @@ from yibao_tui.domain.errors import YibaoError
 if TYPE_CHECKING:
     from yibao_tui.ledger.dialect import Db
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS operators (
-    id            TEXT PRIMARY KEY,
-    name          TEXT NOT NULL,
-    role          TEXT NOT NULL CHECK (role IN ('clerk', 'supervisor')),
-    pw_hash       TEXT NOT NULL,
-    failures      INTEGER NOT NULL DEFAULT 0,
-    locked_until  TEXT,
-    created_at    TEXT NOT NULL
-);
--- failed logins naming an operator number that does not exist: counted and locked like a real
--- one, so the answers never tell which numbers exist
-CREATE TABLE IF NOT EXISTS operator_unknown (
-    id            TEXT PRIMARY KEY,
-    failures      INTEGER NOT NULL DEFAULT 0,
-    locked_until  TEXT
-);
-CREATE TABLE IF NOT EXISTS card_pins (
-    person_id     TEXT PRIMARY KEY REFERENCES persons(id),
-    pin_hash      TEXT NOT NULL,
-    failures      INTEGER NOT NULL DEFAULT 0,
-    locked_until  TEXT,
-    set_at        TEXT NOT NULL
-);
-"""
-
 OPERATOR_MAX_FAILURES = 5
 OPERATOR_LOCK = dt.timedelta(minutes=15)
 PIN_MAX_FAILURES = 3

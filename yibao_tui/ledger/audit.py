@@ -27,26 +27,30 @@ def append(
     detail: str = "",
     chain: int = 0,
 ) -> int:
-    """Append one record inside a write transaction (the chain is serial: its head is read and
-    extended in the same transaction). ``chain`` is the hook for several chains (one per server
-    process on PostgreSQL, anchored together): today every record is on chain 0."""
-    row = db.one("SELECT hash FROM audit ORDER BY seq DESC LIMIT 1")
+    """Append one record to ``chain`` inside a write transaction (a chain is serial: its head is
+    read and extended in the same transaction). Several chains are the hook for several writers
+    that should not all wait on one head (a PostgreSQL server process each, anchored together);
+    today every record is on chain 0."""
+    row = db.one("SELECT hash FROM audit WHERE chain = ? ORDER BY seq DESC LIMIT 1", (chain,))
     prev = row[0] if row else GENESIS
     h = chain_hash(prev, time, channel, operator, action, subject, detail)
     return db.insert(
-        "INSERT INTO audit (time, channel, operator, action, subject, detail, prev_hash, hash)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
-        (time, channel, operator, action, subject, detail, prev, h),
+        "INSERT INTO audit (time, channel, operator, action, subject, detail, prev_hash, hash, chain)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
+        (time, channel, operator, action, subject, detail, prev, h, chain),
     )
 
 
 def check_chain(db: Db, limit: int = 20) -> list[str]:
-    """Recompute the chain; returns failures (at most ``limit``)."""
+    """Recompute every chain; returns failures (at most ``limit``)."""
     failures: list[str] = []
-    prev = GENESIS
-    for seq, time, channel, operator, action, subject, detail, prev_hash, h in db.execute(
-        "SELECT seq, time, channel, operator, action, subject, detail, prev_hash, hash FROM audit ORDER BY seq"
+    prev, current = GENESIS, None
+    for seq, time, channel, operator, action, subject, detail, prev_hash, h, chain in db.execute(
+        "SELECT seq, time, channel, operator, action, subject, detail, prev_hash, hash, chain FROM audit"
+        " ORDER BY chain, seq"
     ):
+        if chain != current:
+            prev, current = GENESIS, chain
         if prev_hash != prev:
             failures.append(f"audit #{seq}: chain broken (prev_hash does not match)")
         if chain_hash(prev_hash, time, channel, operator, action, subject, detail) != h:

@@ -1,24 +1,116 @@
 """The SQLite dialect: the embedded default for a laptop and a single office.
 
-One file, WAL, ``synchronous=FULL``, foreign keys, a busy timeout (``ledger.db``). A write
-transaction is ``BEGIN IMMEDIATE``: it takes the one write lock before its first read, so
-several processes' read-then-write units wait their turn instead of failing, and nothing is
-ever retried (:meth:`SqliteDialect.retryable` is false). The ledger's portable SQL is SQLite's
-own, so statements run as written.
+Every connection: WAL, ``synchronous=FULL``, foreign keys, a busy timeout. A write transaction is
+``BEGIN IMMEDIATE``: it takes the one write lock before its first read, so several processes'
+read-then-write units wait their turn instead of failing, and nothing is ever retried
+(:meth:`SqliteDialect.retryable` is false). The ledger's portable SQL is SQLite's own, so
+statements run as written (``Db.execute`` is ``sqlite3.Connection.execute`` itself). The schema's
+guards and money bounds are ``RAISE(ABORT, …)`` triggers; a money bound also refuses a value that
+is not an integer (``typeof``): SQLite silently turns an integer that overflows 64 bits into a
+float.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from yibao_tui.domain.errors import YibaoError
-from yibao_tui.ledger import db as _db
+from yibao_tui.ledger.limits import MAX_BALANCE_FEN
 
 if TYPE_CHECKING:
     from yibao_tui.ledger.dialect import Db, Execute
+    from yibao_tui.ledger.schema import Guard, MoneyBound
+
+BUSY_TIMEOUT_MS = 15_000
+
+
+def translate(exc: sqlite3.Error, path: str | Path) -> YibaoError:
+    """Turn a sqlite3 error into a clear ``YibaoError``."""
+    text = str(exc).lower()
+    from yibao_tui.ledger import limits
+
+    if limits.MARK in text:
+        return limits.out_of_range()
+    if "locked" in text or "busy" in text:
+        return YibaoError("DATABASE_BUSY")
+    if ("not a database" in text or "malformed" in text or "corrupt" in text
+            or "could not decode" in text):  # damaged text: never its raw bytes in a message
+        return YibaoError("DATABASE_CORRUPT", path=str(path))
+    if "unable to open" in text or "readonly" in text or "read-only" in text or "disk" in text:
+        return YibaoError("DATABASE_UNAVAILABLE", path=str(path), detail=str(exc))
+    return YibaoError("INTERNAL", detail=str(exc))
+
+
+def _check_file(p: Path, create: bool) -> bool:
+    """Whether the ledger file is new. Without ``create`` a missing file is ``LEDGER_NOT_FOUND``
+    (a read-only command never makes a ledger, nor its folders); an existing empty file is not a
+    ledger (``DATABASE_CORRUPT``): SQLite would silently take it as a new, empty one."""
+    if p.is_dir():
+        raise YibaoError("DATABASE_UNAVAILABLE", path=str(p), detail="a folder, not a file")
+    if not p.exists():
+        if not create:
+            raise YibaoError("LEDGER_NOT_FOUND", path=str(p))
+        return True
+    if _stays_empty(p):
+        raise YibaoError("DATABASE_CORRUPT", path=str(p))
+    return False
+
+
+def _stays_empty(p: Path, wait: float = 1.0) -> bool:
+    """An empty file that stays empty. Another process creating the ledger at this moment
+    writes its first page microseconds after the file appears: wait that out."""
+    deadline = time.monotonic() + wait
+    while True:
+        wal = Path(f"{p}-wal")
+        if p.stat().st_size > 0 or (wal.exists() and wal.stat().st_size > 0):
+            return False
+        if time.monotonic() > deadline:
+            return True
+        time.sleep(0.01)
+
+
+def connect(path: str | Path, create: bool = True) -> sqlite3.Connection:
+    """Open the ledger with the pragmas every connection needs. A new ledger file is created
+    0600 in folders created 0700 (its ``-wal``/``-shm`` files take its mode); without ``create``
+    the file must exist."""
+    from yibao_tui.files import FILE_MODE, private_dir
+
+    p = Path(path)
+    fresh = False
+    if str(path) != ":memory:":
+        try:
+            fresh = _check_file(p, create)
+            if fresh:
+                private_dir(p.parent)
+        except OSError as e:
+            raise YibaoError("DATABASE_UNAVAILABLE", path=str(path), detail=e.strerror or str(e)) from None
+    try:
+        conn = sqlite3.connect(
+            str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+        )
+        if fresh:  # before the first byte is written
+            os.chmod(p, FILE_MODE)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if str(mode).lower() != "wal" and str(path) != ":memory:":
+            raise YibaoError("DATABASE_UNAVAILABLE", path=str(path), detail=f"journal_mode={mode}")
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA foreign_keys = ON")
+    except sqlite3.Error as e:
+        raise translate(e, path) from None
+    return conn
+
+
+def db_file(conn: sqlite3.Connection) -> str:
+    """The file a connection has open."""
+    row = conn.execute("PRAGMA database_list").fetchone()
+    return str(row[2]) if row else ""
 
 
 class SqliteDialect:
@@ -30,7 +122,7 @@ class SqliteDialect:
     max_attempts = 1
 
     def connect(self, target: str, create: bool) -> sqlite3.Connection:
-        return _db.connect(target, create)
+        return connect(target, create)
 
     def close(self, raw: sqlite3.Connection) -> None:
         raw.close()
@@ -56,10 +148,38 @@ class SqliteDialect:
 
     def translate(self, exc: Exception, where: str) -> YibaoError:
         assert isinstance(exc, sqlite3.Error)
-        return _db.translate(exc, where)
+        return translate(exc, where)
 
     def migrate(self, db: Db, create: bool) -> None:
-        _db.migrate(db.raw, create)
+        from yibao_tui.ledger.schema import migrate
+
+        migrate(db, self, create, lambda: db_file(db.raw))
+
+    def ddl_type(self, kind: str) -> str:
+        return {"id": "INTEGER PRIMARY KEY", "int": "INTEGER", "text": "TEXT"}[kind]
+
+    def ddl_prelude(self) -> list[str]:
+        return []
+
+    def ddl_guard(self, guard: Guard) -> list[str]:
+        when = f"\nWHEN {guard.when}" if guard.when else ""
+        return [f"CREATE TRIGGER IF NOT EXISTS {guard.name} BEFORE {guard.event} ON {guard.table}{when}\n"
+                f"BEGIN SELECT RAISE(ABORT, '{guard.message}'); END"]
+
+    def ddl_money(self, bound: MoneyBound) -> list[str]:
+        # triggers rather than column CHECKs: a CHECK cannot be added to an existing table without
+        # rebuilding it (and a rebuild would refuse to open a ledger that already holds a float)
+        parts = [f"typeof(NEW.{c}) <> 'integer' OR NEW.{c} < {lo} OR NEW.{c} > {MAX_BALANCE_FEN}"
+                 for c, lo in bound.columns]
+        when = " OR ".join(parts[:1] + [f"NEW.{c} = 0" for c in bound.nonzero] + parts[1:])
+        return [f"CREATE TRIGGER IF NOT EXISTS {bound.table}_money_{event.lower()} BEFORE {event} ON {bound.table}\n"
+                f"WHEN {when}\nBEGIN SELECT RAISE(ABORT, '{bound.message}'); END" for event in ("INSERT", "UPDATE")]
+
+    def columns(self, db: Db, table: str) -> list[str]:
+        return [r[1] for r in db.raw.execute(f"PRAGMA table_info({table})")]
+
+    def lock_schema(self, db: Db) -> None:
+        pass  # BEGIN IMMEDIATE holds the one write lock
 
     @contextmanager
     def relaxed(self, db: Db) -> Iterator[None]:
