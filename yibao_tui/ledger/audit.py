@@ -30,32 +30,31 @@ def append(
     """Append one record to ``chain`` inside a write transaction (a chain is serial: its head is
     read and extended in the same transaction). Several chains are the hook for several writers
     that should not all wait on one head (a PostgreSQL server process each, anchored together);
-    today every record is on chain 0."""
+    today every record is on chain 0. On SQLite the head is found scanning back from the newest
+    record (one row while there is one chain; no index to keep up on every write)."""
     row = db.one("SELECT hash FROM audit WHERE chain = ? ORDER BY seq DESC LIMIT 1", (chain,))
     prev = row[0] if row else GENESIS
     h = chain_hash(prev, time, channel, operator, action, subject, detail)
     return db.insert(
         "INSERT INTO audit (time, channel, operator, action, subject, detail, prev_hash, hash, chain)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
-        (time, channel, operator, action, subject, detail, prev, h, chain),
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (time, channel, operator, action, subject, detail, prev, h, chain), key="seq",
     )
 
 
 def check_chain(db: Db, limit: int = 20) -> list[str]:
-    """Recompute every chain; returns failures (at most ``limit``)."""
+    """Recompute every chain (in one pass in record order); returns failures (at most ``limit``)."""
     failures: list[str] = []
-    prev, current = GENESIS, None
+    heads: dict[int, str] = {}
     for seq, time, channel, operator, action, subject, detail, prev_hash, h, chain in db.execute(
-        "SELECT seq, time, channel, operator, action, subject, detail, prev_hash, hash, chain FROM audit"
-        " ORDER BY chain, seq"
+        "SELECT seq, time, channel, operator, action, subject, detail, prev_hash, hash, chain FROM audit ORDER BY seq"
     ):
-        if chain != current:
-            prev, current = GENESIS, chain
+        prev = heads.get(chain, GENESIS)
+        heads[chain] = h
         if prev_hash != prev:
             failures.append(f"audit #{seq}: chain broken (prev_hash does not match)")
         if chain_hash(prev_hash, time, channel, operator, action, subject, detail) != h:
             failures.append(f"audit #{seq}: hash does not match its content")
-        prev = h
         if len(failures) >= limit:
             break
     return failures

@@ -90,7 +90,7 @@ def bind(led: Ledger, holder: str, relative: str, relation: str, verified_by: st
             db.execute("UPDATE persons SET pledge_at = ? WHERE id = ?", (now, hid))
         bid = db.insert(
             "INSERT INTO bindings (holder_id, relative_id, relation, status, bound_at, verified_by, op_id)"
-            " VALUES (?, ?, ?, 'active', ?, ?, ?) RETURNING id",
+            " VALUES (?, ?, ?, 'active', ?, ?, ?)",
             (hid, rid, rel.value, now, verified_by, op_id),
         )
         return _response(db, bid)

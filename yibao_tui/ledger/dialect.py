@@ -4,7 +4,8 @@ The ledger's rules (``kernel``, ``posting`` and the per-concern modules) write o
 every engine, in the portable subset SQLite and PostgreSQL share:
 
 - ``?`` parameters (a dialect turns them into its driver's style: psycopg's ``%s``);
-- ``INSERT … RETURNING id`` for a new row's id (never ``lastrowid``), ``UPDATE … RETURNING``;
+- a new row's id through ``Db.insert`` (the dialect adds ``RETURNING id`` or reads SQLite's
+  ``lastrowid``, which costs less than ``RETURNING`` there); ``UPDATE … RETURNING``;
 - ``INSERT … ON CONFLICT (cols) DO NOTHING`` / ``DO UPDATE SET c = excluded.c`` (never
   ``INSERT OR IGNORE`` / ``OR REPLACE``);
 - row values (``(time, id) < (?, ?)``), ``COALESCE``, ``CASE``, window functions, ``LIMIT ?``;
@@ -24,8 +25,7 @@ Only dialect modules import a database driver (an import-linter contract keeps i
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from yibao_tui.domain.errors import YibaoError
@@ -78,15 +78,23 @@ class Dialect(Protocol):
     def executemany(self, raw: Any, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         """Run one portable statement for many parameter rows."""
 
-    def begin(self, raw: Any) -> None:
+    def insert(self, raw: Any, sql: str, args: Sequence[Any], key: str) -> int:
+        """Run one portable ``INSERT`` (without ``RETURNING``); the new row's ``key`` column
+        (``lastrowid`` on SQLite, ``RETURNING key`` on PostgreSQL)."""
+
+    def begin(self, raw: Any, relaxed: bool = False) -> None:
         """Start a write transaction: its reads see what its writes act on, and it cannot be
-        interleaved with another writer in a way that breaks a rule (``BEGIN IMMEDIATE``)."""
+        interleaved with another writer in a way that breaks a rule (``BEGIN IMMEDIATE``).
+        ``relaxed``: a transaction that only records reads (their audit); the engine may trade
+        the last moments' durability for speed (SQLite ``synchronous=NORMAL``, PostgreSQL
+        ``SET LOCAL synchronous_commit = off``): never half-written, at most the newest few lost
+        on a power failure."""
 
-    def commit(self, raw: Any) -> None:
-        """Commit the transaction :meth:`begin` started."""
+    def commit(self, raw: Any, relaxed: bool = False) -> None:
+        """Commit the transaction :meth:`begin` started (``relaxed`` as it was begun)."""
 
-    def rollback(self, raw: Any) -> None:
-        """Roll it back (nothing happens when none is open)."""
+    def rollback(self, raw: Any, relaxed: bool = False) -> None:
+        """Roll it back (nothing happens when none is open; ``relaxed`` as it was begun)."""
 
     def retryable(self, exc: Exception) -> bool:
         """Whether ``exc`` (a driver error) means the transaction lost a race and should be run
@@ -127,11 +135,6 @@ class Dialect(Protocol):
         """Inside the migration's transaction: keep other processes from migrating at the same
         time (SQLite: ``BEGIN IMMEDIATE`` already does; PostgreSQL: an advisory lock)."""
 
-    def relaxed(self, db: Db) -> Any:
-        """A context manager around a transaction that records reads only (their audit): the
-        engine may trade the last moments' durability for speed (SQLite ``synchronous=NORMAL``;
-        PostgreSQL ``SET LOCAL synchronous_commit = off``)."""
-
     def bulk(self, db: Db) -> Any:
         """A context manager for loading demo data: durability off while it lasts."""
 
@@ -171,9 +174,9 @@ class Db:
         """Every row."""
         return list(self.execute(sql, args).fetchall())
 
-    def insert(self, sql: str, args: Sequence[Any] = ()) -> int:
-        """Run an ``INSERT … RETURNING id``; the new row's id."""
-        return int(self.execute(sql, args).fetchone()[0])
+    def insert(self, sql: str, args: Sequence[Any] = (), key: str = "id") -> int:
+        """Run an ``INSERT`` (without ``RETURNING``); the new row's ``key`` (its id)."""
+        return self.dialect.insert(self.raw, sql, args, key)
 
     def page(self, sql: str, args: Sequence[Any], limit: int) -> tuple[list[Any], bool]:
         """One keyset page: ``sql`` ends in ``LIMIT ?``; it is asked for one row more than
@@ -181,21 +184,40 @@ class Db:
         rows = self.execute(sql, (*args, limit + 1)).fetchall()
         return rows[:limit], len(rows) > limit
 
-    @contextmanager
-    def transaction(self) -> Iterator[Db]:
-        """A write transaction (:meth:`Dialect.begin`); rolled back on any exception."""
-        self.dialect.begin(self.raw)
-        try:
-            yield self
-        except BaseException:
-            self.dialect.rollback(self.raw)
-            raise
-        else:
-            self.dialect.commit(self.raw)
+    def transaction(self, relaxed: bool = False) -> Transaction:
+        """``with db.transaction():`` a write transaction (:meth:`Dialect.begin`), committed at
+        the end of the block, rolled back on any exception (and when its commit fails)."""
+        return Transaction(self, relaxed)
 
     def close(self) -> None:
         """Close the connection."""
         self.dialect.close(self.raw)
+
+
+class Transaction:
+    """The context manager :meth:`Db.transaction` returns (a class: it runs on every write and
+    every audited read, where a generator-based one costs a few microseconds more)."""
+
+    __slots__ = ("db", "relaxed")
+
+    def __init__(self, db: Db, relaxed: bool) -> None:
+        self.db = db
+        self.relaxed = relaxed
+
+    def __enter__(self) -> Db:
+        self.db.dialect.begin(self.db.raw, self.relaxed)
+        return self.db
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
+        dialect, raw = self.db.dialect, self.db.raw
+        if kind is not None:
+            dialect.rollback(raw, self.relaxed)
+            return
+        try:
+            dialect.commit(raw, self.relaxed)
+        except BaseException:
+            dialect.rollback(raw, self.relaxed)
+            raise
 
 
 #: URL scheme → ``module:Class`` of its dialect, imported when first used.

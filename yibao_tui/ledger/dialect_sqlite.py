@@ -133,15 +133,31 @@ class SqliteDialect:
     def executemany(self, raw: sqlite3.Connection, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         raw.executemany(sql, rows)
 
-    def begin(self, raw: sqlite3.Connection) -> None:
-        raw.execute("BEGIN IMMEDIATE")
+    def insert(self, raw: sqlite3.Connection, sql: str, args: Sequence[Any], key: str) -> int:
+        return int(raw.execute(sql, args).lastrowid or 0)  # the rowid: every keyed table's INTEGER PRIMARY KEY
 
-    def commit(self, raw: sqlite3.Connection) -> None:
+    def begin(self, raw: sqlite3.Connection, relaxed: bool = False) -> None:
+        if relaxed:  # reads' audit: durable across a crash of the process (WAL)
+            raw.execute("PRAGMA synchronous = NORMAL")
+        try:
+            raw.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            if relaxed:
+                raw.execute("PRAGMA synchronous = FULL")
+            raise
+
+    def commit(self, raw: sqlite3.Connection, relaxed: bool = False) -> None:
         raw.execute("COMMIT")
+        if relaxed:
+            raw.execute("PRAGMA synchronous = FULL")
 
-    def rollback(self, raw: sqlite3.Connection) -> None:
-        if raw.in_transaction:
-            raw.execute("ROLLBACK")
+    def rollback(self, raw: sqlite3.Connection, relaxed: bool = False) -> None:
+        try:
+            if raw.in_transaction:
+                raw.execute("ROLLBACK")
+        finally:
+            if relaxed:
+                raw.execute("PRAGMA synchronous = FULL")
 
     def retryable(self, exc: Exception) -> bool:
         return False
@@ -180,16 +196,6 @@ class SqliteDialect:
 
     def lock_schema(self, db: Db) -> None:
         pass  # BEGIN IMMEDIATE holds the one write lock
-
-    @contextmanager
-    def relaxed(self, db: Db) -> Iterator[None]:
-        # Reads are audited with synchronous=NORMAL in WAL: durable across a crash of the
-        # process, at most the newest few lost on power failure.
-        db.raw.execute("PRAGMA synchronous = NORMAL")
-        try:
-            yield
-        finally:
-            db.raw.execute("PRAGMA synchronous = FULL")
 
     @contextmanager
     def bulk(self, db: Db) -> Iterator[None]:

@@ -175,7 +175,7 @@ class Kernel:
                 now = self.monotonic_now(db, time)
                 op_id = db.insert(
                     "INSERT INTO operations (kind, idem_key, request_hash, time, channel, operator)"
-                    " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+                    " VALUES (?, ?, ?, ?, ?, ?)",
                     (kind, key, h, now, self.channel, self.operator),
                 )
                 response = body(db, op_id, now)
@@ -215,7 +215,7 @@ class Kernel:
 
         def once() -> None:
             db = self.db
-            with self.dialect.relaxed(db), db.transaction():
+            with db.transaction(relaxed=True):
                 now = self.now()
                 for action, subject, detail in reads:
                     self.record(db, now, action, subject, detail)

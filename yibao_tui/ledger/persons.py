@@ -124,7 +124,7 @@ def insert_person(db: Db, op_id: int | None, now: str, pid: str, name: str, sche
         (pid, name, scheme, region, card, birth, sex, now, name_key(name)),
     )
     if scheme == "employee":
-        acct = db.insert("INSERT INTO accounts (code, kind, person_id) VALUES (?, 'personal', ?) RETURNING id",
+        acct = db.insert("INSERT INTO accounts (code, kind, person_id) VALUES (?, 'personal', ?)",
                          (f"P:{pid}", pid))
         if opening:
             transfer(db, op_id, "opening", system_account(db, "opening"), acct, opening, now)

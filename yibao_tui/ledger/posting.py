@@ -37,7 +37,7 @@ def transfer(db: Db, op_id: int | None, kind: str, debit: int, credit: int, amou
         raise YibaoError("INSUFFICIENT_BALANCE", balance=fmt(row[0]), amount=fmt(amount))
     tid = db.insert(
         "INSERT INTO transfers (op_id, kind, debit_account, credit_account, amount, time, memo, ref)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         (op_id, kind, debit, credit, amount, time, memo, ref),
     )
     d_after: int = db.one("UPDATE accounts SET balance = balance - ? WHERE id = ? RETURNING balance", (amount, debit))[0]
