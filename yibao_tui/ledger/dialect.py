@@ -48,8 +48,10 @@ class Dialect(Protocol):
     (``SERIALIZABLE``, or ``READ COMMITTED`` with ``SELECT … FOR UPDATE`` through
     :attr:`for_update`), with :meth:`retryable` true for serialization failures and deadlocks
     (``40001``, ``40P01``); map unique violations, lost connections and a database that is down
-    in :meth:`translate` (``DATABASE_UNAVAILABLE`` for the latter two); and create or upgrade the
-    schema in :meth:`migrate` from ``yibao_tui.ledger.schema``.
+    in :meth:`translate` (``DATABASE_UNAVAILABLE`` for the latter two; also ``22003``, a number out
+    of ``BIGINT``'s range, as ``INVALID_AMOUNT``); and create or upgrade the schema in
+    :meth:`migrate` with ``schema.migrate(db, self, create)``, inheriting the ``ddl_*``,
+    ``columns`` and ``lock_schema`` methods from ``yibao_tui.ledger.ddl_pg.PgDdl``.
     """
 
     #: ``"sqlite"`` or ``"postgresql"``
