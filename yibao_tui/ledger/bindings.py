@@ -7,10 +7,8 @@ import datetime as dt
 import json
 from typing import TYPE_CHECKING, Any
 
-from yibao_tui.domain import rules
 from yibao_tui.domain.errors import YibaoError
 from yibao_tui.domain.models import Binding
-from yibao_tui.domain.policy import policy_for
 from yibao_tui.domain.relations import parse_relation
 from yibao_tui.ledger.persons import facts, resolve, resolve_id, row_of
 
@@ -70,6 +68,9 @@ def bound_by(led: Ledger, who: str) -> list[Binding]:
 def bind(led: Ledger, holder: str, relative: str, relation: str, verified_by: str = "counter",
          pledge_accepted: bool = True, key: str | None = None, time: str | None = None) -> Binding:
     """Bind a close relative, after every rule has passed."""
+    from yibao_tui.domain import rules
+    from yibao_tui.domain.policy import policy_for
+
     rel = parse_relation(relation)
     hid = resolve_id(led, holder)
     rid = resolve_id(led, relative)

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from yibao_tui.domain import rules
 from yibao_tui.domain.errors import YibaoError
 from yibao_tui.domain.models import Charge, CreditResult, SpendResult
-from yibao_tui.domain.policy import policy_for
 from yibao_tui.domain.text import check_memo
 from yibao_tui.ledger.limits import check_amount
 from yibao_tui.ledger.persons import facts, resolve_id, row_of
@@ -21,6 +19,8 @@ if TYPE_CHECKING:
 def credit(led: Ledger, who: str, amount_fen: int, memo: str = "", key: str | None = None,
            time: str | None = None) -> CreditResult:
     """The monthly fund credit (划入)."""
+    from yibao_tui.domain import rules
+
     check_amount(amount_fen)
     memo = check_memo(memo)
     pid = resolve_id(led, who)
@@ -38,6 +38,8 @@ def credit(led: Ledger, who: str, amount_fen: int, memo: str = "", key: str | No
 def spend(led: Ledger, patient: str, amount_fen: int, kind: str, key: str | None = None,
           time: str | None = None) -> SpendResult:
     """A bill: the patient's own account first, then the holders who bound the patient."""
+    from yibao_tui.domain import rules
+    from yibao_tui.domain.policy import policy_for
     from yibao_tui.i18n import t
 
     check_amount(amount_fen)

@@ -6,18 +6,17 @@ import dataclasses
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from yibao_tui.domain import rules
 from yibao_tui.domain.errors import YibaoError
 from yibao_tui.domain.idnum import fold, normalise_id, parse_id
 from yibao_tui.domain.models import Person
 from yibao_tui.domain.names import name_key
-from yibao_tui.domain.policy import policy_for, valid_region
 from yibao_tui.domain.text import check_name
 from yibao_tui.ledger.checks import check_card, id_reason, shown, valid_id
 from yibao_tui.ledger.limits import check_amount
 from yibao_tui.ledger.posting import system_account, transfer
 
 if TYPE_CHECKING:
+    from yibao_tui.domain import rules
     from yibao_tui.ledger.dialect import Db
     from yibao_tui.ledger.store import Ledger
 
@@ -37,6 +36,8 @@ def person_model(row: Any) -> Person:
 
 def facts(row: Any) -> rules.PersonFacts:
     """What the rules need of a ``PERSON_SQL`` row."""
+    from yibao_tui.domain import rules
+
     return rules.PersonFacts(
         id=row[0], scheme=row[2], region=row[3], birth_date=dt.date.fromisoformat(row[5]),
         status=row[8] or "active",
@@ -83,6 +84,9 @@ def add_person(
     time: str | None = None,
 ) -> Person:
     """Register a person; an employee member gets a personal account."""
+    from yibao_tui.domain import rules
+    from yibao_tui.domain.policy import policy_for, valid_region
+
     pid = parse_id(id, today=led.today())
     clean_name = check_name(name)
     if scheme not in ("employee", "resident"):

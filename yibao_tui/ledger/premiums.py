@@ -6,10 +6,8 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from yibao_tui.domain import rules
 from yibao_tui.domain.errors import YibaoError
 from yibao_tui.domain.models import PremiumPayment, PremiumQuote
-from yibao_tui.domain.policy import policy_for
 from yibao_tui.ledger.bindings import is_bound
 from yibao_tui.ledger.checks import check_year
 from yibao_tui.ledger.persons import facts, resolve, resolve_id, row_of
@@ -22,6 +20,9 @@ if TYPE_CHECKING:
 
 def _check(led: Ledger, db: Db, pid: str, rid: str, year: int) -> tuple[int, int, int]:
     """(payer's account, its balance, the premium) once every rule has passed."""
+    from yibao_tui.domain import rules
+    from yibao_tui.domain.policy import policy_for
+
     pf, rf = facts(row_of(db, pid)), facts(row_of(db, rid))
     bound = is_bound(db, pid, rid)
     paid = db.one("SELECT 1 FROM premium_payments WHERE relative_id = ? AND year = ?", (rid, year)) is not None

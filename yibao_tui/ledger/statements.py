@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 
 from yibao_tui.domain.errors import YibaoError
 from yibao_tui.domain.models import Balance, Entry, StatementPage, Summary
-from yibao_tui.domain.policy import ENTRY_KINDS
 from yibao_tui.ledger.checks import day_bounds, parse_cursor, parse_day
 from yibao_tui.ledger.persons import resolve
 from yibao_tui.ledger.posting import account
@@ -76,9 +75,12 @@ def statement(
         raise YibaoError("INVALID_DATE", variant="range", value=d_from.isoformat(), end=d_to.isoformat())
     limit = max(1, min(int(limit), 1000))
     kinds = [k.strip() for k in kind.split(",") if k.strip()] if kind else []
-    unknown = [k for k in kinds if k not in ENTRY_KINDS]
-    if unknown:
-        raise YibaoError("INVALID_ARGUMENT", detail=f"--kind {unknown[0][:40]} ({', '.join(ENTRY_KINDS)})")
+    if kinds:  # the policy module only for a filter (not on the app's first page)
+        from yibao_tui.domain.policy import ENTRY_KINDS
+
+        unknown = [k for k in kinds if k not in ENTRY_KINDS]
+        if unknown:
+            raise YibaoError("INVALID_ARGUMENT", detail=f"--kind {unknown[0][:40]} ({', '.join(ENTRY_KINDS)})")
 
     def run() -> StatementPage:
         db = led.db

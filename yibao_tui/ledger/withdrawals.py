@@ -6,13 +6,10 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from yibao_tui.domain import rules
 from yibao_tui.domain.errors import YibaoError
 from yibao_tui.domain.idnum import fold
 from yibao_tui.domain.models import WithdrawalReceipt, WithdrawalVerdict
-from yibao_tui.domain.policy import policy_for
 from yibao_tui.domain.text import check_name
-from yibao_tui.domain.withdrawal import verdict as withdrawal_verdict
 from yibao_tui.ledger.bindings import end_bindings_of_closed
 from yibao_tui.ledger.persons import facts as person_facts
 from yibao_tui.ledger.persons import resolve, resolve_id, row_of
@@ -24,6 +21,9 @@ if TYPE_CHECKING:
 
 def withdrawal_check(led: Ledger, who: str, case: str, facts: dict[str, str], lang: str | None = None) -> WithdrawalVerdict:
     """The checklist verdict from the ledger (status, balance, scheme, region) and the answers."""
+    from yibao_tui.domain import rules
+    from yibao_tui.domain.policy import policy_for
+    from yibao_tui.domain.withdrawal import verdict as withdrawal_verdict
     from yibao_tui.i18n import get_lang
 
     rules.check_case_name(case)
@@ -43,6 +43,9 @@ def withdrawal_execute(led: Ledger, who: str, case: str, facts: dict[str, str], 
                        supervisor: str, supervisor_password: str, key: str | None = None) -> WithdrawalReceipt:
     """Counter only, co-signed by a supervisor: pay the whole balance out and close the account,
     in one transaction."""
+    from yibao_tui.domain import rules
+    from yibao_tui.domain.policy import policy_for
+    from yibao_tui.domain.withdrawal import verdict as withdrawal_verdict
     from yibao_tui.i18n import get_lang
     from yibao_tui.ledger.logins import operator_login
 
