@@ -99,14 +99,15 @@ class BindingForm:
     def request(self) -> tuple[str, str, str, bool, str]:
         """What to send (relative, relation, method, pledge, key); raises what is missing.
         One idempotency key per distinct request: submitting twice never binds twice."""
-        if self.number is None:
+        number = self.number
+        if number is None:
             if self.id_error is not None:
                 raise self.id_error
-            parse_id("", today=self.today)  # raises: nothing typed
+            number = parse_id("", today=self.today)  # raises: nothing typed
         if self.relation is None:
             raise YibaoError("INVALID_ARGUMENT", detail="relation")
         method = self.method if self.method in self.methods() else self.methods()[0]
-        req = (self.number.value, self.relation, method, self.pledge)
+        req = (number.value, self.relation, method, self.pledge)
         if self._attempt is None or self._attempt[0] != req:
             self._attempt = (req, str(uuid.uuid4()))
         return (*req, self._attempt[1])

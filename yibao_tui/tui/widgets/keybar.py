@@ -104,7 +104,7 @@ class KeyBar(Widget):
             gap = 0
             tail = measure(palette, gap) if palette is not None else 0
         # what the app keeps to the last (the counter's F9 and F12) goes after the others
-        keep = getattr(self.app, "KEYBAR_KEEP", frozenset())
+        keep: frozenset[str] = getattr(self.app, "KEYBAR_KEEP", frozenset())
         while items and sum(measure(i, gap) for i in items) + tail > width:
             spare = [n for n, i in enumerate(items) if i[3] not in keep]
             items.pop(spare[-1] if spare else -1)
