@@ -153,3 +153,17 @@ def test_lookup_invalid_id(snap_compare, snap_backend):
 
     app = make_app(snap_backend, person=HOLDER)
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+# issue 8 defect 15: F3 and F4 at 80x24 in both languages (every column, whole times, the key
+# bar ending with ^p)
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("key", ["f3", "f4"])
+def test_family_and_premium_80x24(snap_compare, snap_backend, sync_ledger, key, lang):
+    async def run_before(pilot):
+        await settle(pilot)
+        await pilot.press(key)
+        await settle(pilot)
+
+    app = make_app(snap_backend, person=sync_ledger.owner, lang=lang)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
