@@ -74,7 +74,7 @@ def test_walking_card_and_id_numbers_with_a_personal_token_learns_nothing(
                            {"relative": who, "relation": "spouse", "verified_by": "face"}, key=f"b{n}"))
         requests.append(_call(live_server, token, "POST", f"/v1/persons/{me}/binding-requests",
                               {"relative": who, "relation": "spouse"}, key=f"r{n}"))
-        quotes.append(_call(live_server, token, "GET", f"/v1/persons/{me}/premium-quote?relative={who}&year=2025"))
+        quotes.append(_call(live_server, token, "GET", f"/v1/persons/{me}/premium-quote?relative={who}&year=2027"))
         unbinds.append(_call(live_server, token, "POST", f"/v1/persons/{me}/bindings/{who}/unbind", key=f"u{n}"))
         live_server.clock.advance(RATE_WINDOW)  # (the rate limit is tested below)
     everything = "".join(r.text for r in binds + requests + quotes + unbinds)
@@ -96,9 +96,9 @@ def test_walking_card_and_id_numbers_with_a_personal_token_learns_nothing(
 
 def test_staff_keep_the_precise_codes(live_server: LiveServer, ids: dict[str, str], admin_token: str) -> None:
     me = ids["a"]
-    unknown = _call(live_server, admin_token, "GET", f"/v1/persons/{me}/premium-quote?relative={NOBODY}&year=2025")
+    unknown = _call(live_server, admin_token, "GET", f"/v1/persons/{me}/premium-quote?relative={NOBODY}&year=2027")
     unbound = _call(live_server, admin_token, "GET",
-                    f"/v1/persons/{me}/premium-quote?relative={ids['parent']}&year=2025")
+                    f"/v1/persons/{me}/premium-quote?relative={ids['parent']}&year=2027")
     assert unknown.json()["error"]["code"] == "UNKNOWN_PERSON"
     assert unbound.json()["error"]["code"] == "NOT_BOUND"
 
@@ -164,7 +164,7 @@ async def test_a_self_service_token_is_rate_limited(
     token = live_server.token("personal", me)
     other = live_server.token("personal", ids["b"])
     for n in range(RATE_LIMIT):
-        r = _call(live_server, token, "GET", f"/v1/persons/{me}/premium-quote?relative=C00{n:05d}&year=2025")
+        r = _call(live_server, token, "GET", f"/v1/persons/{me}/premium-quote?relative=C00{n:05d}&year=2027")
         assert r.status_code == 404
     live_server.clock.advance(10)
     limited = _call(live_server, token, "GET", f"/v1/persons/{me}/balance")
@@ -198,7 +198,7 @@ async def test_the_app_shows_the_rate_limit_clearly(live_server: LiveServer, ids
     me = ids["a"]
     token = live_server.token("personal", me)
     for n in range(RATE_LIMIT):
-        _call(live_server, token, "GET", f"/v1/persons/{me}/premium-quote?relative=C00{n:05d}&year=2025")
+        _call(live_server, token, "GET", f"/v1/persons/{me}/premium-quote?relative=C00{n:05d}&year=2027")
     backend = HttpBackend(live_server.url, token)
     app = YibaoApp(backend, person=me, lang="zh", cursor_blink=False)  # type: ignore[arg-type]
     try:

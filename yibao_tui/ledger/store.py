@@ -35,6 +35,8 @@ from yibao_tui.domain.models import (
     Person,
     PremiumPayment,
     PremiumQuote,
+    PremiumWindowInfo,
+    PremiumYears,
     SpendResult,
     StatementPage,
     Summary,
@@ -43,7 +45,14 @@ from yibao_tui.domain.models import (
 )
 from yibao_tui.domain.money import MAX_FEN
 from yibao_tui.domain.names import name_key
-from yibao_tui.domain.policy import ENTRY_KINDS, policy_for, valid_region
+from yibao_tui.domain.policy import (
+    ENTRY_KINDS,
+    RegionPolicy,
+    open_premium_years,
+    policy_for,
+    premium_windows,
+    valid_region,
+)
 from yibao_tui.domain.relations import parse_relation
 from yibao_tui.domain.text import check_memo, check_name
 from yibao_tui.domain.withdrawal import verdict as withdrawal_verdict
@@ -152,6 +161,9 @@ class Ledger:
         self.channel = channel
         self.operator = operator
         self._conn: sqlite3.Connection | None = None
+        #: the ledger loads the sample site policy (a demo ledger); only ``True`` is kept, so
+        #: that demo data loaded meanwhile by another connection is seen
+        self._sample_policy = False
 
     # ----------------------------------------------------------------- plumbing
     @property
@@ -175,6 +187,25 @@ class Ledger:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+
+    @property
+    def sample_policy(self) -> bool:
+        """Whether this ledger loads the sample site policy (``data/policy_sample.toml``, sample
+        figures): a demo ledger does, so that the demo works on any date."""
+        if not self._sample_policy:
+            row = self.conn.execute("SELECT value FROM meta WHERE key = 'policy'").fetchone()
+            self._sample_policy = row is not None and row[0] == "sample"
+        return self._sample_policy
+
+    def use_sample_policy(self) -> None:
+        """From now on this ledger loads the sample site policy (the demo's)."""
+        with immediate(self.conn):
+            self.conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('policy', 'sample')")
+        self._sample_policy = True
+
+    def _policy(self, region: str, year: int) -> RegionPolicy:
+        """The effective policy of ``region`` in ``year`` for this ledger."""
+        return policy_for(region, year, self.sample_policy)
 
     def _now(self) -> str:
         return self.clock().astimezone(CN_TZ).strftime(TIME_FMT)
@@ -368,7 +399,7 @@ class Ledger:
         if not valid_region(region):
             raise YibaoError("INVALID_REGION", region=_shown(region, 12))
         on = dt.date.fromisoformat(time[:10]) if time else self.today()
-        rules.check_scheme_age(scheme, pid.birth_date, on, policy_for(region, on.year))
+        rules.check_scheme_age(scheme, pid.birth_date, on, self._policy(region, on.year))
         clean_card = check_card(card)
         check_amount(opening_balance_fen, allow_zero=True)
         if opening_balance_fen and scheme != "employee":
@@ -630,7 +661,7 @@ class Ledger:
             prow = conn.execute(_PERSON_SQL + " WHERE p.id = ?", (pid,)).fetchone()
             pf = self._facts(prow)
             year = int(now[:4])
-            ppol = policy_for(pf.region, year)
+            ppol = self._policy(pf.region, year)
             allowed_somewhere = ppol.allows(kind)
             payers: list[tuple[int, int]] = []  # (account id, balance) in paying order
             if pf.scheme == "employee" and pf.status == "active" and ppol.allows(kind):
@@ -643,7 +674,7 @@ class Ledger:
                 " WHERE b.relative_id = ? AND b.status = 'active'",
                 (pid,),
             ):
-                hpol = policy_for(hregion, year)
+                hpol = self._policy(hregion, year)
                 if status != "active" or not hpol.allows(kind):
                     continue
                 if not hpol.cross_province and not rules.same_province(hregion, pf.region):
@@ -704,7 +735,7 @@ class Ledger:
             hrow = conn.execute(_PERSON_SQL + " WHERE p.id = ?", (hid,)).fetchone()
             rrow = conn.execute(_PERSON_SQL + " WHERE p.id = ?", (rid,)).fetchone()
             hf, rf = self._facts(hrow), self._facts(rrow)
-            policy = policy_for(hf.region, int(now[:4]))
+            policy = self._policy(hf.region, int(now[:4]))
             active = [r[0] for r in conn.execute(
                 "SELECT relation FROM bindings WHERE holder_id = ? AND status = 'active'", (hid,))]
             already = conn.execute(
@@ -759,7 +790,8 @@ class Ledger:
         return Binding.from_json({**_binding(row).to_json(), "replayed": replayed})
 
     # ----------------------------------------------------------------- premiums
-    def _premium_check(self, conn: sqlite3.Connection, pid: str, rid: str, year: int) -> tuple[int, int, int]:
+    def _premium_check(self, conn: sqlite3.Connection, pid: str, rid: str, year: int,
+                       on: dt.date) -> tuple[int, int, int]:
         prow = conn.execute(_PERSON_SQL + " WHERE p.id = ?", (pid,)).fetchone()
         rrow = conn.execute(_PERSON_SQL + " WHERE p.id = ?", (rid,)).fetchone()
         pf, rf = self._facts(prow), self._facts(rrow)
@@ -769,28 +801,69 @@ class Ledger:
         paid = conn.execute(
             "SELECT 1 FROM premium_payments WHERE relative_id = ? AND year = ?", (rid, year)
         ).fetchone() is not None
-        this_year = int(self.today().year)
-        payer_policy = policy_for(pf.region, this_year)
-        standard = policy_for(rf.region, year)
+        payer_policy = self._policy(pf.region, on.year)
+        standard = self._policy(rf.region, year)
         rules.require_account_usable(pf)
         acct, bal, _ = self._account(pid)
-        amount = rules.check_premium(pf, rf, bound, payer_policy, standard, paid, bal)
+        amount = rules.check_premium(pf, rf, bound, payer_policy, standard, paid, bal, on)
         return acct, bal, amount
 
     def premium_quote(self, payer: str, relative: str, year: int) -> PremiumQuote:
-        """What the payment would be: the standard and the balance before and after."""
+        """What the payment would be: the standard and the balance before and after, the
+        quoted year's collection window and the years open today."""
         year = check_year(year)
 
         def run() -> PremiumQuote:
             pid = self._resolve(payer)[0]
             rrow = self._resolve(relative)
-            _, bal, amount = self._premium_check(self.conn, pid, rrow[0], year)
+            today = self.today()
+            _, bal, amount = self._premium_check(self.conn, pid, rrow[0], year, today)
+            window = self._policy(rrow[3], year).premium_window
             return PremiumQuote(payer_id=pid, relative_id=rrow[0], region=rrow[3], year=year,
-                                amount_fen=amount, balance_fen=bal, balance_after_fen=bal - amount)
+                                amount_fen=amount, balance_fen=bal, balance_after_fen=bal - amount,
+                                open_years=open_premium_years(rrow[3], today, self.sample_policy),
+                                opens=window.opens.isoformat() if window else None,
+                                closes=window.last_day.isoformat() if window else None)
 
         quote: PremiumQuote = self._run(run)
         self._audit_read("premium.quote", quote.payer_id, json.dumps({"relative": quote.relative_id, "year": year}))
         return quote
+
+    def premium_years(self, who: str, relative: str | None = None, lang: str | None = None) -> PremiumYears:
+        """The contribution years open today in the region of ``relative`` (a relative ``who``
+        bound, else ``NOT_BOUND``), else of ``who``, and the collection windows around (notes in
+        ``lang``)."""
+        from yibao_tui.i18n import get_lang
+
+        def run() -> tuple[str, PremiumYears]:
+            prow = self._resolve(who)
+            pid, region = prow[0], prow[3]
+            if relative:
+                rrow = self._resolve(relative)
+                bound = self.conn.execute(
+                    "SELECT 1 FROM bindings WHERE holder_id = ? AND relative_id = ? AND status = 'active'",
+                    (pid, rrow[0]),
+                ).fetchone()
+                if bound is None and rrow[0] != pid:  # only a bound relative's region is told
+                    raise YibaoError("NOT_BOUND")
+                region = rrow[3]
+            today = self.today()
+            windows = [
+                PremiumWindowInfo(
+                    year=w.year, opens=w.opens.isoformat(), closes=w.closes.isoformat(),
+                    extended_to=w.extended_to.isoformat() if w.extended_to else None,
+                    amount_fen=fen, open=fen is not None and w.is_open(today),
+                    note=w.note.get(lang or get_lang()) if w.note else "",
+                )
+                for w, fen in premium_windows(region, today, self.sample_policy)
+            ]
+            return pid, PremiumYears(region=region, today=today.isoformat(),
+                                     open_years=sorted((w.year for w in windows if w.open), reverse=True),
+                                     windows=windows)
+
+        pid, result = self._run(run)
+        self._audit_read("premium.years", pid, json.dumps({"region": result.region}))
+        return result
 
     def premium_pay(self, payer: str, relative: str, year: int, key: str | None = None, time: str | None = None) -> PremiumPayment:
         """Pay the relative's resident premium for ``year``: all or nothing, once per relative-year."""
@@ -799,7 +872,8 @@ class Ledger:
         rid = self._resolve_id(relative)
 
         def body(conn: sqlite3.Connection, op_id: int, now: str) -> dict[str, Any]:
-            acct, bal, amount = self._premium_check(conn, pid, rid, year)
+            # the window is that of the payment's day (a back-dated demo payment: its own day)
+            acct, bal, amount = self._premium_check(conn, pid, rid, year, dt.date.fromisoformat(now[:10]))
             if bal < amount:
                 raise YibaoError("INSUFFICIENT_BALANCE", balance=_fmt(bal), amount=_fmt(amount))
             tid, after, _ = self._transfer(conn, op_id, "premium", acct, self._system(conn, "premium"),
@@ -846,7 +920,7 @@ class Ledger:
             row = self._resolve(who)
             f = self._facts(row)
             bal = int(row[9] or 0)
-            return withdrawal_verdict(f, bal, policy_for(f.region, self.today().year), case, facts, lang or get_lang())
+            return withdrawal_verdict(f, bal, self._policy(f.region, self.today().year), case, facts, lang or get_lang())
 
         result: WithdrawalVerdict = self._run(run)
         self._audit_read("withdrawal.check", result.id, json.dumps({"case": case}))
@@ -964,7 +1038,7 @@ class Ledger:
             facts_ = self._facts(row)
             rules.require_account_usable(facts_)
             acct, bal, _ = self._account(pid)
-            v = withdrawal_verdict(facts_, bal, policy_for(facts_.region, int(now[:4])), case, facts, get_lang())
+            v = withdrawal_verdict(facts_, bal, self._policy(facts_.region, int(now[:4])), case, facts, get_lang())
             if not v.eligible:
                 raise YibaoError("WITHDRAWAL_NOT_ELIGIBLE")
             tid, _, _ = self._transfer(conn, op_id, "withdrawal", acct, self._system(conn, "withdrawal"), bal, now,
