@@ -10,16 +10,15 @@ from __future__ import annotations
 import calendar
 import copy
 import datetime as dt
-import os
 import re
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from yibao_tui.domain.errors import YibaoError
+from yibao_tui.domain.policy_source import region_name, shipped_policy_text, site_policy_path
 
 #: Uses the personal account may never pay, whatever a policy file says (DOMAIN.md §3).
 NEVER_ALLOWED = frozenset({"pension"})
@@ -136,31 +135,14 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def site_policy_path() -> Path | None:
-    """``$YIBAO_POLICY``, else ``<user config dir>/yibao/policy.toml`` if it exists."""
-    env = os.environ.get("YIBAO_POLICY")
-    if env:
-        return Path(env)
-    p = _config_policy_file(os.environ.get("XDG_CONFIG_HOME"), os.environ.get("HOME"), os.environ.get("APPDATA"))
-    return p if p.exists() else None
-
-
-@lru_cache(maxsize=4)
-def _config_policy_file(xdg: str | None, home: str | None, appdata: str | None) -> Path:
-    """Where the site file would be (platformdirs costs more than the stat; keyed on what it reads)."""
-    from platformdirs import user_config_dir
-
-    return Path(user_config_dir("yibao")) / "policy.toml"
-
-
 @lru_cache(maxsize=1)
 def sample_policy_path() -> Path | None:
     """The sample site policy the demo ledger loads (``data/policy_sample.toml``: sample
     figures, not an official standard): packaged with the wheel, else in the source tree
     (looked up once: ~0.3 ms of file-system calls, paid on every premium check before)."""
-    packaged = resources.files("yibao_tui.policy").joinpath("sample.toml")
+    packaged = Path(__file__).resolve().parent.parent / "policy" / "sample.toml"
     if packaged.is_file():
-        return Path(str(packaged))
+        return packaged
     source = Path(__file__).resolve().parents[2] / "data" / "policy_sample.toml"
     return source if source.is_file() else None
 
@@ -183,8 +165,7 @@ def _every_year_outside_sample(data: dict[str, Any]) -> bool:
 @lru_cache(maxsize=8)
 def _load_raw(site: str | None, sample: str | None = None) -> dict[str, Any]:
     """Shipped file, then the sample file (a demo ledger), then the site file."""
-    text = resources.files("yibao_tui.policy").joinpath("default.toml").read_text("utf-8")
-    data = tomllib.loads(text)
+    data = tomllib.loads(shipped_policy_text())
     for path in (sample, site):
         if path:
             layer = _read_toml(path)
@@ -320,12 +301,6 @@ def open_premium_years(region: str, on: dt.date, sample: bool = False) -> list[i
     standard configured (never a guessed one), newest first."""
     return sorted((w.year for w, fen in premium_windows(region, on, sample) if fen is not None and w.is_open(on)),
                   reverse=True)
-
-
-def region_name(region: str, lang: str = "zh") -> str:
-    """``440300`` → ``深圳`` (or ``Shenzhen``); the code itself when unknown."""
-    names = raw_policy().get("regions", {}).get(region)
-    return names.get(lang, names.get("zh", region)) if names else region
 
 
 def valid_region(region: str) -> bool:
