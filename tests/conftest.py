@@ -15,7 +15,7 @@ import pytest
 
 os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
 
-import yibao_tui.ledger.store as store  # noqa: E402
+import yibao_tui.ledger.kernel as kernel  # noqa: E402
 from yibao_tui.domain.idnum import make_id  # noqa: E402
 from yibao_tui.i18n import set_lang  # noqa: E402
 from yibao_tui.ledger.store import CN_TZ, Ledger  # noqa: E402
@@ -40,9 +40,9 @@ def _isolate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("YIBAO_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("YIBAO_POLICY", str(SAMPLE_POLICY))
     # a ledger opened without a clock (the CLI run in this process, a server's own backends)
-    # reads the tests' frozen now: the date rules (premium windows, ages) never follow the wall
+    # reads the tests' frozen now (kernel.china_now, its default clock): the date rules (premium windows, ages) never follow the wall
     # clock, so the suite passes in any year
-    monkeypatch.setattr(store, "china_now", frozen_clock)
+    monkeypatch.setattr(kernel, "china_now", frozen_clock)
     monkeypatch.delenv("YIBAO_LANG", raising=False)
     monkeypatch.delenv("YIBAO_BACKEND", raising=False)
     set_lang("zh")

@@ -11,13 +11,13 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-import yibao_tui.ledger.store as store
+import yibao_tui.ledger.kernel as kernel
 from yibao_tui.cli import main
 
 #: the path to give ``sys.executable``
 PATH = str(Path(__file__).resolve())
-FROZEN = dt.datetime(2026, 11, 22, 10, 0, 0, tzinfo=store.CN_TZ)
+FROZEN = dt.datetime(2026, 11, 22, 10, 0, 0, tzinfo=kernel.CN_TZ)
 
 if __name__ == "__main__":
-    store.china_now = lambda: FROZEN
+    kernel.china_now = lambda: FROZEN
     sys.exit(main(sys.argv[1:]))
