@@ -16,7 +16,7 @@ import unicodedata
 from functools import lru_cache
 from importlib import resources
 
-from yibao_tui.domain.errors import YibaoError
+from yibao_tui.domain.errors import Msg, YibaoError
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS operators (
@@ -71,10 +71,8 @@ def check_secret(secret: str, stored: str) -> bool:
 MIN_PASSWORD = 8
 
 
-def _t(key: str, **params: object) -> str:
-    from yibao_tui.i18n import t
-
-    return t(key, **params)  # type: ignore[arg-type]
+def _t(key: str, **params: object) -> Msg:
+    return Msg(key, **params)
 
 
 @lru_cache(maxsize=1)

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from yibao_tui.domain.errors import YibaoError
+from yibao_tui.domain.errors import Msg, YibaoError
 
 #: 2: money columns refused unless integers within bounds (``ledger/limits.py``; the schema script
 #: itself brings an older ledger there). 3: ``persons.name_key`` and its index (person find); 4:
@@ -181,7 +181,7 @@ def _check_file(p: Path, create: bool) -> bool:
     (a read-only command never makes a ledger, nor its folders); an existing empty file is not a
     ledger (``DATABASE_CORRUPT``): SQLite would silently take it as a new, empty one."""
     if p.is_dir():
-        raise YibaoError("DATABASE_UNAVAILABLE", path=str(p), detail="a folder, not a file")
+        raise YibaoError("DATABASE_UNAVAILABLE", path=str(p), detail=Msg("detail.folder_not_file"))
     if not p.exists():
         if not create:
             raise YibaoError("LEDGER_NOT_FOUND", path=str(p))

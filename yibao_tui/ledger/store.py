@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from yibao_tui.domain import rules
-from yibao_tui.domain.errors import YibaoError
+from yibao_tui.domain.errors import Msg, YibaoError
 from yibao_tui.domain.idnum import fold, is_ascii_alnum, normalise_id, parse_id
 from yibao_tui.domain.masking import mask_card
 from yibao_tui.domain.models import (
@@ -63,7 +63,7 @@ def parse_cursor(cursor: str) -> tuple[str, int]:
     SQLite's 64-bit integers) is ``INVALID_ARGUMENT``, never an overflow deep in SQLite."""
     m = _CURSOR.fullmatch(cursor)
     if m is None or int(m.group(2)) > _INT64_MAX:
-        raise YibaoError("INVALID_ARGUMENT", detail=f"cursor {cursor[:40]!r}")
+        raise YibaoError("INVALID_ARGUMENT", detail=Msg("detail.cursor", value=repr(cursor[:40])))
     return m.group(1), int(m.group(2))
 
 
@@ -95,7 +95,7 @@ def check_operator(op_id: str, name: str, role: str) -> tuple[str, str]:
     """A new operator's number (folded) and name as they are kept; the role must be one we know."""
     op_id = fold(op_id)
     if not (1 <= len(op_id) <= 32 and is_ascii_alnum(op_id)):
-        raise YibaoError("INVALID_ARGUMENT", detail=f"operator id {_shown(op_id, 32)!r}")
+        raise YibaoError("INVALID_ARGUMENT", detail=Msg("detail.operator_id", value=repr(_shown(op_id, 32))))
     clean = check_name(name)
     if role not in ("clerk", "supervisor"):
         raise YibaoError("INVALID_ARGUMENT", detail=f"--role {role}")
@@ -620,8 +620,6 @@ class Ledger:
 
     def spend(self, patient: str, amount_fen: int, kind: str, key: str | None = None, time: str | None = None) -> SpendResult:
         """A bill: the patient's own account first, then the holders who bound the patient."""
-        from yibao_tui.i18n import t
-
         check_amount(amount_fen)
         rules.check_spend_kind(kind)
         pid = self._resolve_id(patient)
@@ -652,7 +650,7 @@ class Ledger:
                 candidates.append((bid, acct, bal))
             payers += [(a, b) for _, a, b in rules.order_payers(ppol, candidates)]
             if not allowed_somewhere:
-                raise YibaoError("USE_NOT_ALLOWED", use=t(f"kind.{kind}"))
+                raise YibaoError("USE_NOT_ALLOWED", use=Msg(f"kind.{kind}"))
             parts, cash = rules.split_bill(amount_fen, [b for _, b in payers])
             if cash == amount_fen:
                 raise YibaoError("NO_PAYING_ACCOUNT")
@@ -953,7 +951,7 @@ class Ledger:
         name = check_name(payee_name)
         account = fold(payee_account)
         if not (8 <= len(account) <= 32 and account.isascii() and account.isdigit()):
-            raise YibaoError("INVALID_ARGUMENT", detail="payee bank account: 8 to 32 digits")
+            raise YibaoError("INVALID_ARGUMENT", detail=Msg("detail.payee_account"))
         cosigner = self.operator_login(supervisor, supervisor_password)
         if cosigner.role != "supervisor":
             raise YibaoError("COSIGN_REQUIRED")
@@ -1051,10 +1049,8 @@ def _valid_id(raw: str, today: dt.date) -> str:
     return parse_id(raw, today=today).value
 
 
-def _id_reason(reason: str) -> str:
-    from yibao_tui.i18n import t
-
-    return t(f"reason.id.{reason}")
+def _id_reason(reason: str) -> Msg:
+    return Msg(f"reason.id.{reason}")
 
 
 def _shown(text: str, n: int) -> str:
