@@ -97,7 +97,7 @@ class FamilyScreen(YibaoScreen):
         for key, values in samples.items():
             if key in ("status", "ended") and not with_ended:
                 continue
-            label = t(f"ui.family.col.{key}")
+            label = t(f"family.col.{key}")
             table.add_column(label, key=key, width=column_width(label, *values))
 
     def person_changed(self, person: Person | None) -> None:
