@@ -18,8 +18,8 @@ from tests.modes.test_counter import make as make_counter
 from tests.modes.test_kiosk import CONFIG, sign_in
 from tests.printing.cups import PRINTER, outputs, require_cups, set_enabled, wait_for_new_pdf
 from yibao_tui.domain.masking import mask_id
-from yibao_tui.modes.kiosk_app import KioskApp
 from yibao_tui.printing import pending, reprint
+from yibao_tui.tui.kiosk.app import KioskApp
 
 
 @pytest.fixture(autouse=True)

@@ -35,7 +35,7 @@ from tests.web.kit import (
     yibao_env,
 )
 from yibao_tui.domain.money import format_fen
-from yibao_tui.modes.kiosk import KioskConfig, set_admin_pin
+from yibao_tui.tui.kiosk.config import KioskConfig, set_admin_pin
 
 ADMIN_PIN = "86427531"
 OTHER_PIN = "135790"

@@ -250,7 +250,7 @@ def run_web_kiosk(*, config: str | None, lang: str, host: str, port: int, allow_
                   db: str | None = None, backend: str | None = None, insecure: bool = False,
                   printer: str | None = None) -> int:
     """``yibao kiosk --web``: serve the kiosk until stopped (Ctrl+C); the exit code."""
-    from yibao_tui.modes.kiosk import checked_config
+    from yibao_tui.tui.kiosk.config import checked_config
 
     if not allow_remote and not is_loopback(host):
         print(t("web.remote_refused", host=host), file=sys.stderr)

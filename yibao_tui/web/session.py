@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     args = session_parser().parse_args(argv)
     from yibao_tui.backend.base import Actor, Backend
     from yibao_tui.backend.factory import make_backend
-    from yibao_tui.modes.kiosk import run_kiosk
+    from yibao_tui.tui.kiosk.config import run_kiosk
 
     def backend_for(actor: Actor) -> Backend:
         return make_backend(args.db, args.backend, actor, insecure=args.insecure)
