@@ -245,3 +245,14 @@ async def test_foreign_pages_and_hosts_get_no_session(world: World, tmp_path: Pa
             for path in ("/static/", "/download/x"):
                 async with http.get(own + path) as missing:
                     assert missing.status in (403, 404)
+
+
+def test_a_port_in_use_is_a_message(tmp_path: Path):
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        done = run_cli("kiosk", "--web", "--port", str(port), "--config", str(kiosk_config(tmp_path)))
+    assert done.returncode == 1 and "无法在 127.0.0.1" in done.stderr and "Traceback" not in done.stderr

@@ -108,12 +108,24 @@ class KioskServer(Server):
             web.get("/ws", self.handle_websocket, name="websocket"),
             web.static("/static", self.statics_path, show_index=False, name="static"),
         ])
-        app.on_startup.append(self.on_startup)
         return app
 
-    async def on_startup(self, app: web.Application) -> None:
-        """Say where the kiosk is served (instead of textual-serve's banner)."""
-        print(t("web.serving", url=self.public_url), flush=True)
+    def serve(self, debug: bool = False) -> None:
+        """Serve until SIGINT or SIGTERM (textual-serve's ``serve``, saying where the kiosk is
+        served once the socket listens, instead of its banner before)."""
+        import signal
+
+        from aiohttp.web_runner import GracefulExit
+
+        def stop() -> None:
+            raise GracefulExit()
+
+        self.initialize_logging()
+        loop = asyncio.new_event_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop)
+        web.run_app(self._make_app(), host=self.host, port=self.port, handle_signals=False, loop=loop,
+                     print=lambda _text: print(t("web.serving", url=self.public_url), flush=True))
 
     async def handle_index(self, request: web.Request) -> web.Response:  # type: ignore[override]
         """The page: the terminal, and what it says when the session has ended."""
