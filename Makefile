@@ -24,15 +24,17 @@ $(TEST_STAMP): pyproject.toml | $(BIN)/python
 run: $(APP_STAMP)
 	$(BIN)/yibao $(ARGS)
 
-## Set up and run every check: ruff, the import contracts, the test suite.
+## Set up and run every check: ruff, the import contracts, mypy, the test suite.
 test: $(TEST_STAMP)
 	$(BIN)/ruff check yibao_tui tests bench
 	$(BIN)/lint-imports
+	$(BIN)/mypy yibao_tui
 	$(BIN)/python -m pytest
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check yibao_tui tests bench
 	$(BIN)/lint-imports
+	$(BIN)/mypy yibao_tui
 
 bench: $(TEST_STAMP)
 	$(BIN)/python bench/bench_ledger.py --persons 100000
