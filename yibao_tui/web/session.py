@@ -11,6 +11,7 @@ one person's session at most and ends with its connection: nothing is shared bet
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 
 #: What the web driver needs, set after the scrub (never taken from the inherited environment).
@@ -34,7 +35,10 @@ def session_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run one kiosk session on the web driver until the browser goes or an admin leaves."""
+    """Run one kiosk session on the web driver until the browser goes or an admin leaves.
+    The cyclic collector is off until the welcome screen is painted (``KioskApp.on_mount``):
+    importing Textual and building the first screen allocate much and free little (as ``yibao``)."""
+    gc.disable()
     args = session_parser().parse_args(argv)
     from yibao_tui.backend.base import Actor, Backend
     from yibao_tui.backend.factory import make_backend
@@ -43,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     def backend_for(actor: Actor) -> Backend:
         return make_backend(args.db, args.backend, actor, insecure=args.insecure)
 
+    gc.freeze()  # the modules and classes live until exit: out of every later collection
     return int(run_kiosk(backend_for, config=args.config, lang=args.lang, printer=args.printer,
                          environment=WEB_ENVIRONMENT))
 
