@@ -21,7 +21,7 @@ import shutil
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -203,6 +203,90 @@ def _print_spooled(path: Path, printer: str | None) -> PrintOutcome:
         return PrintOutcome(False, printer or "", kept=path, problem=problem)
     path.unlink(missing_ok=True)
     return PrintOutcome(True, used, job)
+
+
+@dataclass(frozen=True, slots=True)
+class KeptDocument:
+    """A document waiting in the spool; ``id`` is its file name without the suffix."""
+
+    id: str
+    path: Path
+    kind: str
+    kept_at: str
+    size: int
+
+    def to_json(self) -> dict[str, object]:
+        """``yibao print list --json``'s fields."""
+        return {"id": self.id, "kind": self.kind, "kept_at": self.kept_at, "bytes": self.size,
+                "path": str(self.path)}
+
+
+#: Document kinds by file-name prefix (the name a caller gave :func:`print_document`).
+KINDS = ("premium", "withdrawal", "statement")
+
+
+def kept_documents(folder: Path | None = None) -> list[KeptDocument]:
+    """The documents waiting for a reprint, oldest first."""
+    out = []
+    for path in pending(folder):
+        info = path.stat()
+        prefix = path.stem.split("-", 1)[0]
+        out.append(KeptDocument(
+            path.stem, path, prefix if prefix in KINDS else "document",
+            datetime.fromtimestamp(info.st_mtime).strftime("%Y-%m-%d %H:%M:%S"), info.st_size))
+    return out
+
+
+def find_kept(doc_id: str, folder: Path | None = None) -> Path | None:
+    """The spooled file of ``doc_id`` (its name, with or without the suffix), or ``None``."""
+    for path in pending(folder):
+        if doc_id in (path.stem, path.name):
+            return path
+    return None
+
+
+def reprint_document(doc_id: str, printer: str | None = None,
+                     folder: Path | None = None) -> PrintOutcome | None:
+    """Print one kept document again (``None``: no such document in the spool). Only prints:
+    a reprint never reaches the ledger."""
+    path = find_kept(doc_id, folder)
+    if path is None:
+        return None
+    if path.suffix != ".pdf":  # kept as text because reportlab was missing: still cannot print
+        return PrintOutcome(False, printer or "", kept=path, problem=PrintProblem(NO_PDF))
+    return _print_spooled(path, printer)
+
+
+def print_or_reprint(doc: Receipt, name: str, printer: str | None = None,
+                     folder: Path | None = None) -> PrintOutcome:
+    """Print ``doc`` once more: its kept copy when one waits in the spool (so it is not kept
+    twice), else a new copy. Only prints."""
+    kept = find_kept(name, folder)
+    if kept is not None and kept.suffix == ".pdf":
+        return _print_spooled(kept, printer)
+    return print_document(doc, name, printer, folder)
+
+
+def availability(printer: str | None = None) -> PrintProblem | None:
+    """Why ``printer`` (``None``: the system default) cannot take a job now, or ``None``."""
+    try:
+        check_printer(printer)
+    except PrintProblem as problem:
+        return problem
+    return None
+
+
+#: Problems that mean "no printer here at all" (not a printer that is stopped for a while).
+ABSENT = frozenset({CUPS_MISSING, CUPS_DOWN, NO_PRINTER})
+
+
+def printers() -> tuple[list[str], str]:
+    """The CUPS destinations and the system default (``""``: none). Raises
+    :class:`PrintProblem` when CUPS is missing or not running."""
+    if "is running" not in _run(["lpstat", "-r"]).stdout:
+        raise PrintProblem(CUPS_DOWN)
+    names = [line.split()[0] for line in _run(["lpstat", "-e"]).stdout.splitlines() if line.strip()]
+    return names, default_printer()
 
 
 def reprint(printer: str | None = None, folder: Path | None = None) -> list[PrintOutcome]:

@@ -231,6 +231,9 @@ def build_parser() -> argparse.ArgumentParser:
     ks.add_argument("--printer", metavar="NAME",
                     help="the kiosk's CUPS printer ('default': the system default; 'none': no printing); default: the config's")
 
+    from yibao_tui.cli.printing import extend_parser as print_commands
+
+    print_commands(sub, _Parser)  # print list | reprint
     sv = sub.add_parser("serve", help="the reference HTTP server (extra: yibao-tui[server])")
     sv.add_argument("--host", default="127.0.0.1")
     sv.add_argument("--port", type=int, default=8765)
