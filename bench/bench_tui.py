@@ -180,7 +180,7 @@ def page_through(path: Path, person: str, work: Path, timeout: float = 30.0) -> 
     Each page is timed from the key press until the new page's line (``第 k / n 页``) has been
     written to the terminal: fetch, table refill and repaint, as the user sees it.
     """
-    from yibao_tui.screens.balance import PAGE_SIZE
+    from yibao_tui.tui.views.balance import PAGE_SIZE
 
     env = {
         **os.environ,

@@ -9,7 +9,7 @@ document stays in the spool and the caller gets a clear message in the user's la
 reprint (:func:`reprint`) only prints spooled files again, it never touches the ledger. A printed
 document is removed from the spool (CUPS holds the job from then on).
 
-The PDF is the counter's receipt rendering (:mod:`yibao_tui.modes.receipts`, reportlab's
+The PDF is the counter's receipt rendering (:mod:`yibao_tui.receipts`, reportlab's
 built-in Chinese font): one rendering for saved and printed receipts, masked the same way.
 """
 
@@ -29,7 +29,7 @@ from yibao_tui.domain.masking import mask_id, mask_name
 from yibao_tui.domain.money import format_fen
 from yibao_tui.files import DIR_MODE, open_private, private_dir
 from yibao_tui.i18n import t
-from yibao_tui.modes.receipts import Receipt
+from yibao_tui.receipts import Receipt
 
 if TYPE_CHECKING:
     from yibao_tui.backend.base import Backend

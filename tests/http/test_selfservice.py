@@ -193,7 +193,7 @@ async def test_a_self_service_token_is_rate_limited(
 
 async def test_the_app_shows_the_rate_limit_clearly(live_server: LiveServer, ids: dict[str, str]) -> None:
     """The personal app on a server that has rate-limited its token says so, with the wait."""
-    from yibao_tui.app import YibaoApp
+    from yibao_tui.tui.laptop.app import YibaoApp
 
     me = ids["a"]
     token = live_server.token("personal", me)

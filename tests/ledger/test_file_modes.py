@@ -14,9 +14,9 @@ import pytest
 from tests.conftest import Family, frozen_clock, pid
 from yibao_tui.cli import main
 from yibao_tui.ledger.store import Ledger
-from yibao_tui.modes.kiosk import set_admin_pin
-from yibao_tui.modes.receipts import save_receipt, save_receipt_files, withdrawal_receipt
+from yibao_tui.receipts import save_receipt, save_receipt_files, withdrawal_receipt
 from yibao_tui.settings import Settings
+from yibao_tui.tui.kiosk.config import set_admin_pin
 
 
 def mode(p: Path) -> int:

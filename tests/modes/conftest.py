@@ -13,7 +13,7 @@ import pytest
 from yibao_tui.backend.base import Actor, Backend
 from yibao_tui.backend.local import LocalBackend
 from yibao_tui.i18n import set_lang
-from yibao_tui.modes.idle import FakeClock
+from yibao_tui.tui.host.idle import FakeClock
 
 CN = dt.timezone(dt.timedelta(hours=8))
 CLERK, CLERK_PW = "A001", "clerk-pass-1"

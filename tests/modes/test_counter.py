@@ -8,7 +8,7 @@ from textual.widgets import Button, Input, Select, Static
 
 from tests.modes.conftest import CLERK, CLERK_PW, SUPER, SUPER_PW, TODAY, World
 from tests.modes.kit import ID18, screen_text, settle
-from yibao_tui.modes.counter import CounterApp
+from yibao_tui.tui.counter.app import CounterApp
 
 
 def make(world: World, **kw: object) -> CounterApp:

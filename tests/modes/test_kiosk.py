@@ -10,8 +10,8 @@ from textual.widgets import Select, Static
 from tests.modes.conftest import PIN, TODAY, World
 from tests.modes.kit import ID18, click, find_in_memory, screen_text, settle, widget_texts
 from yibao_tui.ledger.access import hash_secret
-from yibao_tui.modes.kiosk import KioskConfig
-from yibao_tui.modes.kiosk_app import KioskApp
+from yibao_tui.tui.kiosk.app import KioskApp
+from yibao_tui.tui.kiosk.config import KioskConfig
 
 ADMIN_PIN = "13572468"
 CONFIG = KioskConfig(admin_pin_hash=hash_secret(ADMIN_PIN), idle_seconds=60, countdown_seconds=10)
@@ -365,7 +365,7 @@ async def test_statement_fits_80x24_and_names_relatives(world: World):
         assert_nothing_unmasked(app, world)
     # the two pages are the statement's first entries, in order, nothing skipped or repeated
     page = await world.backend().statement(world.owner, limit=len(times))
-    from yibao_tui.widgets.common import short_time
+    from yibao_tui.tui.widgets.common import short_time
 
     assert times == [short_time(e.time) for e in page.entries]
     labels = {b.relative_id for b in await world.backend().bindings(world.owner, include_ended=True)}

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.modes.conftest import PIN, World
-from yibao_tui.modes.kiosk import set_admin_pin
+from yibao_tui.tui.kiosk.config import set_admin_pin
 
 YIBAO = Path(sys.executable).with_name("yibao")
 ADMIN_PIN = "86427531"

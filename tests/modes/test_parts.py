@@ -13,9 +13,9 @@ from yibao_tui.domain.models import PremiumPayment, WithdrawalReceipt
 from yibao_tui.i18n import set_lang
 from yibao_tui.i18n.messages import modes
 from yibao_tui.ledger.access import check_secret
-from yibao_tui.modes import kiosk
-from yibao_tui.modes.idle import FakeClock, IdleTimer
-from yibao_tui.modes.receipts import premium_receipt, save_receipt, scrub_ids, withdrawal_receipt
+from yibao_tui.receipts import premium_receipt, save_receipt, scrub_ids, withdrawal_receipt
+from yibao_tui.tui.host.idle import FakeClock, IdleTimer
+from yibao_tui.tui.kiosk import config as kiosk
 
 HOLDER = "11010519491231002X"
 RELATIVE = "440300201702160076"
@@ -72,7 +72,7 @@ def test_set_admin_pin_stores_only_a_hash(tmp_path: Path, monkeypatch: pytest.Mo
     assert loaded.admin_key == "ctrl+f12"
     with pytest.raises(ValueError):
         kiosk.set_admin_pin(path, "12ab")
-    # the command-line way: python -m yibao_tui.modes.kiosk --set-admin-pin (stdin when piped)
+    # the command-line way: python -m yibao_tui.tui.kiosk.config --set-admin-pin (stdin when piped)
     import io
 
     monkeypatch.setattr("sys.stdin", io.StringIO("97531864\n"))
@@ -120,7 +120,7 @@ def test_catalogue_has_the_same_keys_in_both_languages():
 @pytest.mark.parametrize(("lang", "said"), [("zh", "没有管理员密码"), ("en", "no admin PIN")])
 def test_kiosk_start_messages_in_the_users_language(lang: str, said: str, tmp_path: Path,
                                                     monkeypatch: pytest.MonkeyPatch, capsys):
-    """Bug: ``yibao kiosk`` and ``python -m yibao_tui.modes.kiosk`` spoke English only."""
+    """Bug: ``yibao kiosk`` and ``python -m yibao_tui.tui.kiosk.config`` spoke English only."""
     for name in [k for k in os.environ if k.upper().startswith("TEXTUAL")]:
         monkeypatch.setenv(name, os.environ[name])  # restored after the test
     code = kiosk.run_kiosk(lambda actor: None, config=tmp_path / "none.toml", lang=lang)  # type: ignore[arg-type,return-value]

@@ -25,8 +25,8 @@ from tests.printing.cups import (
     wait_for_new_pdf,
 )
 from yibao_tui.domain.masking import mask_id
-from yibao_tui.modes.kiosk_app import KioskApp
 from yibao_tui.printing import pending, reprint
+from yibao_tui.tui.kiosk.app import KioskApp
 
 
 @pytest.fixture(autouse=True)

@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from tests.modes.kit import ID18
 from yibao_tui.domain.models import PremiumPayment, WithdrawalReceipt
 from yibao_tui.i18n import set_lang
-from yibao_tui.modes.receipts import premium_receipt, save_receipt_files, withdrawal_receipt
+from yibao_tui.receipts import premium_receipt, save_receipt_files, withdrawal_receipt
 
 HOLDER = "11010519491231002X"
 RELATIVE = "440300201702160076"
@@ -105,7 +105,7 @@ def test_without_reportlab_the_text_receipt_is_saved_and_said_so(tmp_path: Path,
 
 
 def test_a_failing_pdf_library_keeps_the_text_receipt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    from yibao_tui.modes import receipts
+    from yibao_tui import receipts
 
     def broken(receipt: receipts.Receipt) -> bytes:
         raise RuntimeError("font cache damaged")
@@ -118,8 +118,8 @@ def test_a_failing_pdf_library_keeps_the_text_receipt(tmp_path: Path, monkeypatc
 
 
 def test_the_counter_starts_without_importing_reportlab():
-    code = ("import sys, yibao_tui.modes.counter, yibao_tui.modes.kiosk_app, "
-            "yibao_tui.screens.counter_premium, yibao_tui.screens.counter_withdrawal; "
+    code = ("import sys, yibao_tui.tui.counter.app, yibao_tui.tui.kiosk.app, "
+            "yibao_tui.tui.counter.premium, yibao_tui.tui.counter.withdrawal; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('reportlab', 'pypdf')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stdout

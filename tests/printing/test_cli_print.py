@@ -14,8 +14,8 @@ from tests.printing.cups import PRINTER, outputs, require_cups, set_enabled, wai
 from yibao_tui.cli import main
 from yibao_tui.domain.masking import mask_id
 from yibao_tui.domain.models import PremiumPayment
-from yibao_tui.modes.receipts import premium_receipt
 from yibao_tui.printing import pending, print_document
+from yibao_tui.receipts import premium_receipt
 
 
 @pytest.fixture

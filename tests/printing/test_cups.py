@@ -12,8 +12,8 @@ from pypdf import PdfReader
 from tests.printing.cups import PRINTER, outputs, require_cups, stopped_printer, wait_for_new_pdf
 from yibao_tui.domain.models import Entry, PremiumPayment
 from yibao_tui.i18n import set_lang, t
-from yibao_tui.modes.receipts import premium_receipt
 from yibao_tui.printing import pending, print_document, reprint, statement_document
+from yibao_tui.receipts import premium_receipt
 
 HOLDER = "11010519491231002X"
 RELATIVE = "440300201702160076"

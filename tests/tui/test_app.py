@@ -16,11 +16,11 @@ from tuikit import (
     text_of,
 )
 
-from yibao_tui.screens.balance import BalanceScreen
-from yibao_tui.screens.dialogs import ConfirmDialog
-from yibao_tui.screens.help import HelpScreen
-from yibao_tui.screens.lookup import LookupScreen
 from yibao_tui.settings import Settings
+from yibao_tui.tui.laptop.help import HelpScreen
+from yibao_tui.tui.views.balance import BalanceScreen
+from yibao_tui.tui.views.lookup import LookupScreen
+from yibao_tui.tui.widgets.dialogs import ConfirmDialog
 
 
 async def test_opens_the_demo_owner_on_the_balance_screen(tui_ledger, backend):
@@ -274,7 +274,7 @@ async def test_a_failing_backend_becomes_a_notification(backend):
 
 
 def test_report_error_handles_any_exception():
-    from yibao_tui.widgets.common import error_text
+    from yibao_tui.tui.widgets.common import error_text
 
     assert "ValueError" in error_text(ValueError("x"))
     assert "意外错误" in error_text(ValueError("x"))
@@ -324,13 +324,14 @@ def test_start_imports_only_the_first_screen():
     import sys
 
     code = (
-        "import sys, yibao_tui.app, yibao_tui.screens.balance;"
-        "print(sorted(m for m in sys.modules if m.startswith('yibao_tui.screens')))"
+        "import sys, yibao_tui.tui.laptop.app, yibao_tui.tui.views.balance;"
+        "print(sorted(m for m in sys.modules if m.startswith('yibao_tui.tui')))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     loaded = out.stdout.strip()
-    for lazy in ("family", "premium", "withdrawal", "help", "lookup", "dialogs"):
-        assert f"yibao_tui.screens.{lazy}" not in loaded
+    for lazy in ("views.family", "views.premium", "views.withdrawal", "laptop.help", "views.lookup",
+                 "widgets.dialogs"):
+        assert f"'yibao_tui.tui.{lazy}'" not in loaded
 
 
 async def test_keybar_shows_the_keys_and_clicks_press_them(backend):

@@ -8,9 +8,9 @@ from pathlib import Path
 from textual.widgets import Input, Static
 from tuikit import HOLDER, make_app, settle, table_rows, text_of
 
-from yibao_tui.screens.balance import PAGE_SIZE
-from yibao_tui.widgets.link import LinkButton
-from yibao_tui.widgets.picker import Picker
+from yibao_tui.tui.views.balance import PAGE_SIZE
+from yibao_tui.tui.widgets.link import LinkButton
+from yibao_tui.tui.widgets.picker import Picker
 
 
 async def test_summary_shows_this_year(tui_ledger, backend):

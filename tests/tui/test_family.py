@@ -5,8 +5,8 @@ from __future__ import annotations
 from textual.widgets import Checkbox, DataTable, Input, RadioSet, Select, Static
 from tuikit import CHILD, FAR, HOLDER, POOR, RELATIVE, make_app, settle, table_rows, text_of
 
-from yibao_tui.screens.dialogs import ConfirmDialog
-from yibao_tui.screens.family import BindForm
+from yibao_tui.tui.views.family import BindForm
+from yibao_tui.tui.widgets.dialogs import ConfirmDialog
 
 
 async def _open_form(pilot) -> BindForm:

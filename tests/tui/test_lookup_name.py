@@ -11,7 +11,7 @@ from tests.tui.tuikit import HOLDER, MARKUP_NAME, clock, make_app, settle, text_
 from yibao_tui.backend.base import Actor
 from yibao_tui.backend.local import LocalBackend
 from yibao_tui.domain.idnum import make_id
-from yibao_tui.screens.lookup import LookupScreen
+from yibao_tui.tui.views.lookup import LookupScreen
 
 WU = [make_id("440300", dt.date(y, 3, 3), 600 + i) for i, y in enumerate((1990, 1975, 1990, 2001))]
 

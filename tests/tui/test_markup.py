@@ -15,8 +15,8 @@ from tuikit import (
     text_of,
 )
 
-from yibao_tui.screens.dialogs import MessageDialog
-from yibao_tui.screens.premium import PremiumConfirm
+from yibao_tui.tui.views.premium import PremiumConfirm
+from yibao_tui.tui.widgets.dialogs import MessageDialog
 
 
 def _screen_text(app) -> str:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from textual.widgets import Button, DataTable, Select, Static
 from tuikit import CHILD, HOLDER, POOR, RELATIVE, make_app, settle, table_rows, text_of
 
-from yibao_tui.screens.dialogs import MessageDialog
-from yibao_tui.screens.premium import PremiumConfirm
+from yibao_tui.tui.views.premium import PremiumConfirm
+from yibao_tui.tui.widgets.dialogs import MessageDialog
 
 
 async def _premium(pilot, year: int = 2025, relative: str | None = None) -> str:

@@ -14,7 +14,7 @@ from textual.widgets import Input, Select
 from tuikit import HOLDER, RELATIVE, close_quietly, make_app, open_backend, settle
 
 from yibao_tui.backend.local import LocalBackend
-from yibao_tui.widgets.picker import Picker
+from yibao_tui.tui.widgets.picker import Picker
 
 SIZE = (100, 30)
 

@@ -8,7 +8,7 @@ from rich.console import Console
 from textual.widgets import Checkbox, DataTable, Input, Select, Static
 from tuikit import HOLDER, RELATIVE, TODAY, make_app, settle, table_rows, text_of
 
-from yibao_tui.screens.family import BindForm
+from yibao_tui.tui.views.family import BindForm
 
 
 async def test_an_open_list_is_closed_with_a_translated_key(bound_backend):
@@ -28,7 +28,7 @@ async def test_an_open_list_is_closed_with_a_translated_key(bound_backend):
 
 async def test_kind_picker_filters_the_statement(backend):
     # The kind filter is a one-widget picker whose list opens in a dialog (start-up: no Select).
-    from yibao_tui.screens.dialogs import PickerDialog
+    from yibao_tui.tui.widgets.dialogs import PickerDialog
 
     app = make_app(backend)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -76,7 +76,7 @@ async def test_palette_says_no_match_in_the_users_language(backend):
 async def test_premium_opens_on_a_configured_year(bound_backend):
     # On a day of 2026 the form opened on 2026, whose standard is not configured (2024 and 2025
     # are): choosing the relative gave "no premium standard for 2026" instead of a quote.
-    from yibao_tui.app import YibaoApp
+    from yibao_tui.tui.laptop.app import YibaoApp
 
     app = YibaoApp(
         bound_backend,
@@ -139,7 +139,7 @@ async def test_history_says_how_many_rows_it_shows(bound_backend):
 
 def test_help_wraps_under_its_own_column():
     # A long screen description wrapped to the left edge, under the keys.
-    from yibao_tui.screens.help import help_text
+    from yibao_tui.tui.laptop.help import help_text
 
     console = Console(width=60, record=True, color_system=None)
     console.print(help_text())

@@ -6,7 +6,7 @@ from textual.widgets import Input, Select, Static
 from tuikit import HOLDER, make_app, settle, text_of
 
 from yibao_tui.domain.policy import policy_for
-from yibao_tui.screens.withdrawal import CHECK_PAUSE
+from yibao_tui.tui.views.withdrawal import CHECK_PAUSE
 
 
 async def _choose(pilot, case: str) -> None:

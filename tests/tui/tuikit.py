@@ -140,7 +140,7 @@ def table_rows(table: object) -> list[list[str]]:
 
 def make_app(backend: object, person: str | None = None, lang: str = "zh", **kw: object) -> object:
     """The app as the tests run it: frozen today, no blinking cursor."""
-    from yibao_tui.app import YibaoApp
+    from yibao_tui.tui.laptop.app import YibaoApp
 
     return YibaoApp(backend, person=person, lang=lang, today=TODAY, cursor_blink=False, **kw)  # type: ignore[arg-type]
 

@@ -27,9 +27,9 @@ __all__ = ["Out", "main", "run"]
 
 
 def _run_app(args: argparse.Namespace) -> int:
-    from yibao_tui.app import run_app
     from yibao_tui.backend.base import Actor
     from yibao_tui.backend.factory import make_backend
+    from yibao_tui.tui.laptop.app import run_app
 
     backend = make_backend(args.db, args.backend or os.environ.get("YIBAO_BACKEND"), Actor("cli"),
                            insecure=args.insecure)

@@ -466,7 +466,7 @@ def _token_revoke(args: argparse.Namespace, out: Out) -> int:
 @direct("counter")
 def _counter(args: argparse.Namespace, out: Out) -> int:
     """``yibao counter``: the service-window mode."""
-    from yibao_tui.modes.counter import run_counter
+    from yibao_tui.tui.counter.app import run_counter
 
     return int(run_counter(lambda actor: _backend_for(args, actor), window=args.window,
                            idle_minutes=args.idle_minutes, lang=_lang(args),
@@ -477,11 +477,11 @@ def _counter(args: argparse.Namespace, out: Out) -> int:
 def _kiosk(args: argparse.Namespace, out: Out) -> int:
     """``yibao kiosk``: the unattended mode, or ``--set-admin-pin``."""
     if args.set_admin_pin:
-        from yibao_tui.modes.kiosk import main as kiosk_admin
+        from yibao_tui.tui.kiosk.config import main as kiosk_admin
 
         set_lang(_lang(args))
         return int(kiosk_admin(["--set-admin-pin"] + (["--config", args.config] if args.config else [])))
-    from yibao_tui.modes.kiosk import run_kiosk
+    from yibao_tui.tui.kiosk.config import run_kiosk
 
     return int(run_kiosk(lambda actor: _backend_for(args, actor), config=args.config, lang=_lang(args),
                          printer=args.printer))

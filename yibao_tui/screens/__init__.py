@@ -1,1 +1,0 @@
-"""One screen per job; each imported only when first shown."""

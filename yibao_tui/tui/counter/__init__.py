@@ -1,0 +1,1 @@
+"""The service window (``yibao counter``): clerk login, the shared views, audit and operators."""

@@ -1,0 +1,1 @@
+"""The self-service kiosk (``yibao kiosk``): locked down, PIN sign-in, its own screens."""
