@@ -106,7 +106,16 @@ def _safe(name: str) -> str:
 
 def spool(data: bytes, name: str, suffix: str = ".pdf", folder: Path | None = None) -> Path:
     """Write ``data`` as a new 0600 file ``<spool>/<name>[-n]<suffix>`` (never overwriting)."""
-    base = _spool_folder(folder)
+    return _write_new(_spool_folder(folder), data, name, suffix)
+
+
+def save_pdf(doc: Receipt, name: str, folder: Path) -> Path:
+    """``doc`` as a new 0600 PDF ``<folder>/<name>[-n].pdf`` (never overwriting; a folder made
+    here is 0700, an existing one is left as it is). Raises ``ImportError`` without reportlab."""
+    return _write_new(private_dir(folder), doc.pdf(), name, ".pdf")
+
+
+def _write_new(base: Path, data: bytes, name: str, suffix: str) -> Path:
     n = 0
     while True:
         path = base / f"{_safe(name)}{'' if n == 0 else f'-{n}'}{suffix}"
@@ -334,7 +343,7 @@ async def statement_entries(backend: Backend, who: str, date_from: str,
 
 def statement_document(who: str, name: str, entries: Sequence[Entry], opening_fen: int,
                        closing_fen: int, date_from: str, date_to: str, station: str = "",
-                       printed_at: str = "") -> Receipt:
+                       printed_at: str = "", title: str = "") -> Receipt:
     """The statement as a document: masked holder, period, balances, one row per entry."""
     rows = [
         (t("print.statement.holder"), f"{mask_name(name)} {mask_id(who)}".strip()),
@@ -353,13 +362,28 @@ def statement_document(who: str, name: str, entries: Sequence[Entry], opening_fe
         rows.append((t("print.station"), station))
     if printed_at:
         rows.append((t("print.printed_at"), printed_at))
-    return Receipt.make(t("print.statement.title"), rows)
+    return Receipt.make(title or t("print.statement.title"), rows)
 
 
 async def twelve_month_statement(backend: Backend, who: str, name: str, today: date,
                                  station: str = "", printed_at: str = "") -> Receipt:
     """The statement of the 12 months ending ``today``."""
-    date_from, date_to = twelve_months_back(today).isoformat(), today.isoformat()
-    entries, opening, closing = await statement_entries(backend, who, date_from, date_to)
-    return statement_document(who, name, entries, opening, closing, date_from, date_to,
-                              station, printed_at)
+    return await period_statement(backend, who, name, today, None, None, station, printed_at)
+
+
+def statement_period(today: date, date_from: str | None, date_to: str | None) -> tuple[str, str]:
+    """The period a statement covers: the dates given, the 12 months ending ``today`` else."""
+    return (date_from or twelve_months_back(date.fromisoformat(date_to) if date_to else today).isoformat(),
+            date_to or today.isoformat())
+
+
+async def period_statement(backend: Backend, who: str, name: str, today: date,
+                           date_from: str | None, date_to: str | None, station: str = "",
+                           printed_at: str = "") -> Receipt:
+    """The statement between the dates (either may be ``None``: see :func:`statement_period`);
+    titled as the 12-month statement when no date was given."""
+    start, end = statement_period(today, date_from, date_to)
+    entries, opening, closing = await statement_entries(backend, who, start, end)
+    title = "" if date_from is None and date_to is None else t("print.statement.title_period")
+    return statement_document(who, name, entries, opening, closing, start, end, station,
+                              printed_at, title)

@@ -146,3 +146,18 @@ def stopped_printer() -> Iterator[None]:
         yield
     finally:
         set_enabled(True)
+
+
+def notes(app: object) -> str:
+    """The app's notifications, one a line."""
+    return "\n".join(n.message for n in app._notifications)  # type: ignore[attr-defined]
+
+
+async def wait_for_note(pilot: object, needle: str, rounds: int = 300) -> str:
+    """Printing runs on a thread: wait (in steps, never by the clock) for its notification."""
+    app = pilot.app  # type: ignore[attr-defined]
+    for _ in range(rounds):
+        if needle in notes(app):
+            return notes(app)
+        await pilot.pause(0.1)  # type: ignore[attr-defined]
+    raise AssertionError(f"no notification with {needle!r}: {notes(app)!r}")
