@@ -19,6 +19,7 @@ from yibao_tui.backend.http import HttpBackend
 from yibao_tui.cli import main
 from yibao_tui.domain.errors import YibaoError
 from yibao_tui.domain.idnum import make_id
+from yibao_tui.domain.masking import mask_id
 from yibao_tui.server.selfservice import RATE_LIMIT, RATE_WINDOW
 
 NAMES = ("张伟", "李娜", "张小明", "张建国", "王芳", "赵六", "张小红")
@@ -105,10 +106,14 @@ def test_staff_keep_the_precise_codes(live_server: LiveServer, ids: dict[str, st
 
 def test_a_kiosk_tells_no_card_from_a_wrong_pin(live_server: LiveServer, ids: dict[str, str]) -> None:
     device = live_server.token("kiosk", label="lobby")
-    answers = [_call(live_server, device, "POST", "/v1/kiosk-sessions", {"card": card, "pin": "135790"}, key=card)
-               for card in ("C0000001", "C0000006", "C0000099")]  # wrong PIN, no PIN set, no such card
+    for n in range(3):  # C0000001 is locked now
+        _call(live_server, device, "POST", "/v1/kiosk-sessions", {"card": "C0000001", "pin": "135790"}, key=f"l{n}")
+    answers = [_call(live_server, device, "POST", "/v1/kiosk-sessions", {"card": card, "pin": pin}, key=card + pin)
+               for card, pin in (("C0000001", "246810"), ("C0000001", "135790"),  # locked: right PIN, wrong PIN
+                                 ("C0000006", "135790"), ("C0000099", "135790"))]  # no PIN set, no such card
     assert {_shape(r) for r in answers} == {_shape(answers[0])}
     assert answers[0].json()["error"]["code"] == "BAD_PIN"
+    assert "locked" in answers[0].json()["error"]["message"]
 
 
 async def test_a_relative_confirms_a_request_from_their_own_session(
@@ -191,6 +196,26 @@ async def test_a_self_service_token_is_rate_limited(
     assert _call(live_server, token, "GET", f"/v1/persons/{me}/balance").status_code == 200
 
 
+def test_every_server_process_on_a_ledger_shares_the_rate_limit(live_server: LiveServer,
+                                                                 ids: dict[str, str]) -> None:
+    """The window is kept in the ledger file: refusals counted by one server process hold up
+    the token at another on the same ledger, and at a server started again."""
+    me = ids["a"]
+    token = live_server.token("personal", me)
+    for n in range(RATE_LIMIT):
+        _call(live_server, token, "GET", f"/v1/persons/{me}/premium-quote?relative=C00{n:05d}&year=2025")
+    second = LiveServer(live_server.db, clock=live_server.clock).start()
+    try:
+        assert _call(second, token, "GET", f"/v1/persons/{me}/balance").status_code == 429
+    finally:
+        second.stop()
+    live_server.stop()
+    live_server.start()
+    assert _call(live_server, token, "GET", f"/v1/persons/{me}/balance").status_code == 429
+    live_server.clock.advance(RATE_WINDOW)
+    assert _call(live_server, token, "GET", f"/v1/persons/{me}/balance").status_code == 200
+
+
 async def test_the_app_shows_the_rate_limit_clearly(live_server: LiveServer, ids: dict[str, str]) -> None:
     """The personal app on a server that has rate-limited its token says so, with the wait."""
     from yibao_tui.tui.laptop.app import YibaoApp
@@ -231,7 +256,53 @@ async def test_the_http_backend_asks_and_confirms(live_server: LiveServer, ids: 
             assert (await third.decline_binding(ids["f"], other["id"]))["status"] == "declined"
         finally:
             await third.close()
-        assert [b.relative_id for b in await app.bindings(holder)] == [relative]
+        assert [b.relative_id for b in await app.bindings(holder)] == [mask_id(relative)]
     finally:
         await app.close()
         await theirs.close()
+
+
+async def test_a_self_service_token_sees_its_relatives_masked_and_names_them_so(
+    live_server: LiveServer, ids: dict[str, str], admin_token: str
+) -> None:
+    """GET .../bindings, bound-by, premium quotes and payments show other people masked to a
+    personal or kiosk token; the masked ID it was shown names that relative in a quote, a payment
+    and an unbinding, and nobody else. Staff keep the full IDs."""
+    holder, parent, spouse = ids["a"], ids["parent"], ids["b"]
+    admin = HttpBackend(live_server.url, admin_token)
+    app = HttpBackend(live_server.url, live_server.token("personal", holder))
+    theirs = HttpBackend(live_server.url, live_server.token("personal", parent))
+    try:
+        await admin.bind(holder, parent, "parent", "counter", True, "bind-parent")
+        await admin.bind(holder, spouse, "spouse", "counter", True, "bind-spouse")
+        staff_view = await admin.bindings(holder)
+        assert {b.relative_id for b in staff_view} == {parent, spouse}
+        assert "张建国" in {b.relative_name for b in staff_view}
+        shown = await app.bindings(holder)
+        assert {b.relative_id for b in shown} == {mask_id(parent), mask_id(spouse)}
+        assert {b.relative_name for b in shown} == {"张*国", "李*"} and {b.holder_id for b in shown} == {holder}
+        by = await theirs.bound_by(parent)
+        assert [(b.holder_id, b.relative_id) for b in by] == [(mask_id(holder), parent)]
+        # the masked ID the list showed names the relative
+        masked = mask_id(parent)
+        quote = await app.premium_quote(holder, masked, 2025)
+        assert (quote.payer_id, quote.relative_id) == (holder, masked)
+        paid = await app.premium_pay(holder, masked, 2025, key="pay-masked")
+        assert paid.relative_id == masked and paid.amount_fen == quote.amount_fen
+        assert [p.relative_id for p in await admin.premium_payments(holder)] == [parent]
+        assert [p.relative_id for p in await app.premium_payments(holder)] == [masked]
+        assert [p.payer_id for p in await theirs.premium_payments(parent)] == [mask_id(holder)]
+        # a masked ID that is none of the holder's relatives names nobody
+        for other in (mask_id(ids["stranger"]), "110***********0000"):
+            with pytest.raises(YibaoError) as info:
+                await app.premium_quote(holder, other, 2025)
+            assert info.value.code == "NOT_AVAILABLE"
+        ended = await app.unbind(holder, mask_id(spouse), key="unbind-masked")
+        assert (ended.status, ended.relative_id) == ("ended", mask_id(spouse))
+        assert [b.relative_id for b in await admin.bindings(holder)] == [parent]
+        # staff cannot name anybody by a masked ID
+        with pytest.raises(YibaoError):
+            await admin.premium_quote(holder, masked, 2025)
+    finally:
+        for b in (admin, app, theirs):
+            await b.close()

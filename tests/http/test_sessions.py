@@ -113,14 +113,28 @@ async def test_kiosk_card_session_is_scoped_and_expires(live_server: LiveServer,
         await kiosk.close()
 
 
-async def test_card_locks_after_three_bad_pins(live_server: LiveServer, ids: dict[str, str]) -> None:
+async def test_card_locks_after_three_bad_pins(live_server: LiveServer, ids: dict[str, str],
+                                               admin_token: str) -> None:
+    """The lock holds over HTTP, but a kiosk is told it in the one refusal for an unknown card, a
+    wrong PIN and a locked card (``CARD_LOCKED`` would tell that the card exists); that refusal
+    says that cards lock. A clerk's new PIN ends the lock."""
     kiosk = HttpBackend(live_server.url, live_server.token("kiosk"), actor=Actor("kiosk"))
+    admin = HttpBackend(live_server.url, admin_token)
     try:
         for _ in range(3):
             await _code(kiosk.card_login("C0000001", "111111"))
-        assert await _code(kiosk.card_login("C0000001", "246810")) == "CARD_LOCKED"
+        with pytest.raises(YibaoError) as locked:
+            await kiosk.card_login("C0000001", "246810")  # the right PIN: still refused
+        with pytest.raises(YibaoError) as nobody:
+            await kiosk.card_login("C0000099", "246810")
+        assert locked.value.code == nobody.value.code == "BAD_PIN"
+        for lang, word in (("zh", "锁定"), ("en", "locked")):
+            assert locked.value.message(lang) == nobody.value.message(lang) and word in locked.value.message(lang)
+        await admin.card_set_pin("C0000001", "864213")
+        assert (await kiosk.card_login("C0000001", "864213")).id == ids["a"]
     finally:
         await kiosk.close()
+        await admin.close()
 
 
 def test_session_tokens_are_never_stored_and_a_replayed_login_opens_a_new_one(

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from typing import NoReturn
 
 from yibao_tui.domain.errors import YibaoError
+from yibao_tui.domain.text import ascii_int
 from yibao_tui.i18n import catalogue, load_section, t
 
 #: argparse's own texts (usage, section titles, its error messages) → ``cli.argparse.<slug>``.
@@ -100,6 +101,14 @@ def _translate(parser: argparse.ArgumentParser, path: str = "") -> None:
             action.help = text.replace("{choices}", _choices(path, name, action.choices or ()))
 
 
+def _int(text: str) -> int:
+    """An integer option in ASCII digits (``int`` alone takes full-width ``４２`` too)."""
+    return ascii_int(text, signed=True)
+
+
+_int.__name__ = "int"  # argparse names the type in its refusal: "invalid int value: '４２'"
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse that raises ``INVALID_ARGUMENT`` instead of printing usage and exiting."""
 
@@ -122,8 +131,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("init", help="create the ledger")
     d = sub.add_parser("demo", help="load deterministic demo data into an empty ledger")
-    d.add_argument("--persons", type=int, default=20)
-    d.add_argument("--seed", type=int, default=1)
+    d.add_argument("--persons", type=_int, default=20)
+    d.add_argument("--seed", type=_int, default=1)
 
     person = sub.add_parser("person", help="register and look up persons").add_subparsers(dest="sub", required=True, parser_class=_Parser)
     pa = person.add_parser("add")
@@ -156,7 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD")
     st.add_argument("--kind")
     st.add_argument("--format", choices=["table", "csv", "json"], default="table")
-    st.add_argument("--limit", type=int, help="only the newest N entries")
+    st.add_argument("--limit", type=_int, help="only the newest N entries")
     st.add_argument("--cursor", help="continue before this next_cursor (of a --limit page)")
 
     fam = sub.add_parser("family", help="family mutual-aid bindings (家庭共济)").add_subparsers(dest="sub", required=True, parser_class=_Parser)
@@ -179,7 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
         x = pr.add_parser(name)
         x.add_argument("payer_id")
         x.add_argument("relative_id")
-        x.add_argument("--year", required=True, type=int)
+        x.add_argument("--year", required=True, type=_int)
         if name == "pay":
             x.add_argument("--key")
     pr.add_parser("list").add_argument("id")
@@ -200,13 +209,13 @@ def build_parser() -> argparse.ArgumentParser:
     pol = sub.add_parser("policy", help="policy data").add_subparsers(dest="sub", required=True, parser_class=_Parser)
     ps = pol.add_parser("show")
     ps.add_argument("--region")
-    ps.add_argument("--year", type=int)
+    ps.add_argument("--year", type=_int)
 
     au = sub.add_parser("audit", help="the audit log")
     au.add_argument("--person")
     au.add_argument("--operator")
     au.add_argument("--since", metavar="YYYY-MM-DD")
-    au.add_argument("--limit", type=int, default=200)
+    au.add_argument("--limit", type=_int, default=200)
 
     op = sub.add_parser("operator", help="service-window staff").add_subparsers(dest="sub", required=True, parser_class=_Parser)
     oa = op.add_parser("add", help="the password is prompted for, never given on the command line")
@@ -236,7 +245,7 @@ def build_parser() -> argparse.ArgumentParser:
     print_commands(sub, _Parser)  # print list | reprint
     sv = sub.add_parser("serve", help="the reference HTTP server (extra: yibao-tui[server])")
     sv.add_argument("--host", default="127.0.0.1")
-    sv.add_argument("--port", type=int, default=8765)
+    sv.add_argument("--port", type=_int, default=8765)
     lg = sub.add_parser("login", help="store a server token in the keyring")
     # `yibao login --backend URL` (the issue's spelling) and `yibao --backend URL login` both work
     lg.add_argument("--backend", dest="login_backend", help="server URL")
@@ -250,7 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
     tl = tk.add_parser("list", help="id, role, label, created, expires, last used (never the token)")
     tl.add_argument("--all", action="store_true", help="also revoked and expired tokens")
     tr = tk.add_parser("revoke", help="revoke a token; the sessions it opened end with it")
-    tr.add_argument("token_id", type=int, metavar="ID")
+    tr.add_argument("token_id", type=_int, metavar="ID")
     _translate(p)
     p.description = _help("", "yibao")
     return p

@@ -9,6 +9,7 @@ invisible character makes two names that look the same differ.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Any
 
@@ -57,3 +58,19 @@ def check_memo(memo: str | None) -> str:
     if problem:
         raise YibaoError("INVALID_MEMO", reason=_reason(f"reason.name.{problem}"), reason_code=problem)
     return value[:MAX_MEMO]
+
+
+#: An integer typed in ASCII digits (at most 19), with an optional minus sign.
+_ASCII_INT = re.compile(r"[0-9]{1,19}")
+_ASCII_SIGNED = re.compile(r"-?[0-9]{1,19}")
+
+
+def ascii_int(text: object, *, signed: bool = False) -> int:
+    """An integer written in ASCII digits (a minus sign only if ``signed``), spaces around it
+    allowed. ``int()`` alone also takes full-width ``４２``, Arabic-Indic and other scripts' digits
+    and ``1_000``: an identifier or a count written so is a ``ValueError`` here, as is anything
+    past 19 digits."""
+    value = str(text).strip(" \t")
+    if (_ASCII_SIGNED if signed else _ASCII_INT).fullmatch(value) is None:
+        raise ValueError(f"not an ASCII integer: {value[:40]!r}")
+    return int(value)

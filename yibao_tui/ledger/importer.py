@@ -14,12 +14,21 @@ from yibao_tui.domain.idnum import fold, parse_id
 from yibao_tui.domain.models import ImportResult
 from yibao_tui.domain.money import parse_amount
 from yibao_tui.domain.policy import policy_for, valid_region
+from yibao_tui.domain.text import ascii_int
 from yibao_tui.i18n import t
 
 if TYPE_CHECKING:
     from yibao_tui.ledger.store import Ledger
 
 COLUMNS = ("id", "name", "scheme", "region", "card", "opening_balance")
+
+
+def _line(row: dict[str, Any], index: int) -> int:
+    """The row's line in the file it came from (its ``line``, in ASCII digits), else its place."""
+    try:
+        return ascii_int(row["line"])
+    except (KeyError, ValueError):
+        return index + 2
 
 
 def import_rows(ledger: Ledger, rows: list[dict[str, str]], key: str | None,
@@ -36,7 +45,7 @@ def import_rows(ledger: Ledger, rows: list[dict[str, str]], key: str | None,
     # First what the rows say on their own (the request an idempotency key names), then what the
     # ledger holds: a replay of an import is answered from its key, not refused as 30 × PERSON_EXISTS.
     for i, row in enumerate(rows):
-        line = int(row.get("line", i + 2))
+        line = _line(row, i)
         try:
             pid = parse_id(row.get("id", ""), today=today)
             name = check_name(row.get("name", ""))

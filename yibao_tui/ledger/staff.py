@@ -28,6 +28,7 @@ from yibao_tui.domain.masking import mask_id, mask_name
 from yibao_tui.domain.models import AuditPage, AuditRow, OperatorInfo, PersonMatch, PersonMatchPage
 from yibao_tui.domain.names import name_key
 from yibao_tui.domain.policy import valid_region
+from yibao_tui.domain.text import ascii_int
 from yibao_tui.ledger.store import day_bounds, fetch_page, parse_day
 
 if TYPE_CHECKING:
@@ -80,7 +81,7 @@ def _born(born: int | str | None, today: dt.date) -> int | None:
     if born in (None, ""):
         return None
     try:
-        year = int(str(born).strip())
+        year = ascii_int(born)
     except ValueError:
         raise YibaoError("INVALID_ARGUMENT", detail=f"--born {str(born)[:10]}") from None
     if not 1900 <= year <= today.year:
@@ -94,9 +95,12 @@ def _find_cursor(cursor: str | None) -> tuple[tuple[str, str] | None, int | None
     if not cursor:
         return None, None
     parts = str(cursor).split("|")
-    if len(parts) != 3 or not parts[0] or not parts[1] or not parts[2].isdigit():
-        raise YibaoError("INVALID_ARGUMENT", detail=f"person find cursor {str(cursor)[:40]}")
-    return (parts[0], parts[1]), int(parts[2])
+    try:
+        if len(parts) != 3 or not parts[0] or not parts[1]:
+            raise ValueError(cursor)
+        return (parts[0], parts[1]), ascii_int(parts[2])
+    except ValueError:
+        raise YibaoError("INVALID_ARGUMENT", detail=f"person find cursor {str(cursor)[:40]}") from None
 
 
 def _mask_stored_id(pid: str) -> str:
@@ -300,7 +304,7 @@ def audit_page(
     if cursor:
         try:
             where.append("seq < ?")
-            args.append(int(str(cursor)))
+            args.append(ascii_int(cursor))
         except ValueError:
             raise YibaoError("INVALID_ARGUMENT", detail=f"audit cursor {str(cursor)[:40]}") from None
     sql = "SELECT seq, time, channel, operator, action, subject, detail FROM audit"

@@ -194,7 +194,7 @@ class Server:
         self.tokens: TokenStore | None = None
         self.idem: IdempotencyStore | None = None
         self._flusher: asyncio.Task[None] | None = None
-        self.limiter = RateLimiter(clock)
+        self.limiter: RateLimiter | None = None
         self.requests: BindingRequests | None = None
 
     async def start(self) -> None:
@@ -202,6 +202,7 @@ class Server:
         self.tokens = TokenStore(self.db, self.clock)
         self.idem = IdempotencyStore(self.db, self.clock)
         self.requests = BindingRequests(self.db, self.clock)
+        self.limiter = RateLimiter(self.db, self.clock)
         if self.idem.released:
             log.warning("released %d request(s) left in progress by a server that is gone", self.idem.released)
         self.idem.start_heartbeat()
@@ -225,6 +226,8 @@ class Server:
                 self.tokens.flush_last_used()
         if self.requests is not None:
             self.requests.close()
+        if self.limiter is not None:
+            self.limiter.close()
         if self.idem is not None:
             await self.idem.close()
         if self.tokens is not None:
@@ -265,6 +268,7 @@ class Server:
         if not self_service(principal):
             return await self._serve(op, principal, request, lang)
         # a personal or kiosk token: rate-limited, and told nothing about who exists
+        assert self.limiter is not None
         self.limiter.check(principal.token_id)
         try:
             response = await self._serve(op, principal, request, lang)

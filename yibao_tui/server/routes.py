@@ -11,9 +11,10 @@ import functools
 from typing import Any
 
 from yibao_tui.domain.errors import YibaoError
+from yibao_tui.domain.text import ascii_int
 from yibao_tui.server import backends
 from yibao_tui.server.auth import COUNTER_TTL, KIOSK_TTL
-from yibao_tui.server.selfservice import masked_binding, self_service
+from yibao_tui.server.selfservice import masked_answer, resolve_masked, self_service
 from yibao_tui.server.spec import (
     ADMIN,
     ALL_ROLES,
@@ -25,6 +26,7 @@ from yibao_tui.server.spec import (
     MAX_BULK_BODY_BYTES,
     PERSON_FORMAT,
     PERSON_PATTERN,
+    RELATIVE_PATTERN,
     STAFF,
     Call,
     Field,
@@ -40,10 +42,16 @@ _AMOUNT = Field("amount_fen", "integer", required=True, description="Amount in f
 _YEAR_Q = Field("year", "integer", required=True, minimum=1, maximum=9999)
 
 
-def _person(name: str, description: str = "ID number or card number", **kw: Any) -> Field:
+def _person(name: str, description: str = "ID number or card number", pattern: str = PERSON_PATTERN,
+            **kw: Any) -> Field:
     """A field naming a person by ID number or card number."""
-    return Field(name, "string", max_length=40, pattern=PERSON_PATTERN, format=PERSON_FORMAT,
+    return Field(name, "string", max_length=40, pattern=pattern, format=PERSON_FORMAT,
                  description=description, **kw)
+
+
+#: A relative to pay for: a self-service caller names it as its binding list shows it (masked).
+_RELATIVE = _person("relative", "The relative's ID number or card number (a self-service caller: or the"
+                    " masked ID its binding list shows)", pattern=RELATIVE_PATTERN, required=True)
 
 
 _SCALAR = (str, int, float, bool, type(None))
@@ -128,22 +136,33 @@ async def spend(c: Call) -> dict[str, Any]:
     return (await c.backend.spend(b["patient"], b["amount_fen"], b["kind"], key=c.key)).to_json()
 
 
+def _shown(c: Call, record: Any) -> dict[str, Any]:
+    """A record as the caller may see it: to a self-service channel, other people masked."""
+    data: dict[str, Any] = record.to_json()
+    return masked_answer(data, c.principal.person_id) if self_service(c.principal) else data
+
+
+async def _relative(c: Call, ref: str) -> str:
+    """The relative a request names. A self-service caller sees its relatives masked
+    (``110***********002X``) and names one that way: that resolves among the holder's own
+    active bindings (nobody else's)."""
+    if not self_service(c.principal):
+        return ref
+    rows = await c.backend.bindings(c.path["who"], include_ended=False)
+    found = resolve_masked(ref, [b.relative_id for b in rows])
+    return ref if found is None else found
+
+
 async def bindings(c: Call) -> dict[str, Any]:
     who = c.path["who"]
     rows = await c.backend.bindings(who, include_ended=c.query["include_ended"])
-    return {"id": who, "bindings": [b.to_json() for b in rows]}
+    return {"id": who, "bindings": [_shown(c, b) for b in rows]}
 
 
 async def bound_by(c: Call) -> dict[str, Any]:
     who = c.path["who"]
     rows = await c.backend.bound_by(who)
-    return {"id": who, "bindings": [b.to_json() for b in rows]}
-
-
-def _binding_answer(c: Call, binding: Any) -> dict[str, Any]:
-    """A binding as the caller may see it: to a self-service channel, the other person masked."""
-    data: dict[str, Any] = binding.to_json()
-    return masked_binding(data, c.principal.person_id) if self_service(c.principal) else data
+    return {"id": who, "bindings": [_shown(c, b) for b in rows]}
 
 
 async def bind(c: Call) -> dict[str, Any]:
@@ -156,11 +175,12 @@ async def bind(c: Call) -> dict[str, Any]:
         c.path["who"], b["relative"], b["relation"], verified_by=b["verified_by"],
         pledge_accepted=b["pledge_accepted"], key=c.key,
     )
-    return _binding_answer(c, binding)
+    return _shown(c, binding)
 
 
 async def unbind(c: Call) -> dict[str, Any]:
-    return _binding_answer(c, await c.backend.unbind(c.path["who"], c.path["relative"], key=c.key))
+    relative = await _relative(c, c.path["relative"])
+    return _shown(c, await c.backend.unbind(c.path["who"], relative, key=c.key))
 
 
 def _own(c: Call) -> str:
@@ -194,7 +214,7 @@ async def binding_requests(c: Call) -> dict[str, Any]:
 
 def _request_id(c: Call) -> int:
     try:
-        return int(c.path["request"])
+        return ascii_int(c.path["request"])
     except ValueError:
         raise YibaoError("NOT_AVAILABLE") from None
 
@@ -206,7 +226,7 @@ async def binding_confirm(c: Call) -> dict[str, Any]:
     binding = await c.backend.bind(holder, relative, relation, verified_by="face", pledge_accepted=pledge,
                                    key=c.key)
     c.requests.decide(rid, "confirmed", binding.binding_id)
-    return _binding_answer(c, binding)
+    return _shown(c, binding)
 
 
 async def binding_decline(c: Call) -> dict[str, Any]:
@@ -220,18 +240,19 @@ async def binding_decline(c: Call) -> dict[str, Any]:
 
 async def premium_quote(c: Call) -> dict[str, Any]:
     q = c.query
-    return (await c.backend.premium_quote(c.path["who"], q["relative"], q["year"])).to_json()
+    return _shown(c, await c.backend.premium_quote(c.path["who"], await _relative(c, q["relative"]), q["year"]))
 
 
 async def premium_pay(c: Call) -> dict[str, Any]:
     b = c.body
-    return (await c.backend.premium_pay(c.path["who"], b["relative"], b["year"], key=c.key)).to_json()
+    relative = await _relative(c, b["relative"])
+    return _shown(c, await c.backend.premium_pay(c.path["who"], relative, b["year"], key=c.key))
 
 
 async def premium_payments(c: Call) -> dict[str, Any]:
     who = c.path["who"]
     rows = await c.backend.premium_payments(who)
-    return {"id": who, "payments": [p.to_json() for p in rows]}
+    return {"id": who, "payments": [_shown(c, p) for p in rows]}
 
 
 async def withdrawal_check(c: Call) -> dict[str, Any]:
@@ -309,7 +330,7 @@ async def token_revoke(c: Call) -> dict[str, Any]:
     """Revoke a token and end the sessions opened under it."""
     assert c.tokens is not None
     try:
-        token_id = int(c.path["token"])
+        token_id = ascii_int(c.path["token"])
     except ValueError:
         raise YibaoError("UNKNOWN_TOKEN", id=c.path["token"][:40]) from None
     if not any(t["id"] == token_id for t in c.tokens.list(include_ended=True)):
@@ -465,11 +486,10 @@ OPS: tuple[Op, ...] = (
        "End a binding (history is kept)", scoped=("who",), body=()),
     Op("premiumQuote", "GET", _WHO + "/premium-quote", premium_quote, PERSONAL_ROLES, "PremiumQuote",
        "What paying a relative's resident premium would cost", scoped=("who",),
-       query=(_person("relative", required=True), _YEAR_Q)),
+       query=(_RELATIVE, _YEAR_Q)),
     Op("premiumPay", "POST", _WHO + "/premium-payments", premium_pay, PERSONAL_ROLES, "PremiumPayment",
        "Pay a relative's resident premium, all or nothing", scoped=("who",),
-       body=(_person("relative", required=True),
-             Field("year", "integer", required=True, minimum=1, maximum=9999))),
+       body=(_RELATIVE, Field("year", "integer", required=True, minimum=1, maximum=9999))),
     Op("premiumPayments", "GET", _WHO + "/premium-payments", premium_payments, PERSONAL_ROLES,
        "PremiumPaymentList", "Payments made by or for this person", scoped=("who",)),
     Op("withdrawalCheck", "GET", _WHO + "/withdrawal-check", withdrawal_check, PERSONAL_ROLES,

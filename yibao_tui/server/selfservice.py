@@ -1,13 +1,15 @@
 """What a self-service channel (a personal token, a kiosk) may learn and do about other people.
 
 - **Uniform refusals.** To a personal or kiosk principal, "no such person" and "not bound to you"
-  are one answer, ``NOT_AVAILABLE`` (and at a kiosk's card login, an unknown card or one without a
-  PIN is ``BAD_PIN``, like a wrong PIN, and none of them says how many tries are left), so that
+  are one answer, ``NOT_AVAILABLE`` (and at a kiosk's card login, an unknown card, one without a
+  PIN or a locked one is ``BAD_PIN``, like a wrong PIN, and none of them says how many tries are
+  left), so that
   walking ID or card numbers tells nobody who exists. Staff tokens keep the precise codes.
 - **Rate limit.** Each self-service token has a sliding window: at most ``RATE_LIMIT`` refused or
   enumeration-prone calls (a binding request) in ``RATE_WINDOW`` seconds; past it every request of
   that token is answered 429 ``RATE_LIMITED`` with ``Retry-After`` until the oldest leaves the
-  window. Kept in the server's memory (per process).
+  window. Kept in the ledger file (``http_rate_events``), so that every server process on one
+  ledger shares the window and a restart does not reset it.
 - **Binding with a proof.** ``face`` and ``letter`` are recorded by staff; an app or a kiosk
   asks instead (``POST /v1/persons/{me}/binding-requests``) and the relative's own session
   confirms (``.../binding-requests/{id}/confirm``), which binds with ``verified_by: face`` (the
@@ -18,8 +20,8 @@
 
 from __future__ import annotations
 
+import re
 import threading
-from collections import OrderedDict, deque
 from typing import Any
 
 from yibao_tui.domain.errors import YibaoError
@@ -29,13 +31,15 @@ from yibao_tui.server.auth import Clock, Principal, connect
 #: Refused or enumeration-prone calls a self-service token may make in ``RATE_WINDOW`` seconds.
 RATE_LIMIT = 20
 RATE_WINDOW = 300.0
-#: Tokens whose windows are kept (the least recently active are forgotten beyond this).
-RATE_TOKENS = 100_000
 #: To a self-service principal, these refusals are all ``NOT_AVAILABLE``.
 HIDDEN_CODES = frozenset({"UNKNOWN_PERSON", "NOT_BOUND", "NO_PIN"})
 #: At a kiosk's card login, these are all ``BAD_PIN`` without the tries left (an unknown card, a
-#: card without a PIN, a wrong PIN).
-LOGIN_HIDDEN_CODES = frozenset({"UNKNOWN_PERSON", "NO_PIN", "BAD_PIN"})
+#: card without a PIN, a wrong PIN, a locked card): ``CARD_LOCKED`` would tell that the card
+#: exists. The lock still holds (the ledger refuses even the right PIN while it lasts), and the
+#: refusal's message (variant ``uniform``) says that repeated wrong PINs lock a card; the holder
+#: learns more at a service window, where a clerk who has seen their ID sets a new PIN (which
+#: ends the lock).
+LOGIN_HIDDEN_CODES = frozenset({"UNKNOWN_PERSON", "NO_PIN", "BAD_PIN", "CARD_LOCKED"})
 #: Codes that do not count against the rate limit (the caller's own condition, not a probe).
 NOT_COUNTED = frozenset({"RATE_LIMITED", "IN_PROGRESS", "SESSION_EXPIRED", "DATABASE_BUSY",
                          "DATABASE_CORRUPT", "DATABASE_UNAVAILABLE", "INTERNAL"})
@@ -53,50 +57,64 @@ def uniform(err: YibaoError, principal: Principal, op_name: str) -> YibaoError:
     if not self_service(principal):
         return err
     if op_name == "kioskLogin" and err.code in LOGIN_HIDDEN_CODES:
-        return YibaoError("BAD_PIN")
+        return YibaoError("BAD_PIN", variant="uniform")
     if err.code in HIDDEN_CODES:
         return YibaoError("NOT_AVAILABLE")
     return err
 
 
-class RateLimiter:
-    """A sliding window of counted events per token."""
+_RATE_SCHEMA = """
+CREATE TABLE IF NOT EXISTS http_rate_events (
+    token_id INTEGER NOT NULL,
+    at       REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS http_rate_events_token ON http_rate_events (token_id, at);
+CREATE INDEX IF NOT EXISTS http_rate_events_at ON http_rate_events (at);
+"""
 
-    def __init__(self, clock: Clock, limit: int = RATE_LIMIT, window: float = RATE_WINDOW) -> None:
+
+class RateLimiter:
+    """A sliding window of counted events per token, kept in the ledger file beside the tokens:
+    every server process on one ledger counts against the same window, and a restart does not
+    reset it."""
+
+    def __init__(self, path: str, clock: Clock, limit: int = RATE_LIMIT, window: float = RATE_WINDOW) -> None:
         self.clock = clock
         self.limit = limit
         self.window = window
-        self._events: OrderedDict[int, deque[float]] = OrderedDict()
+        self._conn = connect(path)
         self._lock = threading.Lock()
+        with self._lock:
+            self._conn.executescript(_RATE_SCHEMA)
 
-    def _recent(self, token_id: int, now: float) -> deque[float] | None:
-        events = self._events.get(token_id)
-        if events is None:
-            return None
-        while events and now - events[0] >= self.window:
-            events.popleft()
-        return events
+    def close(self) -> None:
+        """Close the connection."""
+        with self._lock:
+            self._conn.close()
 
     def check(self, token_id: int) -> None:
         """``RATE_LIMITED`` (with ``retry_after`` seconds) when the token is over its limit."""
         now = self.clock()
         with self._lock:
-            events = self._recent(token_id, now)
-            if events is not None and len(events) >= self.limit:
-                wait = self.window - (now - events[0])
-                raise YibaoError("RATE_LIMITED", retry_after=max(1, int(wait + 0.999)))
+            count, oldest = self._conn.execute(
+                "SELECT COUNT(*), MIN(at) FROM http_rate_events WHERE token_id = ? AND at > ?",
+                (token_id, now - self.window)).fetchone()
+        if count >= self.limit:
+            wait = self.window - (now - oldest)
+            raise YibaoError("RATE_LIMITED", retry_after=max(1, int(wait + 0.999)))
 
     def hit(self, token_id: int) -> None:
-        """Count one event for the token."""
+        """Count one event for the token (and forget every event that has left the window)."""
         now = self.clock()
         with self._lock:
-            events = self._recent(token_id, now)
-            if events is None:
-                events = self._events[token_id] = deque()
-                if len(self._events) > RATE_TOKENS:
-                    self._events.popitem(last=False)
-            self._events.move_to_end(token_id)
-            events.append(now)
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._conn.execute("DELETE FROM http_rate_events WHERE at <= ?", (now - self.window,))
+                self._conn.execute("INSERT INTO http_rate_events (token_id, at) VALUES (?, ?)", (token_id, now))
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
 
 
 _SCHEMA = """
@@ -212,14 +230,34 @@ class BindingRequests:
                     " WHERE id = ? AND status = 'pending'", (status, self.clock(), binding_id, rid))
 
 
-def masked_binding(binding: dict[str, Any], viewer: str | None) -> dict[str, Any]:
-    """A binding's answer to a self-service principal: the other person's ID and name masked
-    (the viewer's own ID stays)."""
-    out = dict(binding)
-    for key in ("holder_id", "relative_id"):
+#: Fields of an answer that name a person (by ID number), and the fields with their names.
+_ID_FIELDS = ("holder_id", "relative_id", "payer_id")
+_NAME_FIELDS = (("relative_name", "relative_id"),)
+#: A masked ID number as a self-service answer shows it (``110***********002X``).
+MASKED_ID = re.compile(r"[0-9]{3}\*{11}[0-9]{3}[0-9X]")
+
+
+def masked_answer(record: dict[str, Any], viewer: str | None) -> dict[str, Any]:
+    """A binding, quote or premium payment as a self-service principal sees it: every other
+    person's ID number and name masked (the viewer's own ID stays)."""
+    out = dict(record)
+    for key in _ID_FIELDS:
         value = out.get(key)
         if isinstance(value, str) and value and value != viewer:
             out[key] = mask_id(value)
-    if isinstance(out.get("relative_name"), str) and out.get("relative_id") != viewer:
-        out["relative_name"] = mask_name(out["relative_name"])
+    for name, owner in _NAME_FIELDS:
+        if isinstance(out.get(name), str) and record.get(owner) != viewer:
+            out[name] = mask_name(out[name])
     return out
+
+
+def resolve_masked(ref: str, candidates: list[str]) -> str | None:
+    """The one person among ``candidates`` whose masked ID is ``ref`` (as a self-service answer
+    showed it); ``None`` if ``ref`` is not a masked ID. Unknown or ambiguous: ``NOT_AVAILABLE``."""
+    ref = ref.strip().upper()
+    if MASKED_ID.fullmatch(ref) is None:
+        return None
+    found = {c for c in candidates if mask_id(c) == ref}
+    if len(found) != 1:
+        raise YibaoError("NOT_AVAILABLE")
+    return found.pop()

@@ -35,6 +35,9 @@ CARD_FORMAT = "card-number"
 #: A person named by ID number or card number (the ``{who}`` in a path).
 PERSON_PATTERN = "^(?:[0-9]{17}[0-9Xx]|[0-9A-Za-z]{6,20})$"
 PERSON_FORMAT = "person-ref"
+#: A relative named by ID number, card number, or (by a self-service caller, which sees its
+#: relatives masked) the masked ID number its binding list shows: ``110***********002X``.
+RELATIVE_PATTERN = "^(?:[0-9]{17}[0-9Xx]|[0-9A-Za-z]{6,20}|[0-9]{3}\\*{11}[0-9]{3}[0-9Xx])$"
 #: Every other text (names, memos, payees, reasons): no C0 control character and no DEL
 #: (``validate.check_text`` refuses them with ``INVALID_ARGUMENT``, why ``control``).
 TEXT_PATTERN = "^[^\\u0000-\\u001f\\u007f]*$"
@@ -43,7 +46,9 @@ CURSOR_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\\|[0-9]
 #: Path parameters: ``(pattern, format, description)``.
 PATH_PARAMS: dict[str, tuple[str, str, str]] = {
     "who": (PERSON_PATTERN, PERSON_FORMAT, "ID number or card number"),
-    "relative": (PERSON_PATTERN, PERSON_FORMAT, "The relative's ID number or card number"),
+    "relative": (RELATIVE_PATTERN, PERSON_FORMAT,
+                 "The relative's ID number or card number (a self-service caller: or the masked ID its"
+                 " binding list shows)"),
     "card": (PERSON_PATTERN, PERSON_FORMAT, "Card number or ID number"),
     "token": ("^[0-9]{1,18}$", "token-id", "The token's id (from the token list)"),
     "request": ("^[0-9]{1,18}$", "request-id", "The binding request's id"),
