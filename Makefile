@@ -2,7 +2,7 @@
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-# `make run` installs the app alone; `make test` also the dev, server and pdf extras.
+# `make run` installs the app alone; `make test` also the dev, server, pdf and postgres extras.
 APP_STAMP := $(VENV)/.installed-app
 TEST_STAMP := $(VENV)/.installed-test
 
@@ -17,22 +17,24 @@ $(APP_STAMP): pyproject.toml | $(BIN)/python
 	touch $(APP_STAMP)
 
 $(TEST_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e ".[dev,server,pdf]"
+	$(BIN)/python -m pip install -q -e ".[dev,server,pdf,postgres]"
 	touch $(TEST_STAMP) $(APP_STAMP)
 
 ## Set up and start the app on the local ledger (demo data offered when it is empty).
 run: $(APP_STAMP)
 	$(BIN)/yibao $(ARGS)
 
-## Set up and run every check: ruff, the import contracts, the test suite.
+## Set up and run every check: ruff, the import contracts, mypy, the test suite.
 test: $(TEST_STAMP)
 	$(BIN)/ruff check yibao_tui tests bench
 	$(BIN)/lint-imports
+	$(BIN)/mypy yibao_tui
 	$(BIN)/python -m pytest
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check yibao_tui tests bench
 	$(BIN)/lint-imports
+	$(BIN)/mypy yibao_tui
 
 bench: $(TEST_STAMP)
 	$(BIN)/python bench/bench_ledger.py --persons 100000

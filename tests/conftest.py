@@ -55,6 +55,16 @@ def db_path(tmp_path: Path) -> Iterator[Path]:
 
 
 @pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A PostgreSQL URL whose connections see a fresh, empty schema of their own (``tests/pgkit.py``:
+    skipped without a cluster, failed without one in CI)."""
+    from tests.pgkit import fresh_schema
+
+    with fresh_schema() as url:
+        yield url
+
+
+@pytest.fixture
 def ledger(db_path: Path) -> Iterator[Ledger]:
     """A fresh ledger with the frozen clock."""
     led = Ledger(db_path, clock=frozen_clock)

@@ -328,6 +328,6 @@ def test_make_run_installs_the_app_alone_and_make_test_the_extras():
 
     run_install, test_install = dry("run"), dry("test")
     assert run_install.strip().endswith("install -q -e .")
-    for extra in ("dev", "server", "pdf"):
+    for extra in ("dev", "server", "pdf", "postgres"):
         assert extra not in run_install
-    assert '".[dev,server,pdf]"' in test_install
+    assert '".[dev,server,pdf,postgres]"' in test_install

@@ -334,6 +334,33 @@ def test_start_imports_only_the_first_screen():
         assert f"'yibao_tui.tui.{lazy}'" not in loaded
 
 
+
+def test_the_first_screen_reads_no_policy_model(tui_ledger):
+    """Launch speed: opening the ledger, reading the first screen's data and naming the region
+    import neither the rules nor the policy model (nor parse the whole policy file)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import asyncio, sys\n"
+        "from yibao_tui.backend.base import Actor\n"
+        "from yibao_tui.backend.local import LocalBackend\n"
+        "from yibao_tui.tui.widgets.common import region_label\n"
+        "async def main():\n"
+        f"    b = LocalBackend({str(tui_ledger.path)!r}, actor=Actor('tui'))\n"
+        f"    p = await b.person({HOLDER!r})\n"
+        "    await b.summary(p.id, 2025)\n"
+        "    await b.statement(p.id, limit=20)\n"
+        "    print(region_label(p.region))\n"
+        "    await b.close()\n"
+        "asyncio.run(main())\n"
+        "print(sorted(m for m in sys.modules if m.startswith('yibao_tui.domain')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.startswith("深圳 440300"), out.stdout
+    for lazy in ("policy", "rules", "withdrawal"):
+        assert f"'yibao_tui.domain.{lazy}'" not in out.stdout
+
 async def test_keybar_shows_the_keys_and_clicks_press_them(backend):
     app = make_app(backend)
     async with app.run_test(size=(100, 30)) as pilot:

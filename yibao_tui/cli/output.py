@@ -50,7 +50,7 @@ def pad(text: str, width: int) -> str:
 
 def person_lines(p: dict[str, Any]) -> list[str]:
     """``person show`` as text."""
-    from yibao_tui.domain.policy import region_name
+    from yibao_tui.domain.policy_source import region_name
 
     lines = [f"{p['id']}  {p['name']}  {t('sex.' + p['sex'])}  {p['birth_date']}",
              f"{t('scheme.' + p['scheme'])}  {region_name(p['region'])} ({p['region']})  {t('status.' + p['status'])}"]

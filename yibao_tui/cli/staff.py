@@ -50,7 +50,7 @@ def _pad(text: str, width: int) -> str:
 @command("person", "find")
 async def _find(args: argparse.Namespace, b: Backend, out: Out) -> int:
     from yibao_tui.domain.masking import mask_name
-    from yibao_tui.domain.policy import region_name
+    from yibao_tui.domain.policy_source import region_name
     from yibao_tui.i18n import get_lang
 
     if not 1 <= args.limit <= 100:

@@ -8,15 +8,13 @@ shipped file.
 from __future__ import annotations
 
 import copy
-import os
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
 from yibao_tui.domain.errors import YibaoError
+from yibao_tui.domain.policy_source import region_name, shipped_policy_text, site_policy_path
 
 #: Uses the personal account may never pay, whatever a policy file says (DOMAIN.md §3).
 NEVER_ALLOWED = frozenset({"pension"})
@@ -109,27 +107,9 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def site_policy_path() -> Path | None:
-    """``$YIBAO_POLICY``, else ``<user config dir>/yibao/policy.toml`` if it exists."""
-    env = os.environ.get("YIBAO_POLICY")
-    if env:
-        return Path(env)
-    p = _config_policy_file(os.environ.get("XDG_CONFIG_HOME"), os.environ.get("HOME"), os.environ.get("APPDATA"))
-    return p if p.exists() else None
-
-
-@lru_cache(maxsize=4)
-def _config_policy_file(xdg: str | None, home: str | None, appdata: str | None) -> Path:
-    """Where the site file would be (platformdirs costs more than the stat; keyed on what it reads)."""
-    from platformdirs import user_config_dir
-
-    return Path(user_config_dir("yibao")) / "policy.toml"
-
-
 @lru_cache(maxsize=8)
 def _load_raw(site: str | None) -> dict[str, Any]:
-    text = resources.files("yibao_tui.policy").joinpath("default.toml").read_text("utf-8")
-    data = tomllib.loads(text)
+    data = tomllib.loads(shipped_policy_text())
     if site:
         try:
             with open(site, "rb") as f:
@@ -216,12 +196,6 @@ def default_premium_year(region: str, this_year: int) -> int:
         if policy_for(region, year).premium_fen is not None:
             return year
     return this_year
-
-
-def region_name(region: str, lang: str = "zh") -> str:
-    """``440300`` → ``深圳`` (or ``Shenzhen``); the code itself when unknown."""
-    names = raw_policy().get("regions", {}).get(region)
-    return names.get(lang, names.get("zh", region)) if names else region
 
 
 def valid_region(region: str) -> bool:

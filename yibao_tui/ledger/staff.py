@@ -27,7 +27,6 @@ from yibao_tui.domain.idnum import normalise_id
 from yibao_tui.domain.masking import mask_id, mask_name
 from yibao_tui.domain.models import AuditPage, AuditRow, OperatorInfo, PersonMatch, PersonMatchPage
 from yibao_tui.domain.names import name_key
-from yibao_tui.domain.policy import valid_region
 from yibao_tui.domain.text import ascii_int
 from yibao_tui.ledger.store import day_bounds, fetch_page, parse_day
 
@@ -131,8 +130,11 @@ def find_persons(
     key = _find_query(name)
     year = _born(born, ledger.today())
     reg = (region or "").strip() or None
-    if reg is not None and not valid_region(reg):
-        raise YibaoError("INVALID_REGION", region=reg[:12])
+    if reg is not None:
+        from yibao_tui.domain.policy import valid_region  # not when the ledger is opened
+
+        if not valid_region(reg):
+            raise YibaoError("INVALID_REGION", region=reg[:12])
     limit = max(1, min(int(limit), FIND_MAX_LIMIT))
     after, known_total = _find_cursor(cursor)
     where = ["p.name_key = ?"]

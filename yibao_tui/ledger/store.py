@@ -17,9 +17,8 @@ import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from yibao_tui.domain import rules
 from yibao_tui.domain.errors import YibaoError
 from yibao_tui.domain.idnum import fold, is_ascii_alnum, normalise_id, parse_id
 from yibao_tui.domain.masking import mask_card
@@ -43,13 +42,16 @@ from yibao_tui.domain.models import (
 )
 from yibao_tui.domain.money import MAX_FEN
 from yibao_tui.domain.names import name_key
-from yibao_tui.domain.policy import ENTRY_KINDS, policy_for, valid_region
 from yibao_tui.domain.relations import parse_relation
 from yibao_tui.domain.text import check_memo, check_name
-from yibao_tui.domain.withdrawal import verdict as withdrawal_verdict
 from yibao_tui.ledger import audit as audit_log
 from yibao_tui.ledger.db import connect, immediate, migrate, translate
 from yibao_tui.ledger.limits import MAX_BALANCE_FEN, check_amount
+
+if TYPE_CHECKING:
+    # the rules, the policy file and the withdrawal checklist are imported by the writes and
+    # checks that use them, not when a ledger is opened (the app's start reads only)
+    from yibao_tui.domain import rules
 
 CN_TZ = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 TIME_FMT = "%Y-%m-%d %H:%M:%S"
@@ -340,6 +342,8 @@ class Ledger:
         return row
 
     def _facts(self, row: Any) -> rules.PersonFacts:
+        from yibao_tui.domain import rules
+
         return rules.PersonFacts(
             id=row[0], scheme=row[2], region=row[3], birth_date=dt.date.fromisoformat(row[5]),
             status=row[8] or "active",
@@ -360,6 +364,9 @@ class Ledger:
         time: str | None = None,
     ) -> Person:
         """Register a person; an employee member gets a personal account."""
+        from yibao_tui.domain import rules
+        from yibao_tui.domain.policy import policy_for, valid_region
+
         pid = parse_id(id, today=self.today())
         clean_name = check_name(name)
         if scheme not in ("employee", "resident"):
@@ -488,9 +495,12 @@ class Ledger:
             raise YibaoError("INVALID_DATE", variant="range", value=d_from.isoformat(), end=d_to.isoformat())
         limit = max(1, min(int(limit), 1000))
         kinds = [k.strip() for k in kind.split(",") if k.strip()] if kind else []
-        unknown = [k for k in kinds if k not in ENTRY_KINDS]
-        if unknown:
-            raise YibaoError("INVALID_ARGUMENT", detail=f"--kind {unknown[0][:40]} ({', '.join(ENTRY_KINDS)})")
+        if kinds:  # the policy module only for a filter (not on the app's first page)
+            from yibao_tui.domain.policy import ENTRY_KINDS
+
+            unknown = [k for k in kinds if k not in ENTRY_KINDS]
+            if unknown:
+                raise YibaoError("INVALID_ARGUMENT", detail=f"--kind {unknown[0][:40]} ({', '.join(ENTRY_KINDS)})")
 
         def run() -> StatementPage:
             row = self._resolve(who)
@@ -604,6 +614,8 @@ class Ledger:
     # ----------------------------------------------------------------- money in and out
     def credit(self, who: str, amount_fen: int, memo: str = "", key: str | None = None, time: str | None = None) -> CreditResult:
         """The monthly fund credit (划入)."""
+        from yibao_tui.domain import rules
+
         check_amount(amount_fen)
         memo = check_memo(memo)
         pid = self._resolve_id(who)
@@ -620,6 +632,8 @@ class Ledger:
 
     def spend(self, patient: str, amount_fen: int, kind: str, key: str | None = None, time: str | None = None) -> SpendResult:
         """A bill: the patient's own account first, then the holders who bound the patient."""
+        from yibao_tui.domain import rules
+        from yibao_tui.domain.policy import policy_for
         from yibao_tui.i18n import t
 
         check_amount(amount_fen)
@@ -696,6 +710,9 @@ class Ledger:
     def bind(self, holder: str, relative: str, relation: str, verified_by: str = "counter",
              pledge_accepted: bool = True, key: str | None = None, time: str | None = None) -> Binding:
         """Bind a close relative, after every rule has passed."""
+        from yibao_tui.domain import rules
+        from yibao_tui.domain.policy import policy_for
+
         rel = parse_relation(relation)
         hid = self._resolve_id(holder)
         rid = self._resolve_id(relative)
@@ -760,6 +777,9 @@ class Ledger:
 
     # ----------------------------------------------------------------- premiums
     def _premium_check(self, conn: sqlite3.Connection, pid: str, rid: str, year: int) -> tuple[int, int, int]:
+        from yibao_tui.domain import rules
+        from yibao_tui.domain.policy import policy_for
+
         prow = conn.execute(_PERSON_SQL + " WHERE p.id = ?", (pid,)).fetchone()
         rrow = conn.execute(_PERSON_SQL + " WHERE p.id = ?", (rid,)).fetchone()
         pf, rf = self._facts(prow), self._facts(rrow)
@@ -838,6 +858,9 @@ class Ledger:
     # ----------------------------------------------------------------- withdrawal
     def withdrawal_check(self, who: str, case: str, facts: dict[str, str], lang: str | None = None) -> WithdrawalVerdict:
         """The checklist verdict from the ledger (status, balance, scheme, region) and the answers."""
+        from yibao_tui.domain import rules
+        from yibao_tui.domain.policy import policy_for
+        from yibao_tui.domain.withdrawal import verdict as withdrawal_verdict
         from yibao_tui.i18n import get_lang
 
         rules.check_case_name(case)
@@ -944,6 +967,9 @@ class Ledger:
                            supervisor: str, supervisor_password: str, key: str | None = None) -> WithdrawalReceipt:
         """Counter only, co-signed by a supervisor: pay the whole balance out and close the account,
         in one transaction."""
+        from yibao_tui.domain import rules
+        from yibao_tui.domain.policy import policy_for
+        from yibao_tui.domain.withdrawal import verdict as withdrawal_verdict
         from yibao_tui.i18n import get_lang
 
         if self.channel != "counter" or not self.operator:

@@ -21,10 +21,10 @@ from textual.screen import Screen
 
 from yibao_tui.backend.base import Actor, Backend
 from yibao_tui.domain.models import Operator
-from yibao_tui.i18n import set_lang, t
-from yibao_tui.tui.host.app import ModeApp
-from yibao_tui.tui.host.idle import Clock
-from yibao_tui.tui.widgets.common import focus_keys, translate_bindings
+from yibao_tui.i18n import t
+from yibao_tui.tui.host.app import HostApp, view_keys
+from yibao_tui.tui.host.idle import Clock, IdleTimer
+from yibao_tui.tui.widgets.common import focus_keys
 
 if TYPE_CHECKING:
     from yibao_tui.printing import PrintOutcome
@@ -97,19 +97,15 @@ def receipts_dir() -> str:
     return str(export_dir() / "receipts")
 
 
-class CounterApp(ModeApp):
+class CounterApp(HostApp):
     """The service-window app: operator login, any person, everything audited."""
 
     CSS_PATH = ["../views/views.tcss", "counter.tcss"]
+    idle_timer: IdleTimer  # the counter always has one (the host allows none)
     DEFAULT_MODE = "login"
     MODES = {"login": _login, **FACTORIES}
     BINDINGS = [
-        Binding("f1", "help", "key.help", id="help"),
-        Binding("f2", "show('balance')", "key.balance", id="balance"),
-        Binding("f3", "show('family')", "key.family", id="family"),
-        Binding("f4", "show('premium')", "key.premium", id="premium"),
-        Binding("f5", "show('withdrawal')", "key.withdrawal", id="withdrawal"),
-        Binding("ctrl+f", "lookup", "key.lookup", id="lookup"),
+        *view_keys(),
         Binding("f6", "reveal", "key.mode_reveal", id="reveal"),
         Binding("f8", "show('operators')", "key.mode_operators", id="operators"),
         Binding("f9", "show('audit')", "key.mode_audit", id="audit"),
@@ -130,17 +126,16 @@ class CounterApp(ModeApp):
         cursor_blink: bool = True,
         printer: str | None = None,
     ) -> None:
-        self.lang = set_lang(lang)
         self.make_backend = make_backend
         #: The backend before login: only ``operator_login`` is asked of it.
         self.gate = make_backend(Actor("counter"))
         super().__init__(
             self.gate,
+            lang=lang,
             idle_timer=self.make_idle(max(1.0, idle_minutes * 60), 0, clock),
             today=today,
             cursor_blink=cursor_blink,
         )
-        translate_bindings(self)
         self.window = str(window)
         self.printer = printer
         #: Whether the window has a printer: found at each login (``None``: not asked yet).
@@ -155,7 +150,8 @@ class CounterApp(ModeApp):
     def on_mount(self) -> None:
         self.set_interval(1.0, self.idle_tick, name="idle")
 
-    async def on_unmount(self) -> None:
+    async def close_backends(self) -> None:
+        """The session's backend and the gate."""
         for backend in {id(self.backend): self.backend, id(self.gate): self.gate}.values():
             try:
                 await backend.close()

@@ -83,7 +83,7 @@ class CounterLoginScreen(Screen[None]):
     @work(exclusive=True, exit_on_error=False, group="login")
     async def attempt(self, op_id: str, password: str) -> None:
         """One login attempt against the ledger (failures are counted there)."""
-        from yibao_tui.tui.host.app import safe_error_text
+        from yibao_tui.tui.widgets.common import error_text
 
         pw = self.query_one("#op-pw", Input)
         pw.value = ""
@@ -91,11 +91,11 @@ class CounterLoginScreen(Screen[None]):
         try:
             operator = await self.capp.gate.operator_login(op_id, password)
         except YibaoError as err:
-            self.say(safe_error_text(err))
+            self.say(error_text(err))
             pw.focus()
             return
         except Exception as err:  # noqa: BLE001
-            self.say(safe_error_text(err))
+            self.say(error_text(err))
             return
         self.say("", error=False)
         await self.capp.login(operator)

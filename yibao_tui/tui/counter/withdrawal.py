@@ -134,7 +134,7 @@ class CounterWithdrawalScreen(WithdrawalScreen):
         password: str,
     ) -> None:
         """The co-signed withdrawal; a refusal is shown under the form."""
-        from yibao_tui.tui.host.app import safe_error_text
+        from yibao_tui.tui.widgets.common import error_text
 
         self.query_one("#sup-pw", Input).value = ""
         self._say(t("mode.wd.working"), style="yellow")
@@ -143,7 +143,7 @@ class CounterWithdrawalScreen(WithdrawalScreen):
                 who, case, facts, payee, account, supervisor, password, key=self.key
             )
         except Exception as err:  # noqa: BLE001
-            self._say(safe_error_text(err))
+            self._say(error_text(err))
             return
         finally:
             self.executing = False

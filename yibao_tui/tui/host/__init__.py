@@ -1,1 +1,2 @@
-"""What every surface's app shares: the app base (errors, masking, idle) and the idle clock."""
+"""The one app host under every surface (language, F-keys, masking, errors, idle, theme,
+printing) and the idle clock."""

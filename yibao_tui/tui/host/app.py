@@ -1,66 +1,83 @@
-"""What both modes share: the attributes the personal app's screens read (``backend``,
-``person``, ``masked``, ``today``, ``open_person``, ``reload_person``), idle tracking from input
-events, and errors that never show a full ID number.
+"""The one app host under every surface: the laptop app, the service window and the kiosk.
+
+It keeps what the shared views read from their app (``backend``, ``person``, ``masked``,
+``today``, ``open_person``, ``reload_person``) and what every surface does alike: the language
+and the key descriptions in it, the view keys (F1–F5, ctrl+f), masking (while masked, no
+notification shows a full ID number), errors (a notification in the user's language, never a
+traceback), idle tracking from input events, the theme picker and the command palette in the
+user's language, printing on a thread, and closing the backend at exit. A surface is a thin app
+on top: its screens, its own keys, its session.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from textual import events
 from textual.app import App
+from textual.binding import Binding
 from textual.events import DescendantFocus
 from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.worker import Worker, WorkerState
 
-from yibao_tui.domain.errors import YibaoError
 from yibao_tui.domain.models import Person
-from yibao_tui.i18n import t
-from yibao_tui.receipts import scrub_ids
+from yibao_tui.i18n import set_lang, t
 from yibao_tui.tui.host.idle import Clock, IdleTimer
+from yibao_tui.tui.widgets.common import mask_ids_in, report_error, translate_bindings
 
 if TYPE_CHECKING:
+    from textual.screen import Screen
+
     from yibao_tui.backend.base import Backend
     from yibao_tui.printing import PrintOutcome
     from yibao_tui.receipts import Receipt
 
 
-def safe_error_text(err: BaseException) -> str:
-    """The message for ``err`` in the user's language, with any full ID number masked."""
-    if isinstance(err, YibaoError):
-        text = err.message()
-        left = err.params.get("left")
-        if left is not None and err.code in ("BAD_CREDENTIALS", "BAD_PIN"):
-            text += t("mode.tries_left", left=left)
-        return scrub_ids(text)
-    return t("ui.error.unexpected", kind=type(err).__name__)
+def view_keys() -> list[Binding]:
+    """F1 help, F2–F5 the four views and ctrl+f the next person (the laptop's and the counter's
+    keys; descriptions are catalogue keys, translated per app by ``translate_bindings``)."""
+    return [
+        Binding("f1", "help", "key.help", id="help"),
+        Binding("f2", "show('balance')", "key.balance", id="balance"),
+        Binding("f3", "show('family')", "key.family", id="family"),
+        Binding("f4", "show('premium')", "key.premium", id="premium"),
+        Binding("f5", "show('withdrawal')", "key.withdrawal", id="withdrawal"),
+        Binding("ctrl+f", "lookup", "key.lookup", id="lookup"),
+    ]
 
 
-class ModeApp(App[int]):
-    """Base of the counter and kiosk apps (the personal screens' contract with their app)."""
+class HostApp(App[int]):
+    """The base of every surface's app (the shared views' contract with their app)."""
 
     #: The person whose account the screens show (``None`` until one is chosen).
     person: reactive[Person | None] = reactive(None, always_update=True)
-    #: De-identify IDs, names and cards on screen.
+    #: De-identify IDs, names and cards on screen (on by default).
     masked: reactive[bool] = reactive(True)
 
     def __init__(
         self,
         backend: Backend,
         *,
-        idle_timer: IdleTimer,
+        lang: str = "zh",
         today: dt.date | None = None,
         cursor_blink: bool = True,
+        idle_timer: IdleTimer | None = None,
+        close_backend: bool = True,
     ) -> None:
+        self.lang = set_lang(lang)
         super().__init__()
+        translate_bindings(self)
         self.backend = backend
+        #: ``None``: this surface never goes idle (the laptop app).
         self.idle_timer = idle_timer
         self.today = today or dt.date.today()
         self.cursor_blink = cursor_blink
+        #: Close ``backend`` when the app ends (a test that lends one keeps it open).
+        self.close_backend = close_backend
         #: Where documents print: ``None`` prints nothing, ``""`` the system default printer.
         self.printer: str | None = None
         #: The window or kiosk number printed on documents.
@@ -71,7 +88,7 @@ class ModeApp(App[int]):
         """An idle timer on ``clock`` (the monotonic clock unless a test gives one)."""
         return IdleTimer(seconds, countdown, clock) if clock else IdleTimer(seconds, countdown)
 
-    # --- the personal screens' contract -----------------------------------------------------
+    # --- the shared views' contract ---------------------------------------------------------
 
     async def open_person(self, who: str) -> Person:
         """Look ``who`` up (one audited read) and show them, masked."""
@@ -86,11 +103,18 @@ class ModeApp(App[int]):
             bal = await self.backend.balance(self.person.id)
             self.person = dataclasses.replace(self.person, balance_fen=bal.balance_fen, status=bal.status)
 
-    # --- idle and errors --------------------------------------------------------------------
+    def forget(self) -> None:
+        """Drop everything about the last person: the reactive, notifications."""
+        self.person = None
+        self.masked = True
+        self.clear_notifications()
+
+    # --- input, idle and errors -------------------------------------------------------------
 
     async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.InputEvent) and not isinstance(event, events.MouseMove | events.Leave
-                                                                    | events.Enter):
+        if self.idle_timer is not None and isinstance(event, events.InputEvent) and not isinstance(
+            event, events.MouseMove | events.Leave | events.Enter
+        ):
             self.idle_timer.touch()
             self.activity()
         await super().on_event(event)
@@ -99,7 +123,7 @@ class ModeApp(App[int]):
         """A key or a click arrived (after the idle timer was touched)."""
 
     def on_descendant_focus(self, event: DescendantFocus) -> None:
-        """Tests turn the text cursor's blinking off."""
+        """Tests and screenshots turn the text cursor's blinking off."""
         if not self.cursor_blink and hasattr(event.widget, "cursor_blink"):
             event.widget.cursor_blink = False  # type: ignore[attr-defined]
 
@@ -117,24 +141,44 @@ class ModeApp(App[int]):
         timeout: float | None = None,
         markup: bool = True,
     ) -> None:
-        """Every notification (the personal screens' errors too): full IDs masked unless revealed."""
+        """Every notification (the views' errors too): full IDs masked unless revealed."""
         if self.masked:
-            message, title = scrub_ids(str(message)), scrub_ids(str(title))
+            message, title = mask_ids_in(str(message)), mask_ids_in(str(title))
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     def report(self, err: BaseException) -> None:
         """Show an error as a notification (IDs masked, never markup, never a traceback)."""
+        report_error(self, err)
+
+    async def on_unmount(self) -> None:
+        if self.close_backend:
+            await self.close_backends()
+
+    async def close_backends(self) -> None:
+        """Close the backend (a surface with more than one closes them all)."""
         try:
-            self.notify(safe_error_text(err), title=t("ui.error.title"), severity="error",
-                        markup=False, timeout=8)
-        except Exception:  # noqa: BLE001 - shutting down
+            await self.backend.close()
+        except Exception:  # noqa: BLE001 - leaving anyway
             pass
 
-    def forget(self) -> None:
-        """Drop everything about the last person: the reactive, notifications."""
-        self.person = None
-        self.masked = True
-        self.clear_notifications()
+    # --- the palette, themes, printing ------------------------------------------------------
+
+    def action_command_palette(self) -> None:
+        """ctrl+p: the command palette, with its prompt in the user's language."""
+        from yibao_tui.tui.widgets.palette import Palette
+
+        if self.use_command_palette and not self.screen.has_class("--textual-command-palette"):
+            self.push_screen(
+                Palette(id="--command-palette", placeholder=t("ui.palette.placeholder"))
+            )
+
+    def action_change_theme(self) -> None:
+        """Pick a theme from the palette."""
+        from textual.theme import ThemeProvider
+
+        from yibao_tui.tui.widgets.palette import Palette
+
+        self.push_screen(Palette(providers=[ThemeProvider], placeholder=t("ui.palette.themes")))
 
     def may_print(self) -> bool:
         """Whether documents go to a printer now (the counter also asks whether it has one)."""
@@ -193,5 +237,7 @@ class ModeApp(App[int]):
 
         self.run_worker(job(), group="print", exit_on_error=False)
 
-    def get_system_commands(self, screen: Any) -> Any:  # pragma: no cover - overridden
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[Any]:
+        """No system commands unless a surface offers its own (never Textual's Quit/Screenshot
+        at a kiosk)."""
         yield from ()

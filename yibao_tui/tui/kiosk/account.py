@@ -11,6 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Digits, Static
+from textual.widgets.data_table import ColumnKey
 
 from yibao_tui.domain.masking import mask_id, mask_name
 from yibao_tui.domain.models import StatementPage
@@ -180,7 +181,7 @@ class KioskBalance(KioskScreen):
             return
         table = self.query_one("#statement", DataTable)
         table.clear()
-        kind_w, memo_w = table.columns["kind"].width, table.columns["memo"].width
+        kind_w, memo_w = table.columns[ColumnKey("kind")].width, table.columns[ColumnKey("memo")].width
         for e in page.entries:
             memo = e.memo
             if e.counterparty:

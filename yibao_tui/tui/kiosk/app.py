@@ -19,9 +19,9 @@ from textual.screen import Screen
 
 from yibao_tui.backend.base import Actor, Backend
 from yibao_tui.domain.models import Person
-from yibao_tui.i18n import set_lang, t
-from yibao_tui.tui.host.app import ModeApp
-from yibao_tui.tui.host.idle import Clock
+from yibao_tui.i18n import t
+from yibao_tui.tui.host.app import HostApp
+from yibao_tui.tui.host.idle import Clock, IdleTimer
 from yibao_tui.tui.kiosk.config import KioskConfig
 
 #: Keys that must do nothing at a kiosk (quit, interrupt, suspend, quit-with-core, palette).
@@ -47,10 +47,11 @@ class KioskSession:
     person: Person
 
 
-class KioskApp(ModeApp, inherit_bindings=False):
+class KioskApp(HostApp, inherit_bindings=False):
     """医保自助终端: the card holder's own account, masked, locked down."""
 
     CSS_PATH = "kiosk.tcss"
+    idle_timer: IdleTimer  # the kiosk always has one (the host allows none)
     TITLE = "yibao kiosk"
     ENABLE_COMMAND_PALETTE = False
     ALLOW_SELECT = False
@@ -66,9 +67,9 @@ class KioskApp(ModeApp, inherit_bindings=False):
         clock: Clock | None = None,
         cursor_blink: bool = True,
     ) -> None:
-        self.lang = set_lang(lang)
         super().__init__(
             make_backend(Actor("kiosk")),
+            lang=lang,
             idle_timer=self.make_idle(config.idle_seconds, config.countdown_seconds, clock),
             today=today,
             cursor_blink=cursor_blink,
@@ -91,12 +92,6 @@ class KioskApp(ModeApp, inherit_bindings=False):
 
     def on_mount(self) -> None:
         self.set_interval(0.5, self.idle_tick, name="idle")
-
-    async def on_unmount(self) -> None:
-        try:
-            await self.backend.close()
-        except Exception:  # noqa: BLE001
-            pass
 
     # --- lock-down ----------------------------------------------------------------------------
 

@@ -100,7 +100,7 @@ class KioskScreen(Screen[Any]):
 def kiosk_error_text(err: BaseException) -> str:
     """The error for the public: masked, and no echo of a typed card or ID."""
     from yibao_tui.domain.errors import YibaoError
-    from yibao_tui.tui.host.app import safe_error_text
+    from yibao_tui.tui.widgets.common import error_text
 
     if isinstance(err, YibaoError) and err.code in (
         "UNKNOWN_PERSON",
@@ -108,7 +108,7 @@ def kiosk_error_text(err: BaseException) -> str:
         "INVALID_ID_NUMBER",
     ):
         return t("mode.kiosk.unknown_card")
-    return safe_error_text(err)
+    return error_text(err)
 
 
 def _translate(node: Any) -> None:

@@ -1,4 +1,5 @@
-"""The Textual app: one screen per job, all talking to a ``Backend`` only.
+"""The laptop app: the four views on the F-keys, help, the command palette, a remembered person
+and theme; a thin app on the shared host (``tui.host.app``), all talking to a ``Backend`` only.
 
 Only what the first (balance) screen needs is imported at start; the other screens are imported
 the first time they are shown. ``run_app`` is what ``yibao`` with no command calls.
@@ -14,18 +15,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual import work
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.binding import Binding
-from textual.events import DescendantFocus
-from textual.reactive import reactive
 from textual.screen import ModalScreen, Screen
-from textual.worker import Worker, WorkerState
 
 from yibao_tui.domain.errors import YibaoError
 from yibao_tui.domain.models import Person
-from yibao_tui.i18n import set_lang, t
+from yibao_tui.i18n import t
 from yibao_tui.settings import Settings
-from yibao_tui.tui.widgets.common import report_error, translate_bindings
+from yibao_tui.tui.host.app import HostApp, view_keys
 
 if TYPE_CHECKING:
     from yibao_tui.backend.base import Backend
@@ -98,7 +96,7 @@ class FirstView:
         self.page = page
 
 
-class YibaoApp(App[int]):
+class YibaoApp(HostApp):
     """医保个人账户: balance and statement, family bindings, premium payment, withdrawal."""
 
     CSS_PATH = "../views/views.tcss"
@@ -114,12 +112,7 @@ class YibaoApp(App[int]):
     }
     # Descriptions are catalogue keys, translated per instance (see translate_bindings).
     BINDINGS = [
-        Binding("f1", "help", "key.help", id="help"),
-        Binding("f2", "show('balance')", "key.balance", id="balance"),
-        Binding("f3", "show('family')", "key.family", id="family"),
-        Binding("f4", "show('premium')", "key.premium", id="premium"),
-        Binding("f5", "show('withdrawal')", "key.withdrawal", id="withdrawal"),
-        Binding("ctrl+f", "lookup", "key.lookup", id="lookup"),
+        *view_keys(),
         Binding("f6", "toggle_mask", "key.mask", id="mask", show=False),
         Binding("f7", "change_theme", "key.theme", id="theme", show=False),
         Binding(
@@ -133,11 +126,6 @@ class YibaoApp(App[int]):
         ),
     ]
 
-    #: The person whose account the screens show (``None`` until one is chosen).
-    person: reactive[Person | None] = reactive(None, always_update=True)
-    #: De-identify IDs, names and cards on screen (on by default).
-    masked: reactive[bool] = reactive(True)
-
     def __init__(
         self,
         backend: Backend,
@@ -148,15 +136,10 @@ class YibaoApp(App[int]):
         cursor_blink: bool = True,
         close_backend: bool = False,
     ) -> None:
-        self.lang = set_lang(lang)
-        super().__init__()
-        translate_bindings(self)
-        self.backend = backend
+        super().__init__(backend, lang=lang, today=today, cursor_blink=cursor_blink,
+                         close_backend=close_backend)
         self.requested_person = person
-        self.today = today or dt.date.today()
         self.offer_demo = offer_demo
-        self.cursor_blink = cursor_blink
-        self.close_backend = close_backend
         self.settings = Settings.load()
         self._first: FirstView | None = None
         self.title = t("ui.app.title")
@@ -214,13 +197,6 @@ class YibaoApp(App[int]):
                 raise
             return None
 
-    async def on_unmount(self) -> None:
-        if self.close_backend:
-            try:
-                await self.backend.close()
-            except Exception:  # noqa: BLE001 - leaving anyway
-                pass
-
     def on_mount(self) -> None:
         self.call_after_refresh(self._painted)
         # From now on F2 can switch back to the first screen like to any other mode.
@@ -253,7 +229,7 @@ class YibaoApp(App[int]):
                 return
             self.action_lookup()
         except Exception as err:  # noqa: BLE001 - every error becomes a notification
-            report_error(self, err)
+            self.report(err)
 
     async def open_person(self, who: str) -> Person:
         """Look ``who`` up and show their account on every screen; remembered for next time."""
@@ -277,16 +253,6 @@ class YibaoApp(App[int]):
         if isinstance(name, str) and name != self.settings.theme:
             self.settings.theme = name
             self.settings.save()
-
-    def on_descendant_focus(self, event: DescendantFocus) -> None:
-        """Tests and screenshots turn the text cursor's blinking off."""
-        if not self.cursor_blink and hasattr(event.widget, "cursor_blink"):
-            event.widget.cursor_blink = False  # type: ignore[attr-defined]
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """Safety net: a worker that failed without reporting becomes a notification."""
-        if event.state == WorkerState.ERROR and event.worker.error is not None:
-            report_error(self, event.worker.error)
 
     # --- actions ---------------------------------------------------------------------------
 
@@ -324,23 +290,6 @@ class YibaoApp(App[int]):
         """Show or hide full ID numbers and names."""
         self.masked = not self.masked
         self.notify(t("ui.mask.on" if self.masked else "ui.mask.off"), markup=False)
-
-    def action_command_palette(self) -> None:
-        """ctrl+p: the command palette, with its prompt in the user's language."""
-        from yibao_tui.tui.widgets.palette import Palette
-
-        if self.use_command_palette and not Palette.is_open(self):
-            self.push_screen(
-                Palette(id="--command-palette", placeholder=t("ui.palette.placeholder"))
-            )
-
-    def action_change_theme(self) -> None:
-        """F7: pick a theme (remembered for next time)."""
-        from textual.theme import ThemeProvider
-
-        from yibao_tui.tui.widgets.palette import Palette
-
-        self.push_screen(Palette(providers=[ThemeProvider], placeholder=t("ui.palette.themes")))
 
     def screen_action(self, name: str) -> Callable[[], None]:
         """A palette callback that runs ``action_<name>`` on the screen showing then."""

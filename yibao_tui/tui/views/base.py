@@ -16,7 +16,7 @@ from yibao_tui.tui.widgets.keybar import KeyBar
 
 if TYPE_CHECKING:
     from yibao_tui.backend.base import Backend
-    from yibao_tui.tui.laptop.app import YibaoApp
+    from yibao_tui.tui.host.app import HostApp
 
 
 class YibaoScreen(Screen[None]):
@@ -35,7 +35,7 @@ class YibaoScreen(Screen[None]):
         self._resumed = False
 
     @property
-    def yapp(self) -> YibaoApp:
+    def yapp(self) -> HostApp:
         """The app, typed."""
         return self.app  # type: ignore[return-value]
 

@@ -131,7 +131,7 @@ class LookupScreen(ModalScreen[None]):
         self._show_matches(page, cursor is None)
 
     def _show_matches(self, page: PersonMatchPage, first: bool) -> None:
-        from yibao_tui.domain.policy import region_name
+        from yibao_tui.domain.policy_source import region_name
         from yibao_tui.i18n import get_lang
 
         self._matches = page.matches if first else [*self._matches, *page.matches]

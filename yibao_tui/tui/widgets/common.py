@@ -46,6 +46,9 @@ def error_text(err: BaseException, masked: bool = True) -> str:
     """The message for ``err`` in the user's language (generic for non-Yibao errors)."""
     if isinstance(err, YibaoError):
         message = err.message()
+        left = err.params.get("left")
+        if left is not None and err.code in ("BAD_CREDENTIALS", "BAD_PIN"):
+            message += t("mode.tries_left", left=left)
         return mask_ids_in(message) if masked else message
     return t("ui.error.unexpected", kind=type(err).__name__)
 
@@ -102,7 +105,7 @@ def show_card(value: str | None, masked: bool) -> str:
 
 def region_label(region: str) -> str:
     """The region's name in the user's language, with its code."""
-    from yibao_tui.domain.policy import region_name
+    from yibao_tui.domain.policy_source import region_name
 
     name = region_name(region, get_lang())
     return name if name == region else f"{name} {region}"

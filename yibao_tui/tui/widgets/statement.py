@@ -128,9 +128,10 @@ class StatementView(ScrollView, can_focus=True):
             index = scroll_y + y - 1
             if index >= len(self._rows):
                 return Strip.blank(width, base)
-            strip = self._strips.get(index)
-            if strip is None:
-                strip = self._strips[index] = self._line(self._rows[index])
+            cached = self._strips.get(index)
+            if cached is None:
+                cached = self._strips[index] = self._line(self._rows[index])
+            strip = cached
             if index == self.cursor_row:
                 style = base + self.get_component_rich_style("statement--cursor")
             elif index % 2:
