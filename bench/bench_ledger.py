@@ -42,6 +42,7 @@ from pathlib import Path
 from yibao_tui.domain.idnum import make_id
 from yibao_tui.ledger import audit as audit_log
 from yibao_tui.ledger.db import SCHEMA_VERSION, connect, migrate
+from yibao_tui.ledger.persons import resolve
 from yibao_tui.ledger.store import Ledger
 
 MONTHS = 24
@@ -335,7 +336,7 @@ def measure(path: Path, info: dict, reps: int, payments: int) -> dict:
         reps)
     it_a, it_b = iter(picks), iter(picks)
     res["balance, read path only (no audit write)"] = pair(
-        lambda: ledger._run(lambda: ledger._resolve(next(it_a))),  # the person row carries the balance
+        lambda: ledger.run(lambda: resolve(ledger, next(it_a))),  # the person row carries the balance
         lambda: raw.execute("SELECT balance FROM accounts WHERE person_id = ?", (next(it_b),)).fetchone(),
         reps)
 

@@ -178,7 +178,7 @@ def test_locked_database_is_a_clear_error(capsys, db):
     try:
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         proc = subprocess.run(
-            [sys.executable, "-c", "import sys, yibao_tui.ledger.db as d; d.BUSY_TIMEOUT_MS = 200;"
+            [sys.executable, "-c", "import sys, yibao_tui.ledger.dialect_sqlite as d; d.BUSY_TIMEOUT_MS = 200;"
              "from yibao_tui.cli import main; sys.exit(main(sys.argv[1:]))",
              "--json", "--db", db, "credit", H, "1"],
             capture_output=True, text=True, env=env, timeout=60,

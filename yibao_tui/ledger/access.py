@@ -11,38 +11,15 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
-import sqlite3
 import unicodedata
 from functools import lru_cache
 from importlib import resources
+from typing import TYPE_CHECKING, Any
 
 from yibao_tui.domain.errors import YibaoError
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS operators (
-    id            TEXT PRIMARY KEY,
-    name          TEXT NOT NULL,
-    role          TEXT NOT NULL CHECK (role IN ('clerk', 'supervisor')),
-    pw_hash       TEXT NOT NULL,
-    failures      INTEGER NOT NULL DEFAULT 0,
-    locked_until  TEXT,
-    created_at    TEXT NOT NULL
-);
--- failed logins naming an operator number that does not exist: counted and locked like a real
--- one, so the answers never tell which numbers exist
-CREATE TABLE IF NOT EXISTS operator_unknown (
-    id            TEXT PRIMARY KEY,
-    failures      INTEGER NOT NULL DEFAULT 0,
-    locked_until  TEXT
-);
-CREATE TABLE IF NOT EXISTS card_pins (
-    person_id     TEXT PRIMARY KEY REFERENCES persons(id),
-    pin_hash      TEXT NOT NULL,
-    failures      INTEGER NOT NULL DEFAULT 0,
-    locked_until  TEXT,
-    set_at        TEXT NOT NULL
-);
-"""
+if TYPE_CHECKING:
+    from yibao_tui.ledger.dialect import Db
 
 OPERATOR_MAX_FAILURES = 5
 OPERATOR_LOCK = dt.timedelta(minutes=15)
@@ -163,7 +140,7 @@ def _fmt(t: dt.datetime) -> str:
 
 
 def attempt(
-    conn: sqlite3.Connection,
+    db: Db,
     table: str,
     key_col: str,
     key: str,
@@ -173,12 +150,12 @@ def attempt(
     lock: dt.timedelta,
     locked_code: str,
     bad_code: str,
-) -> sqlite3.Row | tuple[object, ...]:
+) -> Any:
     """One login attempt inside a write transaction: lockout, check, count."""
-    row = conn.execute(
+    row = db.execute(
         f"SELECT * FROM {table} WHERE {key_col} = ?", (key,)  # noqa: S608 - table names are constants
     ).fetchone()
-    cols = [d[0] for d in conn.execute(f"SELECT * FROM {table} LIMIT 0").description]
+    cols = [d[0] for d in db.execute(f"SELECT * FROM {table} LIMIT 0").description]
     rec = dict(zip(cols, row, strict=True)) if row is not None else {}
     found = row is not None and not rec.get("disabled_at")
     if not found:
@@ -186,23 +163,23 @@ def attempt(
             raise YibaoError(bad_code)
         # an operator number that does not exist (or is disabled) answers exactly as a wrong
         # password does: the same tries left, the same lockout, the same scrypt time
-        conn.execute("INSERT OR IGNORE INTO operator_unknown (id) VALUES (?)", (key,))
+        db.execute("INSERT INTO operator_unknown (id) VALUES (?) ON CONFLICT (id) DO NOTHING", (key,))
         table, key_col = "operator_unknown", "id"
-        row = conn.execute("SELECT * FROM operator_unknown WHERE id = ?", (key,)).fetchone()
-        cols = [d[0] for d in conn.execute("SELECT * FROM operator_unknown LIMIT 0").description]
+        row = db.one("SELECT * FROM operator_unknown WHERE id = ?", (key,))
+        cols = [d[0] for d in db.execute("SELECT * FROM operator_unknown LIMIT 0").description]
         rec = dict(zip(cols, row, strict=True))
     if rec["locked_until"] and rec["locked_until"] > now:
         raise YibaoError(locked_code, until=rec["locked_until"][11:16])
     stored = rec.get("pw_hash") or rec.get("pin_hash") or _dummy_hash()
     if check_secret(secret, stored) and found:
-        conn.execute(f"UPDATE {table} SET failures = 0, locked_until = NULL WHERE {key_col} = ?", (key,))
+        db.execute(f"UPDATE {table} SET failures = 0, locked_until = NULL WHERE {key_col} = ?", (key,))
         return row
     failures = int(rec["failures"]) + 1
     if failures >= max_failures:
         until = _fmt(_parse(now) + lock)
-        conn.execute(f"UPDATE {table} SET failures = 0, locked_until = ? WHERE {key_col} = ?", (until, key))
+        db.execute(f"UPDATE {table} SET failures = 0, locked_until = ? WHERE {key_col} = ?", (until, key))
         raise _Deferred(YibaoError(locked_code, until=until[11:16]))
-    conn.execute(f"UPDATE {table} SET failures = ? WHERE {key_col} = ?", (failures, key))
+    db.execute(f"UPDATE {table} SET failures = ? WHERE {key_col} = ?", (failures, key))
     raise _Deferred(YibaoError(bad_code, left=max_failures - failures))
 
 

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 
 from yibao_tui.domain.errors import YibaoError
 from yibao_tui.domain.idnum import make_id
-from yibao_tui.ledger.db import immediate
 
 if TYPE_CHECKING:
     from yibao_tui.ledger.store import Ledger
@@ -40,12 +39,9 @@ def generate(ledger: Ledger, persons: int = 20, seed: int = 1) -> dict[str, Any]
     for _ in range(MONTHS):
         first = (first - dt.timedelta(days=1)).replace(day=1)
     start = first
-    conn = ledger.conn
-    conn.execute("PRAGMA synchronous = OFF")  # demo data only; restored below
-    try:
+    db = ledger.db
+    with db.dialect.bulk(db):  # demo data only: durability off while it loads
         return _fill(ledger, rng, persons, start, today)
-    finally:
-        conn.execute("PRAGMA synchronous = FULL")
 
 
 def _fill(ledger: Ledger, rng: random.Random, n: int, start: dt.date, today: dt.date) -> dict[str, Any]:
@@ -134,8 +130,9 @@ def _fill(ledger: Ledger, rng: random.Random, n: int, start: dt.date, today: dt.
         except YibaoError:
             continue  # e.g. a relative's bill with nobody able to pay: paid in cash, not recorded
     owner = families[0]["holder"]
-    conn = ledger.conn
-    with immediate(conn):
-        conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('demo_owner', ?)", (owner,))
-    entries = conn.execute("SELECT COUNT(*) FROM entries").fetchone()[0]
+    db = ledger.db
+    with db.transaction():
+        db.execute("INSERT INTO meta (key, value) VALUES ('demo_owner', ?)"
+                   " ON CONFLICT (key) DO UPDATE SET value = excluded.value", (owner,))
+    entries = db.one("SELECT COUNT(*) FROM entries")[0]
     return {"persons": len(people), "entries": int(entries), "owner": owner}

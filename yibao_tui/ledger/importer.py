@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +17,7 @@ from yibao_tui.domain.text import ascii_int
 from yibao_tui.i18n import t
 
 if TYPE_CHECKING:
+    from yibao_tui.ledger.dialect import Db
     from yibao_tui.ledger.store import Ledger
 
 COLUMNS = ("id", "name", "scheme", "region", "card", "opening_balance")
@@ -34,7 +34,10 @@ def _line(row: dict[str, Any], index: int) -> int:
 def import_rows(ledger: Ledger, rows: list[dict[str, str]], key: str | None,
                 progress: Callable[[int, int], None] | None, source_sha256: str | None = None) -> ImportResult:
     """Check each row (with its ``line``), report every bad one, insert all in one transaction."""
-    from yibao_tui.ledger.store import _shown, check_card, check_name
+    from yibao_tui.domain.text import check_name
+    from yibao_tui.ledger.checks import check_card
+    from yibao_tui.ledger.checks import shown as _shown
+    from yibao_tui.ledger.persons import insert_person
 
     errors: list[dict[str, Any]] = []
     clean: list[tuple[Any, ...]] = []
@@ -75,26 +78,26 @@ def import_rows(ledger: Ledger, rows: list[dict[str, str]], key: str | None,
             progress(i + 1, total * 2)
     request = {"rows": [c[1:] for c in clean]}
     if key is not None and not errors:
-        stored = ledger._stored("import.persons", request, key)
+        stored = ledger.stored("import.persons", request, key)
         if stored is not None:
             return ImportResult(imported=int(stored["imported"]), errors=[], replayed=True)
-    conn = ledger.conn
+    db = ledger.db
     for line, pid_value, _, _, _, card, *_ in clean:
         try:
-            if conn.execute("SELECT 1 FROM persons WHERE id = ?", (pid_value,)).fetchone():
+            if db.one("SELECT 1 FROM persons WHERE id = ?", (pid_value,)):
                 raise YibaoError("PERSON_EXISTS", id=pid_value)
-            if card and conn.execute("SELECT 1 FROM persons WHERE card = ?", (card,)).fetchone():
+            if card and db.one("SELECT 1 FROM persons WHERE card = ?", (card,)):
                 raise YibaoError("CARD_IN_USE", card=card)
         except YibaoError as e:
             errors.append({"line": line, "code": e.code, "reason": e.message()})
     if errors:
         return ImportResult(imported=0, errors=sorted(errors, key=lambda e: int(e["line"])))
 
-    def body(conn: sqlite3.Connection, op_id: int, now: str) -> dict[str, Any]:
+    def body(db: Db, op_id: int, now: str) -> dict[str, Any]:
         bad: list[dict[str, Any]] = []
         for j, (line, pid, name, scheme, region, card, birth, sex, opening) in enumerate(clean):
             try:
-                ledger._insert_person(conn, op_id, now, pid, name, scheme, region, card, birth, sex, opening)
+                insert_person(db, op_id, now, pid, name, scheme, region, card, birth, sex, opening)
             except YibaoError as e:
                 bad.append({"line": line, "code": e.code, "reason": e.message()})
             if progress and (j % 200 == 0 or j == len(clean) - 1):
@@ -108,7 +111,7 @@ def import_rows(ledger: Ledger, rows: list[dict[str, str]], key: str | None,
         json.dumps(rows, ensure_ascii=False, sort_keys=True).encode("utf-8")).hexdigest()
     audit = {"count": len(clean), "sha256": digest, "operator": ledger.operator or ledger.channel}
     try:
-        response, replayed = ledger._write("import.persons", request, key, body, None, audit=audit)
+        response, replayed = ledger.write("import.persons", request, key, body, None, audit=audit)
     except _RowErrors as e:
         return ImportResult(imported=0, errors=e.rows)
     return ImportResult(imported=int(response["imported"]), errors=[], replayed=replayed)

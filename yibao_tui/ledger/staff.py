@@ -19,18 +19,18 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import sqlite3
 from typing import TYPE_CHECKING, Any
 
 from yibao_tui.domain.errors import YibaoError
-from yibao_tui.domain.idnum import normalise_id
+from yibao_tui.domain.idnum import fold, normalise_id
 from yibao_tui.domain.masking import mask_id, mask_name
 from yibao_tui.domain.models import AuditPage, AuditRow, OperatorInfo, PersonMatch, PersonMatchPage
 from yibao_tui.domain.names import name_key
 from yibao_tui.domain.text import ascii_int
-from yibao_tui.ledger.store import day_bounds, fetch_page, parse_day
+from yibao_tui.ledger.checks import day_bounds, parse_day
 
 if TYPE_CHECKING:
+    from yibao_tui.ledger.dialect import Db
     from yibao_tui.ledger.store import Ledger
 
 FIND_MAX_LIMIT = 100
@@ -55,8 +55,7 @@ def require_supervisor(ledger: Ledger) -> None:
     if _is_admin(ledger):
         return
     if ledger.channel == "counter" and ledger.operator:
-        row = ledger._run(lambda: ledger.conn.execute(
-            "SELECT role, disabled_at FROM operators WHERE id = ?", (ledger.operator,)).fetchone())
+        row = ledger.run(lambda: ledger.db.one("SELECT role, disabled_at FROM operators WHERE id = ?", (ledger.operator,)))
         if row is not None and row[0] == "supervisor" and row[1] is None:
             return
     raise YibaoError("SUPERVISOR_REQUIRED")
@@ -150,9 +149,8 @@ def find_persons(
     page_args = [*args, *(after or ())]
 
     def run() -> PersonMatchPage:
-        conn = ledger.conn
-        rows, more = fetch_page(
-            conn,
+        db = ledger.db
+        rows, more = db.page(
             "SELECT p.id, p.name, p.sex, p.birth_date, p.region, p.scheme, a.status"
             " FROM persons p LEFT JOIN accounts a ON a.person_id = p.id"
             f" WHERE {page_where} ORDER BY p.birth_date, p.id LIMIT ?",
@@ -163,7 +161,7 @@ def find_persons(
         elif not more and not after:  # everything fits on this first page: no count needed
             total = len(rows)
         else:
-            total = conn.execute(f"SELECT COUNT(*) FROM persons p WHERE {filters}", args).fetchone()[0]
+            total = db.one(f"SELECT COUNT(*) FROM persons p WHERE {filters}", args)[0]
         names: dict[str, str] = {}  # namesakes mostly share one spelling: mask it once
         matches = [
             PersonMatch(r[0], _mask_stored_id(r[0]), names.get(r[1]) or names.setdefault(r[1], mask_name(r[1])), r[2],
@@ -174,12 +172,12 @@ def find_persons(
         return PersonMatchPage(matches=matches, next_cursor=f"{last[3]}|{last[0]}|{total}" if last else None,
                                total=total)
 
-    page: PersonMatchPage = ledger._run(run)
+    page: PersonMatchPage = ledger.run(run)
     if not audit:
         return page
     detail = {"name": mask_name(name.strip()), "name_sha256": search_hash(key), "born": year,
               "region": reg, "page": bool(cursor), "found": page.total}
-    ledger._audit_read("person.find", None, json.dumps(detail, ensure_ascii=False, sort_keys=True))
+    ledger.audit_read("person.find", None, json.dumps(detail, ensure_ascii=False, sort_keys=True))
     return page
 
 
@@ -196,7 +194,7 @@ def operators(ledger: Ledger) -> list[OperatorInfo]:
     """Every operator, by ID, with their state (audited as ``operator.list``)."""
     require_supervisor(ledger)
     out = _operator_rows(ledger)
-    ledger._audit_read("operator.list", None, json.dumps({"n": len(out)}))
+    ledger.audit_read("operator.list", None, json.dumps({"n": len(out)}))
     return out
 
 
@@ -208,13 +206,13 @@ def _operator_write(ledger: Ledger, kind: str, op_id: str, sql: str, extra: tupl
     if guard == "self" and target == ledger.operator:
         raise YibaoError("OPERATOR_SELF")
 
-    def body(conn: sqlite3.Connection, op: int, now: str) -> dict[str, Any]:
-        if conn.execute("SELECT 1 FROM operators WHERE id = ?", (target,)).fetchone() is None:
+    def body(db: Db, op: int, now: str) -> dict[str, Any]:
+        if db.one("SELECT 1 FROM operators WHERE id = ?", (target,)) is None:
             raise YibaoError("UNKNOWN_OPERATOR", id=target)
-        conn.execute(sql, (*[now if x is _NOW else x for x in extra], target))
+        db.execute(sql, (*[now if x is _NOW else x for x in extra], target))
         return {"id": target}
 
-    ledger._write(kind, {"id": target}, None, body, None)
+    ledger.write(kind, {"id": target}, None, body, None)
     return next(o for o in _operator_rows(ledger) if o.id == target)
 
 
@@ -222,10 +220,9 @@ _NOW = object()
 
 
 def _operator_rows(ledger: Ledger) -> list[OperatorInfo]:
-    now = ledger._now()
-    rows = ledger._run(lambda: ledger.conn.execute(
-        "SELECT id, name, role, failures, locked_until, disabled_at, created_at FROM operators ORDER BY id"
-    ).fetchall())
+    now = ledger.now()
+    rows = ledger.run(lambda: ledger.db.all(
+        "SELECT id, name, role, failures, locked_until, disabled_at, created_at FROM operators ORDER BY id"))
     out = []
     for r in rows:
         locked = r[4] if (r[4] and r[4] > now) else None
@@ -313,11 +310,34 @@ def audit_page(
     if where:
         sql += " WHERE " + " AND ".join(where)
     sql += " ORDER BY seq DESC LIMIT ?"
-    rows, more = ledger._run(lambda: fetch_page(ledger.conn, sql, args, limit))
+    rows, more = ledger.run(lambda: ledger.db.page(sql, args, limit))
     page = [AuditRow(*r) for r in rows]
     if not cursor:
         detail = {"person": mask_id(normalise_id(person)) if person and person.strip() else None,
                   "operator": operator or None, "action": action or None, "from": date_from or None,
                   "to": date_to or None}
-        ledger._audit_read("audit.read", None, json.dumps(detail, ensure_ascii=False, sort_keys=True))
+        ledger.audit_read("audit.read", None, json.dumps(detail, ensure_ascii=False, sort_keys=True))
     return AuditPage(rows=page, next_cursor=str(page[-1].seq) if (more and page) else None)
+
+
+def audit_rows(ledger: Ledger, person: str | None = None, operator: str | None = None, since: str | None = None,
+               limit: int = 1000) -> list[AuditRow]:
+    """The audit log, newest first, filtered (the CLI's ``yibao audit``; not audited itself)."""
+    where: list[str] = []
+    args: list[Any] = []
+    if person:
+        where.append("subject = ?")
+        args.append(normalise_id(person))
+    if operator:
+        where.append("operator = ?")
+        args.append(fold(operator))
+    if since:
+        d = parse_day(since)
+        where.append("time >= ?")
+        args.append(f"{d} 00:00:00")
+    sql = "SELECT seq, time, channel, operator, action, subject, detail FROM audit"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY seq DESC LIMIT ?"
+    rows = ledger.run(lambda: ledger.db.all(sql, (*args, limit)))
+    return [AuditRow(*r) for r in rows]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from yibao_tui.domain.idnum import is_ascii_alnum, normalise_id
 from yibao_tui.domain.masking import mask_card, mask_id
@@ -12,31 +12,29 @@ from yibao_tui.domain.policy import policy_for
 from yibao_tui.ledger.audit import check_chain
 from yibao_tui.ledger.limits import MAX_BALANCE_FEN
 
+if TYPE_CHECKING:
+    from yibao_tui.ledger.dialect import Db
+
 LIMIT = 20
 #: The one spelling of a stored ID number: 17 ASCII digits and a digit or ``X``.
-_ID_GLOB = "[0-9]" * 17 + "[0-9X]"
+ID_GLOB = "[0-9]" * 17 + "[0-9X]"
 
 
-def verify(conn: sqlite3.Connection, year: int) -> VerifyReport:
+def verify(db: Db, year: int) -> VerifyReport:
     """Every balance from its entries, each transfer balanced, the zero sum, no negative personal
     balance, running balances, the audit chain, the binding caps, one premium per relative-year, a
     record behind every premium and withdrawal transfer, closed accounts empty and holding no active
     binding."""
-    f: list[str] = []
+    dialect = db.dialect
+    f: list[str] = dialect.engine_checks(db)  # the engine's own structures, text that is not UTF-8
 
     def q(sql: str, *args: object) -> list[tuple]:  # type: ignore[type-arg]
         try:
-            return conn.execute(sql, args).fetchall()
-        except sqlite3.DatabaseError as e:  # reported, never a crash (and never a row's text)
-            f.append(_damage(e))
+            return db.all(sql, args)
+        except dialect.error as e:  # reported, never a crash (and never a row's text)
+            f.append(damage(e))
             return []
 
-    # integrity_check, not quick_check: it also finds an index that no longer matches its table
-    ok = q("PRAGMA integrity_check")
-    if ok and ok[0][0] != "ok":
-        f += [f"sqlite integrity_check: {r[0]}" for r in ok[:LIMIT]]
-    for table, rowid, parent, _ in q("PRAGMA foreign_key_check")[:LIMIT]:
-        f.append(f"{table} row {rowid}: refers to a missing {parent} record")
     for _acct, code, bal, derived in q(
         "SELECT a.id, a.code, a.balance, COALESCE(s.total, 0) FROM accounts a"
         " LEFT JOIN (SELECT account_id, SUM(amount) AS total FROM entries GROUP BY account_id) s"
@@ -46,16 +44,16 @@ def verify(conn: sqlite3.Connection, year: int) -> VerifyReport:
     for code, bal in q("SELECT code, balance FROM accounts WHERE kind = 'personal' AND balance < 0 LIMIT ?", LIMIT):
         f.append(f"account {code}: negative balance {bal}")
     for code, bal in q(
-        "SELECT code, balance FROM accounts WHERE typeof(balance) <> 'integer' OR balance > ? OR balance < ? LIMIT ?",
+        f"SELECT code, balance FROM accounts WHERE {dialect.not_integer('balance')} OR balance > ? OR balance < ? LIMIT ?",
         MAX_BALANCE_FEN, -MAX_BALANCE_FEN, LIMIT,
     ):
         f.append(f"account {code}: balance {bal} is not an integer within ±{MAX_BALANCE_FEN}")
     for table, cols in (("transfers", ("amount",)), ("entries", ("amount", "balance_after")),
                         ("premium_payments", ("amount",)), ("withdrawals", ("amount",))):
-        bad = " OR ".join(f"typeof({c}) <> 'integer' OR {c} > {MAX_BALANCE_FEN} OR {c} < {-MAX_BALANCE_FEN}" for c in cols)
+        bad = " OR ".join(f"{dialect.not_integer(c)} OR {c} > {MAX_BALANCE_FEN} OR {c} < {-MAX_BALANCE_FEN}" for c in cols)
         for rowid, in q(f"SELECT id FROM {table} WHERE {bad} LIMIT ?", LIMIT):  # noqa: S608 - constants
             f.append(f"{table} {rowid}: an amount that is not an integer within ±{MAX_BALANCE_FEN}")
-    total = sum(int(b) for b, in q("SELECT balance FROM accounts WHERE typeof(balance) = 'integer'"))
+    total = sum(int(b) for b, in q(f"SELECT balance FROM accounts WHERE NOT ({dialect.not_integer('balance')})"))
     if total != 0:
         f.append(f"balances sum to {total}, not zero")
     for tid, n, s in q(
@@ -76,11 +74,10 @@ def verify(conn: sqlite3.Connection, year: int) -> VerifyReport:
     ):
         f.append(f"entry {eid} (account {acct}): running balance {after}, derived {run}")
     try:
-        f += check_chain(conn, LIMIT)
-    except sqlite3.DatabaseError as e:
-        f.append(_damage(e))
-    f += _identifier_checks(q)
-    f += _damaged_rows(conn)
+        f += check_chain(db, LIMIT)
+    except dialect.error as e:
+        f.append(damage(e))
+    f += _identifier_checks(q, dialect.glob)
     caps: dict[str, int] = {}
     for holder, region, n in q(
         "SELECT b.holder_id, p.region, COUNT(*) FROM bindings b JOIN persons p ON p.id = b.holder_id"
@@ -131,15 +128,15 @@ def verify(conn: sqlite3.Connection, year: int) -> VerifyReport:
     return VerifyReport(ok=not f, failures=f, accounts=counts[0], entries=counts[1], audit=counts[2])
 
 
-def _identifier_checks(q: Callable[..., list[tuple]]) -> list[str]:  # type: ignore[type-arg]
+def _identifier_checks(q: Callable[..., list[tuple]], glob: Callable[[str, str], str]) -> list[str]:  # type: ignore[type-arg]
     """ID and card numbers stored in another spelling than their ASCII one (a ledger written
     before identifiers were folded), and the records that are one person under two spellings."""
     f: list[str] = []
     groups: dict[str, list[str]] = {}
-    for (raw,) in q("SELECT id FROM persons WHERE id NOT GLOB ?", _ID_GLOB):
+    for (raw,) in q(f"SELECT id FROM persons WHERE NOT {glob('id', ID_GLOB)}"):
         groups.setdefault(normalise_id(raw), []).append(raw)
     for norm, raws in groups.items():
-        shown = _masked(norm)
+        shown = masked(norm)
         n = len(raws) + len(q("SELECT 1 FROM persons WHERE id = ?", norm))
         if n > 1:
             f.append(f"ID number {shown}: {n} person records for one number (spelled differently)")
@@ -148,22 +145,22 @@ def _identifier_checks(q: Callable[..., list[tuple]]) -> list[str]:  # type: ign
         if len(f) >= LIMIT:
             return f
     cards: dict[str, int] = {}
-    for (raw,) in q("SELECT card FROM persons WHERE card GLOB '*[^0-9A-Z]*'"):
+    for (raw,) in q(f"SELECT card FROM persons WHERE {glob('card', '*[^0-9A-Z]*')}"):
         cards[normalise_id(raw)] = cards.get(normalise_id(raw), 0) + 1
     for norm, k in cards.items():
         n = k + len(q("SELECT 1 FROM persons WHERE card = ?", norm))
         what = f"{n} persons hold one card number (spelled differently)" if n > 1 else "not stored in its ASCII form"
-        f.append(f"card {_masked(norm, card=True)}: {what}")
+        f.append(f"card {masked(norm, card=True)}: {what}")
     return f[:LIMIT]
 
 
-def _masked(text: str, card: bool = False) -> str:
+def masked(text: str, card: bool = False) -> str:
     """A masked identifier; characters other than ASCII letters and digits never shown."""
     shown = "".join(c if is_ascii_alnum(c) else "?" for c in text)
     return mask_card(shown) if card else mask_id(shown)
 
 
-def _damage(e: sqlite3.DatabaseError) -> str:
+def damage(e: Exception) -> str:
     """What a failed query tells, without the row text SQLite quotes (a full ID, a name)."""
     text = str(e).lower()
     if "overflow" in text:
@@ -171,75 +168,3 @@ def _damage(e: sqlite3.DatabaseError) -> str:
     if "could not decode" in text:
         return "damaged text (not valid UTF-8) in the ledger file"
     return f"the ledger file is damaged ({text.split(' with text ')[0][:80]})"
-
-
-#: The text columns no other check reads, and whether a column holds an ID number.
-_TEXT_TABLES = {
-    "persons": ("id", "name", "scheme", "region", "card", "birth_date", "sex", "pledge_at", "created_at"),
-    "bindings": ("holder_id", "relative_id", "relation", "status", "bound_at", "verified_by", "unbound_at"),
-    "transfers": ("kind", "memo", "ref", "time"),
-    "operations": ("kind", "response"),
-}
-
-
-#: Rows read per chunk when looking for damaged text (one decode in C per chunk).
-_CHUNK = 20_000
-
-
-def _damaged_rows(conn: sqlite3.Connection) -> list[str]:
-    """Rows whose text is not valid UTF-8, recorded responses that are no longer JSON objects,
-    and person records whose ID number fails its check character: flipped bits SQLite's own
-    checks cannot see. The text is read a chunk of rows at a time and decoded at once; only a
-    chunk that fails is read row by row."""
-    from yibao_tui.domain.idnum import check_char
-
-    f: list[str] = []
-    old = conn.text_factory
-    conn.text_factory = bytes
-    try:
-        for table, cols in _TEXT_TABLES.items():
-            joined = " || x'1f' || ".join(f"coalesce(CAST({c} AS BLOB), x'')" for c in cols)
-            top = conn.execute(f"SELECT max(rowid) FROM {table}").fetchone()[0] or 0  # noqa: S608 - constants
-            for lo in range(0, int(top) + 1, _CHUNK):
-                (blob,) = conn.execute(
-                    f"SELECT group_concat({joined}, x'1e') FROM {table} WHERE rowid >= ? AND rowid < ?",  # noqa: S608
-                    (lo, lo + _CHUNK)).fetchone()
-                if blob is None:
-                    continue
-                try:
-                    bytes(blob).decode("utf-8")
-                except UnicodeDecodeError:
-                    f += _undecodable(conn, table, cols, lo, lo + _CHUNK)
-                if len(f) >= LIMIT:
-                    return f[:LIMIT]
-        for (op,) in conn.execute(
-            "SELECT id FROM operations WHERE response IS NOT NULL AND CASE WHEN json_valid(response)"
-            " THEN json_type(response) <> 'object' ELSE 1 END LIMIT ?", (LIMIT,)
-        ):
-            f.append(f"operations row {op}: its recorded response is damaged")
-        for rowid, raw in conn.execute("SELECT rowid, id FROM persons WHERE id GLOB ?", (_ID_GLOB,)):
-            text = bytes(raw).decode("ascii")
-            if check_char(text[:17]) != text[17]:
-                f.append(f"persons row {rowid}: ID number {_masked(text)} fails its check character")
-                if len(f) >= LIMIT:
-                    break
-    except sqlite3.DatabaseError as e:
-        f.append(_damage(e))
-    finally:
-        conn.text_factory = old
-    return f[:LIMIT]
-
-
-def _undecodable(conn: sqlite3.Connection, table: str, cols: tuple[str, ...], lo: int, hi: int) -> list[str]:
-    """The rows of one chunk whose text is not valid UTF-8 (the connection reads bytes)."""
-    f: list[str] = []
-    sql = f"SELECT rowid, {', '.join(cols)} FROM {table} WHERE rowid >= ? AND rowid < ?"  # noqa: S608 - constants
-    for row in conn.execute(sql, (lo, hi)):
-        for col, value in zip(cols, row[1:], strict=True):
-            if isinstance(value, bytes):
-                try:
-                    value.decode("utf-8")
-                except UnicodeDecodeError:
-                    f.append(f"{table} row {row[0]}: {col} is damaged (not valid UTF-8)")
-                    break
-    return f

@@ -1,23 +1,88 @@
-"""Executed withdrawals (counter only, supervisor co-signed): the payout and the account closure."""
+"""Withdrawals (个人账户提取): the checklist verdict, and the payout that closes the account
+(counter only, supervisor co-signed)."""
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS withdrawals (
-    id             INTEGER PRIMARY KEY,
-    withdrawal_id  TEXT NOT NULL UNIQUE,
-    person_id      TEXT NOT NULL UNIQUE REFERENCES persons(id),
-    case_name      TEXT NOT NULL,
-    payee          TEXT NOT NULL,
-    payee_name     TEXT NOT NULL,
-    payee_account  TEXT NOT NULL,
-    amount         INTEGER NOT NULL CHECK (amount > 0),
-    transfer_id    INTEGER NOT NULL REFERENCES transfers(id),
-    operator       TEXT NOT NULL,
-    cosigner       TEXT NOT NULL,
-    time           TEXT NOT NULL,
-    CHECK (operator <> cosigner)
-);
-CREATE TRIGGER IF NOT EXISTS withdrawals_no_update BEFORE UPDATE ON withdrawals
-BEGIN SELECT RAISE(ABORT, 'withdrawals are immutable'); END;
-CREATE TRIGGER IF NOT EXISTS withdrawals_no_delete BEFORE DELETE ON withdrawals
-BEGIN SELECT RAISE(ABORT, 'withdrawals are immutable'); END;
-"""
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from yibao_tui.domain.errors import YibaoError
+from yibao_tui.domain.idnum import fold
+from yibao_tui.domain.models import WithdrawalReceipt, WithdrawalVerdict
+from yibao_tui.domain.text import check_name
+from yibao_tui.ledger.bindings import end_bindings_of_closed
+from yibao_tui.ledger.persons import facts as person_facts
+from yibao_tui.ledger.persons import resolve, resolve_id, row_of
+from yibao_tui.ledger.posting import account, system_account, transfer
+
+if TYPE_CHECKING:
+    from yibao_tui.ledger.dialect import Db
+    from yibao_tui.ledger.store import Ledger
+
+def withdrawal_check(led: Ledger, who: str, case: str, facts: dict[str, str], lang: str | None = None) -> WithdrawalVerdict:
+    """The checklist verdict from the ledger (status, balance, scheme, region) and the answers."""
+    from yibao_tui.domain import rules
+    from yibao_tui.domain.policy import policy_for
+    from yibao_tui.domain.withdrawal import verdict as withdrawal_verdict
+    from yibao_tui.i18n import get_lang
+
+    rules.check_case_name(case)
+
+    def run() -> WithdrawalVerdict:
+        row = resolve(led, who)
+        f = person_facts(row)
+        bal = int(row[9] or 0)
+        return withdrawal_verdict(f, bal, policy_for(f.region, led.today().year), case, facts, lang or get_lang())
+
+    result: WithdrawalVerdict = led.run(run)
+    led.audit_read("withdrawal.check", result.id, json.dumps({"case": case}))
+    return result
+
+
+def withdrawal_execute(led: Ledger, who: str, case: str, facts: dict[str, str], payee_name: str, payee_account: str,
+                       supervisor: str, supervisor_password: str, key: str | None = None) -> WithdrawalReceipt:
+    """Counter only, co-signed by a supervisor: pay the whole balance out and close the account,
+    in one transaction."""
+    from yibao_tui.domain import rules
+    from yibao_tui.domain.policy import policy_for
+    from yibao_tui.domain.withdrawal import verdict as withdrawal_verdict
+    from yibao_tui.i18n import get_lang
+    from yibao_tui.ledger.logins import operator_login
+
+    if led.channel != "counter" or not led.operator:
+        raise YibaoError("COUNTER_ONLY")
+    if fold(supervisor) == led.operator:
+        raise YibaoError("COSIGN_REQUIRED")
+    name = check_name(payee_name)
+    account_no = fold(payee_account)
+    if not (8 <= len(account_no) <= 32 and account_no.isascii() and account_no.isdigit()):
+        raise YibaoError("INVALID_ARGUMENT", detail="payee bank account: 8 to 32 digits")
+    cosigner = operator_login(led, supervisor, supervisor_password)
+    if cosigner.role != "supervisor":
+        raise YibaoError("COSIGN_REQUIRED")
+    pid = resolve_id(led, who)
+
+    def body(db: Db, op_id: int, now: str) -> dict[str, Any]:
+        facts_ = person_facts(row_of(db, pid))
+        rules.require_account_usable(facts_)
+        acct, bal, _ = account(db, pid)
+        v = withdrawal_verdict(facts_, bal, policy_for(facts_.region, int(now[:4])), case, facts, get_lang())
+        if not v.eligible:
+            raise YibaoError("WITHDRAWAL_NOT_ELIGIBLE")
+        tid, _, _ = transfer(db, op_id, "withdrawal", acct, system_account(db, "withdrawal"), bal, now,
+                             memo=case, ref=pid)
+        wid = f"WD{now[:4]}{tid:010d}"
+        db.execute(
+            "INSERT INTO withdrawals (withdrawal_id, person_id, case_name, payee, payee_name, payee_account,"
+            " amount, transfer_id, operator, cosigner, time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (wid, pid, case, v.payee, name, account_no, bal, tid, led.operator, cosigner.id, now),
+        )
+        db.execute("UPDATE accounts SET status = 'closed' WHERE id = ?", (acct,))
+        end_bindings_of_closed(led, db, op_id, now, pid)
+        return WithdrawalReceipt(withdrawal_id=wid, person_id=pid, case=case, payee=v.payee, payee_name=name,
+                                 payee_account=account_no, amount_fen=bal, operator=str(led.operator),
+                                 cosigner=cosigner.id, time=now).to_json()
+
+    request = {"id": pid, "case": case, "facts": facts, "payee": name, "account": account_no, "cosigner": cosigner.id}
+    response, replayed = led.write("withdrawal.execute", request, key, body, pid)
+    return WithdrawalReceipt.from_json({**response, "replayed": replayed})

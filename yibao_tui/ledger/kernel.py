@@ -1,0 +1,223 @@
+"""The transaction kernel: the unit of work every write of the ledger is.
+
+One write is one transaction that holds, all or nothing: the idempotency record (the
+``operations`` row with the request's hash and, once done, its response), the operation's own
+rows (a transfer through ``posting``, a binding, a payment record …) and its audit record
+(``audit``, hash-chained). A key used again for the same request gets the stored response
+(``replayed``); for another request ``IDEMPOTENCY_CONFLICT``. When the engine says the
+transaction lost a race (``Dialect.retryable``: PostgreSQL's serialization failures) the whole
+unit runs again, with the same key, so a payment is made once.
+
+Reads of a person's data are audited too, several in one transaction (``audit_reads``).
+A ``Kernel`` owns one connection and is used from one thread at a time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from yibao_tui.domain.errors import YibaoError
+from yibao_tui.domain.masking import mask_card
+from yibao_tui.ledger import audit as audit_log
+from yibao_tui.ledger.dialect import Db, Dialect, dialect_for
+
+CN_TZ = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
+TIME_FMT = "%Y-%m-%d %H:%M:%S"
+
+Clock = Callable[[], dt.datetime]
+#: A write's body: ``body(db, operation id, now)`` → the response to store and return.
+Body = Callable[[Db, int, str], dict[str, Any]]
+
+
+def china_now() -> dt.datetime:
+    """The wall clock in China time."""
+    return dt.datetime.now(CN_TZ)
+
+
+def hash_request(kind: str, request: dict[str, Any]) -> str:
+    """What an idempotency key is checked against: the kind and the request, canonical JSON."""
+    return hashlib.sha256(json.dumps([kind, request], sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def stored_response(db: Db, key: str, request_hash: str) -> dict[str, Any] | None:
+    """The response stored under idempotency ``key`` if it was for the same request, ``None`` if
+    the key is unused; ``IDEMPOTENCY_CONFLICT`` if it was used for another request."""
+    row = db.one("SELECT request_hash, response FROM operations WHERE idem_key = ?", (key,))
+    if row is None:
+        return None
+    if row[0] != request_hash:
+        raise YibaoError("IDEMPOTENCY_CONFLICT", key=key)
+    stored: dict[str, Any] = json.loads(row[1])
+    return stored
+
+
+def audit_detail(request: dict[str, Any]) -> dict[str, Any]:
+    """What an audit record says of a request: no names, a payee's bank account masked (the
+    audit is read on screens others can see; the operation itself keeps the full request)."""
+    out = {k: v for k, v in request.items() if k not in ("name", "payee")}
+    if isinstance(out.get("account"), str):
+        out["account"] = mask_card(out["account"])
+    return out
+
+
+class Kernel:
+    """One ledger database (a SQLite file or a PostgreSQL URL), its connection and the unit of
+    work; ``channel``/``operator`` say who acts (they go into every operation and audit record)."""
+
+    def __init__(self, path: str | Path, clock: Clock | None = None, channel: str = "cli", operator: str | None = None,
+                 create: bool = True) -> None:
+        self.path = str(path)
+        #: ``False``: the ledger must exist (``LEDGER_NOT_FOUND``), it is never made here
+        self.create = create
+        self.clock = clock or china_now
+        self.channel = channel
+        self.operator = operator
+        #: The audit chain this ledger object appends to (see ``audit``): 0, the one chain, on
+        #: SQLite; a PostgreSQL server process may keep its own so that writers do not all wait
+        #: on one chain head.
+        self.chain = 0
+        self._dialect: Dialect | None = None
+        self._db: Db | None = None
+
+    # ----------------------------------------------------------------- connection
+    @property
+    def dialect(self) -> Dialect:
+        """The engine's dialect (chosen from the path: a file is SQLite)."""
+        if self._dialect is None:
+            self._dialect = dialect_for(self.path)
+        return self._dialect
+
+    @property
+    def db(self) -> Db:
+        """The connection, opened and migrated on first use."""
+        if self._db is None:
+            dialect = self.dialect
+            db = Db(dialect, dialect.connect(self.path, self.create))
+            try:
+                dialect.migrate(db, self.create)
+            except dialect.error as e:
+                db.close()
+                raise dialect.translate(e, self.path) from None
+            except YibaoError:
+                db.close()
+                raise
+            self._db = db
+        return self._db
+
+    @property
+    def conn(self) -> Any:
+        """The driver's own connection (``sqlite3.Connection`` for a file): for tools and tests."""
+        return self.db.raw
+
+    def close(self) -> None:
+        """Close the connection (safe to call twice)."""
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    # ----------------------------------------------------------------- time
+    def now(self) -> str:
+        """Now in China time, in the ledger's time format."""
+        return self.clock().astimezone(CN_TZ).strftime(TIME_FMT)
+
+    def today(self) -> dt.date:
+        """Today in China time (from the ledger's clock)."""
+        return self.clock().astimezone(CN_TZ).date()
+
+    def monotonic_now(self, db: Db, time: str | None = None) -> str:
+        """Now (or the given back-dated time), never before the newest transfer: statements are
+        ordered by time, and running balances must follow that order."""
+        now = time or self.now()
+        row = db.one("SELECT time FROM transfers ORDER BY id DESC LIMIT 1")
+        return max(now, row[0]) if row else now
+
+    # ----------------------------------------------------------------- running
+    def run(self, fn: Callable[[], Any]) -> Any:
+        """``fn()`` with the engine's errors as ``YibaoError``; a unit of work that lost a race
+        (``Dialect.retryable``) is run again from the start."""
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return fn()
+            except YibaoError:
+                raise
+            except UnicodeDecodeError:  # damaged text in a row: never its bytes in a message
+                raise YibaoError("DATABASE_CORRUPT", path=self.path) from None
+            except Exception as e:
+                dialect = self.dialect
+                if not isinstance(e, dialect.error):
+                    raise
+                if attempt < dialect.max_attempts and dialect.retryable(e):
+                    continue
+                raise dialect.translate(e, self.path) from None
+
+    def write(self, kind: str, request: dict[str, Any], key: str | None, body: Body, subject: str | None,
+              time: str | None = None, audit: dict[str, Any] | None = None) -> tuple[dict[str, Any], bool]:
+        """One write: a transaction holding the idempotency check, the operation record, the body,
+        the response and the audit record (``audit``: what the audit record says instead of the
+        request). Returns ``(response, replayed)``."""
+
+        h = hash_request(kind, request)
+
+        def once() -> tuple[dict[str, Any], bool]:
+            db = self.db
+            with db.transaction():
+                if key is not None:
+                    stored = stored_response(db, key, h)
+                    if stored is not None:
+                        return stored, True
+                now = self.monotonic_now(db, time)
+                op_id = db.insert(
+                    "INSERT INTO operations (kind, idem_key, request_hash, time, channel, operator)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    (kind, key, h, now, self.channel, self.operator),
+                )
+                response = body(db, op_id, now)
+                db.execute("UPDATE operations SET response = ? WHERE id = ?",
+                           (json.dumps(response, ensure_ascii=False), op_id))
+                self.record(db, now, kind, subject,
+                           json.dumps({"op": op_id, **(audit_detail(request) if audit is None else audit)},
+                                      ensure_ascii=False, sort_keys=True))
+                return response, False
+
+        result: tuple[dict[str, Any], bool] = self.run(once)
+        return result
+
+    def stored(self, kind: str, request: dict[str, Any], key: str) -> dict[str, Any] | None:
+        """The stored response of the write ``key`` names when it was this very request (a replay),
+        ``None`` when the key is unused; ``IDEMPOTENCY_CONFLICT`` when it named another request.
+        For writes that check the ledger's state before ``write`` (import): a replay must not be
+        refused by the state its first run created."""
+        result: dict[str, Any] | None = self.run(lambda: stored_response(self.db, key, hash_request(kind, request)))
+        return result
+
+    # ----------------------------------------------------------------- audit
+    def record(self, db: Db, now: str, action: str, subject: str | None, detail: str = "", *,
+               by: str | None = None) -> int:
+        """Append one audit record inside the open transaction, as this ledger's actor (or ``by``)."""
+        return audit_log.append(db, now, self.channel, by if by is not None else self.operator, action, subject,
+                                detail, self.chain)
+
+    def audit_read(self, action: str, subject: str | None, detail: str = "") -> None:
+        """Record a read of a person's data."""
+        self.audit_reads([(action, subject, detail)])
+
+    def audit_reads(self, reads: list[tuple[str, str | None, str]]) -> None:
+        """Record several reads in one transaction (a server answering many lookups at once).
+        One connection on purpose: a second one for the audit would make every audit write
+        invalidate the main connection's page cache (measured: balance 50 → 74 µs)."""
+
+        def once() -> None:
+            db = self.db
+            with db.transaction(relaxed=True):
+                now = self.now()
+                for action, subject, detail in reads:
+                    self.record(db, now, action, subject, detail)
+
+        self.run(once)

@@ -1,0 +1,97 @@
+"""Resident premiums a holder pays from their account for a bound relative: once per relative
+and year, all or nothing."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from yibao_tui.domain.errors import YibaoError
+from yibao_tui.domain.models import PremiumPayment, PremiumQuote
+from yibao_tui.ledger.bindings import is_bound
+from yibao_tui.ledger.checks import check_year
+from yibao_tui.ledger.persons import facts, resolve, resolve_id, row_of
+from yibao_tui.ledger.posting import account, fmt, system_account, transfer
+
+if TYPE_CHECKING:
+    from yibao_tui.ledger.dialect import Db
+    from yibao_tui.ledger.store import Ledger
+
+
+def _check(led: Ledger, db: Db, pid: str, rid: str, year: int) -> tuple[int, int, int]:
+    """(payer's account, its balance, the premium) once every rule has passed."""
+    from yibao_tui.domain import rules
+    from yibao_tui.domain.policy import policy_for
+
+    pf, rf = facts(row_of(db, pid)), facts(row_of(db, rid))
+    bound = is_bound(db, pid, rid)
+    paid = db.one("SELECT 1 FROM premium_payments WHERE relative_id = ? AND year = ?", (rid, year)) is not None
+    this_year = int(led.today().year)
+    payer_policy = policy_for(pf.region, this_year)
+    standard = policy_for(rf.region, year)
+    rules.require_account_usable(pf)
+    acct, bal, _ = account(db, pid)
+    amount = rules.check_premium(pf, rf, bound, payer_policy, standard, paid, bal)
+    return acct, bal, amount
+
+
+def premium_quote(led: Ledger, payer: str, relative: str, year: int) -> PremiumQuote:
+    """What the payment would be: the standard and the balance before and after."""
+    year = check_year(year)
+
+    def run() -> PremiumQuote:
+        pid = resolve(led, payer)[0]
+        rrow = resolve(led, relative)
+        _, bal, amount = _check(led, led.db, pid, rrow[0], year)
+        return PremiumQuote(payer_id=pid, relative_id=rrow[0], region=rrow[3], year=year,
+                            amount_fen=amount, balance_fen=bal, balance_after_fen=bal - amount)
+
+    quote: PremiumQuote = led.run(run)
+    led.audit_read("premium.quote", quote.payer_id, json.dumps({"relative": quote.relative_id, "year": year}))
+    return quote
+
+
+def premium_pay(led: Ledger, payer: str, relative: str, year: int, key: str | None = None,
+                time: str | None = None) -> PremiumPayment:
+    """Pay the relative's resident premium for ``year``: all or nothing, once per relative-year."""
+    year = check_year(year)
+    pid = resolve_id(led, payer)
+    rid = resolve_id(led, relative)
+
+    def body(db: Db, op_id: int, now: str) -> dict[str, Any]:
+        acct, bal, amount = _check(led, db, pid, rid, year)
+        if bal < amount:
+            raise YibaoError("INSUFFICIENT_BALANCE", balance=fmt(bal), amount=fmt(amount))
+        tid, after, _ = transfer(db, op_id, "premium", acct, system_account(db, "premium"), amount, now,
+                                 memo=str(year), ref=rid)
+        payment_id = f"PM{now[:4]}{tid:010d}"
+        db.execute(
+            "INSERT INTO premium_payments (payment_id, payer_id, relative_id, year, amount, transfer_id, time)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (payment_id, pid, rid, year, amount, tid, now),
+        )
+        return PremiumPayment(payment_id=payment_id, payer_id=pid, relative_id=rid, year=year,
+                              amount_fen=amount, balance_after_fen=after, time=now).to_json()
+
+    response, replayed = led.write("premium.pay", {"payer": pid, "relative": rid, "year": year}, key, body, pid, time)
+    return PremiumPayment.from_json({**response, "replayed": replayed})
+
+
+def premium_payments(led: Ledger, who: str) -> list[PremiumPayment]:
+    """Payments made by or for ``who``, newest first, with the payer's balance after each."""
+
+    def run() -> tuple[str, list[PremiumPayment]]:
+        pid = resolve(led, who)[0]
+        rows = led.db.all(
+            "SELECT pp.payment_id, pp.payer_id, pp.relative_id, pp.year, pp.amount, e.balance_after, pp.time"
+            " FROM premium_payments pp JOIN transfers t ON t.id = pp.transfer_id"
+            " JOIN entries e ON e.transfer_id = t.id AND e.account_id = t.debit_account"
+            " WHERE pp.payer_id = ? OR pp.relative_id = ? ORDER BY pp.id DESC",
+            (pid, pid),
+        )
+        return pid, [PremiumPayment(payment_id=r[0], payer_id=r[1], relative_id=r[2], year=r[3],
+                                    amount_fen=r[4], balance_after_fen=r[5], time=r[6]) for r in rows]
+
+    pid, result = led.run(run)
+    led.audit_read("premium.list", pid)
+    return result  # type: ignore[no-any-return]
