@@ -35,7 +35,7 @@ async def lookup(pilot, who: str) -> None:
 
 
 async def pay_child_premium(pilot, world: World) -> str:
-    """Log in, look the owner up, pay the child's 2024 premium (F4); the receipt dialog's text."""
+    """Log in, look the owner up, pay the child's 2026 premium (F4); the receipt dialog's text."""
     app = pilot.app
     await settle(pilot)
     await login(pilot)
@@ -43,8 +43,10 @@ async def pay_child_premium(pilot, world: World) -> str:
     await pilot.press("f4")
     await settle(pilot)
     premium = app.screen
+    # the sample policy on 2026-03-02: only 2026 is open, the only year offered (issue 10)
+    assert [v for _, v in premium.query_one("#year", Select)._options if isinstance(v, int)] == [2026]
     premium.query_one("#relative", Select).value = world.child
-    premium.query_one("#year", Select).value = 2024
+    premium.query_one("#year", Select).value = 2026
     await settle(pilot)
     await pilot.click("#quote")
     await settle(pilot)

@@ -55,7 +55,7 @@ async def kiosk_pay(pilot, world: World) -> str:
     await settle(pilot)
     screen = pilot.app.screen
     screen.query_one("#relative", Select).value = screen.choices.index(world.child)
-    screen.query_one("#year", Select).value = 2024
+    screen.query_one("#year", Select).value = 2026
     await settle(pilot)
     await pilot.click("#pay")
     await settle(pilot)
