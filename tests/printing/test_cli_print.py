@@ -26,9 +26,9 @@ def spool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def paid(capsys, db: str) -> PremiumPayment:  # noqa: F811
     assert run(capsys, "--db", db, "family", "bind", H, P, "--relation", "parent")[0] == 0
-    code, p = run(capsys, "--db", db, "premium", "pay", H, P, "--year", "2025", "--key", "pay-1")
+    code, p = run(capsys, "--db", db, "premium", "pay", H, P, "--year", "2027", "--key", "pay-1")
     assert code == 0
-    return PremiumPayment(payment_id=p["payment_id"], payer_id=H, relative_id=P, year=2025,
+    return PremiumPayment(payment_id=p["payment_id"], payer_id=H, relative_id=P, year=2027,
                           amount_fen=p["amount_fen"], balance_after_fen=p["balance_after_fen"],
                           time="2026-03-02 10:00:00")
 
