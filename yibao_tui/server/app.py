@@ -246,7 +246,7 @@ class Server:
             except sqlite3.Error as e:  # the server's own tables (tokens, idempotency keys)
                 err, cause = from_sqlite(e), e
             except Exception as e:  # the client gets a message, never a traceback
-                err, cause = YibaoError("INTERNAL"), e
+                err, cause = YibaoError("INTERNAL", detail=type(e).__name__), e
             if err.code == "INTERNAL":  # a bug, logged here; the client gets a reference
                 err = internal_error(op.name, cause, _request_secrets(request))
             return error_response(err, lang)
