@@ -21,7 +21,7 @@ import shutil
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -106,7 +106,16 @@ def _safe(name: str) -> str:
 
 def spool(data: bytes, name: str, suffix: str = ".pdf", folder: Path | None = None) -> Path:
     """Write ``data`` as a new 0600 file ``<spool>/<name>[-n]<suffix>`` (never overwriting)."""
-    base = _spool_folder(folder)
+    return _write_new(_spool_folder(folder), data, name, suffix)
+
+
+def save_pdf(doc: Receipt, name: str, folder: Path) -> Path:
+    """``doc`` as a new 0600 PDF ``<folder>/<name>[-n].pdf`` (never overwriting; a folder made
+    here is 0700, an existing one is left as it is). Raises ``ImportError`` without reportlab."""
+    return _write_new(private_dir(folder), doc.pdf(), name, ".pdf")
+
+
+def _write_new(base: Path, data: bytes, name: str, suffix: str) -> Path:
     n = 0
     while True:
         path = base / f"{_safe(name)}{'' if n == 0 else f'-{n}'}{suffix}"
@@ -205,6 +214,90 @@ def _print_spooled(path: Path, printer: str | None) -> PrintOutcome:
     return PrintOutcome(True, used, job)
 
 
+@dataclass(frozen=True, slots=True)
+class KeptDocument:
+    """A document waiting in the spool; ``id`` is its file name without the suffix."""
+
+    id: str
+    path: Path
+    kind: str
+    kept_at: str
+    size: int
+
+    def to_json(self) -> dict[str, object]:
+        """``yibao print list --json``'s fields."""
+        return {"id": self.id, "kind": self.kind, "kept_at": self.kept_at, "bytes": self.size,
+                "path": str(self.path)}
+
+
+#: Document kinds by file-name prefix (the name a caller gave :func:`print_document`).
+KINDS = ("premium", "withdrawal", "statement")
+
+
+def kept_documents(folder: Path | None = None) -> list[KeptDocument]:
+    """The documents waiting for a reprint, oldest first."""
+    out = []
+    for path in pending(folder):
+        info = path.stat()
+        prefix = path.stem.split("-", 1)[0]
+        out.append(KeptDocument(
+            path.stem, path, prefix if prefix in KINDS else "document",
+            datetime.fromtimestamp(info.st_mtime).strftime("%Y-%m-%d %H:%M:%S"), info.st_size))
+    return out
+
+
+def find_kept(doc_id: str, folder: Path | None = None) -> Path | None:
+    """The spooled file of ``doc_id`` (its name, with or without the suffix), or ``None``."""
+    for path in pending(folder):
+        if doc_id in (path.stem, path.name):
+            return path
+    return None
+
+
+def reprint_document(doc_id: str, printer: str | None = None,
+                     folder: Path | None = None) -> PrintOutcome | None:
+    """Print one kept document again (``None``: no such document in the spool). Only prints:
+    a reprint never reaches the ledger."""
+    path = find_kept(doc_id, folder)
+    if path is None:
+        return None
+    if path.suffix != ".pdf":  # kept as text because reportlab was missing: still cannot print
+        return PrintOutcome(False, printer or "", kept=path, problem=PrintProblem(NO_PDF))
+    return _print_spooled(path, printer)
+
+
+def print_or_reprint(doc: Receipt, name: str, printer: str | None = None,
+                     folder: Path | None = None) -> PrintOutcome:
+    """Print ``doc`` once more: its kept copy when one waits in the spool (so it is not kept
+    twice), else a new copy. Only prints."""
+    kept = find_kept(name, folder)
+    if kept is not None and kept.suffix == ".pdf":
+        return _print_spooled(kept, printer)
+    return print_document(doc, name, printer, folder)
+
+
+def availability(printer: str | None = None) -> PrintProblem | None:
+    """Why ``printer`` (``None``: the system default) cannot take a job now, or ``None``."""
+    try:
+        check_printer(printer)
+    except PrintProblem as problem:
+        return problem
+    return None
+
+
+#: Problems that mean "no printer here at all" (not a printer that is stopped for a while).
+ABSENT = frozenset({CUPS_MISSING, CUPS_DOWN, NO_PRINTER})
+
+
+def printers() -> tuple[list[str], str]:
+    """The CUPS destinations and the system default (``""``: none). Raises
+    :class:`PrintProblem` when CUPS is missing or not running."""
+    if "is running" not in _run(["lpstat", "-r"]).stdout:
+        raise PrintProblem(CUPS_DOWN)
+    names = [line.split()[0] for line in _run(["lpstat", "-e"]).stdout.splitlines() if line.strip()]
+    return names, default_printer()
+
+
 def reprint(printer: str | None = None, folder: Path | None = None) -> list[PrintOutcome]:
     """Print every spooled PDF again (oldest first), stopping at the first problem. Only
     prints: nothing here reaches the ledger, so a reprint can never charge anyone."""
@@ -250,7 +343,7 @@ async def statement_entries(backend: Backend, who: str, date_from: str,
 
 def statement_document(who: str, name: str, entries: Sequence[Entry], opening_fen: int,
                        closing_fen: int, date_from: str, date_to: str, station: str = "",
-                       printed_at: str = "") -> Receipt:
+                       printed_at: str = "", title: str = "") -> Receipt:
     """The statement as a document: masked holder, period, balances, one row per entry."""
     rows = [
         (t("print.statement.holder"), f"{mask_name(name)} {mask_id(who)}".strip()),
@@ -269,13 +362,28 @@ def statement_document(who: str, name: str, entries: Sequence[Entry], opening_fe
         rows.append((t("print.station"), station))
     if printed_at:
         rows.append((t("print.printed_at"), printed_at))
-    return Receipt.make(t("print.statement.title"), rows)
+    return Receipt.make(title or t("print.statement.title"), rows)
 
 
 async def twelve_month_statement(backend: Backend, who: str, name: str, today: date,
                                  station: str = "", printed_at: str = "") -> Receipt:
     """The statement of the 12 months ending ``today``."""
-    date_from, date_to = twelve_months_back(today).isoformat(), today.isoformat()
-    entries, opening, closing = await statement_entries(backend, who, date_from, date_to)
-    return statement_document(who, name, entries, opening, closing, date_from, date_to,
-                              station, printed_at)
+    return await period_statement(backend, who, name, today, None, None, station, printed_at)
+
+
+def statement_period(today: date, date_from: str | None, date_to: str | None) -> tuple[str, str]:
+    """The period a statement covers: the dates given, the 12 months ending ``today`` else."""
+    return (date_from or twelve_months_back(date.fromisoformat(date_to) if date_to else today).isoformat(),
+            date_to or today.isoformat())
+
+
+async def period_statement(backend: Backend, who: str, name: str, today: date,
+                           date_from: str | None, date_to: str | None, station: str = "",
+                           printed_at: str = "") -> Receipt:
+    """The statement between the dates (either may be ``None``: see :func:`statement_period`);
+    titled as the 12-month statement when no date was given."""
+    start, end = statement_period(today, date_from, date_to)
+    entries, opening, closing = await statement_entries(backend, who, start, end)
+    title = "" if date_from is None and date_to is None else t("print.statement.title_period")
+    return statement_document(who, name, entries, opening, closing, start, end, station,
+                              printed_at, title)

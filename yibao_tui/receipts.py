@@ -2,11 +2,10 @@
 time. Always saved as UTF-8 text; also as PDF when the optional ``reportlab`` is installed
 (``pip install 'yibao-tui[pdf]'``).
 
-The PDF needs no font file: Chinese is set in reportlab's built-in CID font ``STSong-Light``
-(Adobe-GB1, not embedded; Acrobat, PDFium/Chrome/Edge, macOS Preview and poppler render it with
-the system's Song/Ming face, so the viewer must have a CJK font, as every Chinese desktop does),
-and everything Latin-1 (digits, ``¥``, ``·``, letters) in Helvetica, so it never depends on the
-substitute font's Latin metrics. reportlab is imported only when a PDF is written: the counter
+Chinese is set in a CJK TrueType font embedded in the PDF when this machine has one, else in
+reportlab's built-in (not embedded) CID font ``STSong-Light`` (:mod:`yibao_tui.pdffont`);
+everything Latin-1 (digits, ``¥``, ``·``, letters) in Helvetica, so it never depends on the CJK
+font's Latin metrics. reportlab is imported only when a PDF is written: the counter
 starts as fast without it, and works without it.
 """
 
@@ -26,8 +25,7 @@ from yibao_tui.i18n import name_of, t
 
 #: An 18-character resident ID number anywhere in a text.
 ID_PATTERN = re.compile(r"\d{17}[\dXx]")
-#: The PDF's fonts: reportlab's built-in CID font for Chinese, a base-14 font for Latin-1.
-CJK_FONT = "STSong-Light"
+#: The PDF's font for Latin-1 (a base-14 font); Chinese: :func:`yibao_tui.pdffont.cjk_font`.
 LATIN_FONT = "Helvetica"
 PDF_EXTRA_HINT = "pip install 'yibao-tui[pdf]'"
 
@@ -218,14 +216,17 @@ FOOTER_SIZE = 9.0
 
 
 def _runs(text: str) -> list[tuple[str, str]]:
-    """Split ``text`` into (font, run): Latin-1 (cp1252) in Helvetica, the rest in STSong."""
+    """Split ``text`` into (font, run): Latin-1 (cp1252) in Helvetica, the rest in the CJK font."""
+    from yibao_tui.pdffont import cjk_font
+
+    cjk = cjk_font()
     out: list[tuple[str, str]] = []
     for ch in text:
         try:
             ch.encode("cp1252")
             font = LATIN_FONT
         except UnicodeEncodeError:
-            font = CJK_FONT
+            font = cjk.font_for(ch)
         if out and out[-1][0] == font:
             out[-1] = (font, out[-1][1] + ch)
         else:
@@ -264,12 +265,8 @@ def _render_pdf(receipt: Receipt) -> bytes:
     import io
 
     from reportlab.lib.pagesizes import A4
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.pdfgen.canvas import Canvas
 
-    if CJK_FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
     buf = io.BytesIO()
     width, height = A4
     canvas = Canvas(buf, pagesize=A4, pageCompression=1)

@@ -26,7 +26,8 @@ from yibao_tui.i18n import catalogue
 from yibao_tui.server.backends import LedgerBackend
 
 #: The contract's table, written out here rather than read from the implementation.
-NOT_FOUND = {"NOT_FOUND", "UNKNOWN_PERSON", "UNKNOWN_PAYMENT", "UNKNOWN_TOKEN", "NOT_AVAILABLE", "UNKNOWN_OPERATOR"}
+NOT_FOUND = {"NOT_FOUND", "UNKNOWN_PERSON", "UNKNOWN_PAYMENT", "UNKNOWN_TOKEN", "NOT_AVAILABLE", "UNKNOWN_OPERATOR",
+             "UNKNOWN_DOCUMENT"}
 EXPECTED: dict[int, set[str]] = {
     400: (set(INPUT_CODES) - NOT_FOUND)
     | {"IDEMPOTENCY_KEY_MISSING", "IDEMPOTENCY_KEY_INVALID", "INVALID_ROLE", "INVALID_ARGUMENT"},
@@ -41,7 +42,7 @@ EXPECTED: dict[int, set[str]] = {
     422: set(RULE_CODES) | {"IDEMPOTENCY_CONFLICT"},
     503: {"DATABASE_BUSY", "DATABASE_CORRUPT", "DATABASE_UNAVAILABLE", "BACKEND_UNAVAILABLE", "LEDGER_NOT_FOUND"},
     # a bug, and the codes only a client raises (no token, no keyring, no server extra)
-    500: {"INTERNAL", "NO_TOKEN", "NO_KEYRING", "SERVER_EXTRA_MISSING"},
+    500: {"INTERNAL", "NO_TOKEN", "NO_KEYRING", "SERVER_EXTRA_MISSING", "PRINT_FAILED"},
 }
 ALL_CODES = sorted(k.removeprefix("error.") for k in catalogue("zh") if k.startswith("error."))
 

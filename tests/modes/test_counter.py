@@ -34,6 +34,29 @@ async def lookup(pilot, who: str) -> None:
     await settle(pilot)
 
 
+async def pay_child_premium(pilot, world: World) -> str:
+    """Log in, look the owner up, pay the child's 2026 premium (F4); the receipt dialog's text."""
+    app = pilot.app
+    await settle(pilot)
+    await login(pilot)
+    await lookup(pilot, world.owner)
+    await pilot.press("f4")
+    await settle(pilot)
+    premium = app.screen
+    # the sample policy on 2026-03-02: only 2026 is open, the only year offered (issue 10)
+    assert [v for _, v in premium.query_one("#year", Select)._options if isinstance(v, int)] == [2026]
+    premium.query_one("#relative", Select).value = world.child
+    premium.query_one("#year", Select).value = 2026
+    await settle(pilot)
+    await pilot.click("#quote")
+    await settle(pilot)
+    await pilot.click("#pay")
+    await settle(pilot)
+    await pilot.click("#confirm")
+    await settle(pilot)
+    return str(app.screen.query_one("#message-body", Static).content.plain)
+
+
 async def test_login_shows_operator_and_window(world: World):
     app = make(world)
     async with app.run_test(size=(120, 30)) as pilot:
@@ -243,26 +266,7 @@ async def test_withdrawal_needs_a_supervisor_then_the_account_is_closed(world: W
 async def test_premium_at_the_counter_one_audit_row_and_a_receipt(world: World, tmp_path):
     app = make(world)
     async with app.run_test(size=(120, 30)) as pilot:
-        await settle(pilot)
-        await login(pilot)
-        await lookup(pilot, world.owner)
-        await pilot.press("f4")
-        await settle(pilot)
-        premium = app.screen
-        # the sample policy on 2026-03-02: only 2026 is open, the only year offered (issue 10)
-        assert [v for _, v in premium.query_one("#year", Select)._options if isinstance(v, int)] == [2026]
-        premium.query_one("#relative", Select).value = world.child
-        premium.query_one("#year", Select).value = 2026
-        await settle(pilot)
-        await pilot.click("#quote")
-        await settle(pilot)
-        panel = premium.query_one("#quote-panel", Static).content.plain
-        assert not premium.query_one("#pay", Button).disabled, panel
-        await pilot.click("#pay")
-        await settle(pilot)
-        await pilot.click("#confirm")
-        await settle(pilot)
-        receipt = app.screen.query_one("#message-body", Static).content.plain
+        receipt = await pay_child_premium(pilot, world)
         assert CLERK in receipt and "PM" in receipt and not ID18.search(receipt)
     rows = await world.backend().audit(person=world.owner, limit=500)
     pays = [r for r in rows if r.action == "premium.pay" and r.channel == "counter"]
@@ -402,22 +406,7 @@ async def test_premium_receipt_without_reportlab_says_where_the_text_went(world:
     monkeypatch.setitem(sys.modules, "reportlab", None)
     app = make(world)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        await login(pilot)
-        await lookup(pilot, world.owner)
-        await pilot.press("f4")
-        await settle(pilot)
-        premium = app.screen
-        premium.query_one("#relative", Select).value = world.child
-        premium.query_one("#year", Select).value = 2026
-        await settle(pilot)
-        await pilot.click("#quote")
-        await settle(pilot)
-        await pilot.click("#pay")
-        await settle(pilot)
-        await pilot.click("#confirm")
-        await settle(pilot)
-        body = app.screen.query_one("#message-body", Static).content.plain.splitlines()
+        body = (await pay_child_premium(pilot, world)).splitlines()
     folder = tmp_path / "exports" / "receipts"
     [txt] = folder.glob("premium-*.txt")
     assert f"回执已保存到 {folder}/" in body and f"  {txt.name}" in body

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from tests.printing.cups import PRINTER, outputs, require_cups, set_enabled, wait_for_new_pdf
+from tests.printing.cups import PRINTER, outputs, require_cups, stopped_printer, wait_for_new_pdf
 from yibao_tui.domain.models import Entry, PremiumPayment
 from yibao_tui.i18n import set_lang, t
 from yibao_tui.printing import pending, print_document, reprint, statement_document
@@ -46,20 +46,19 @@ def test_printed_receipt_holds_masked_id_amount_and_payment_id(tmp_path: Path):
     assert "110***********002X" in text and "440***********0076" in text
     assert "¥400.00" in text and "PM20260000000042" in text
     assert "2026-03-0210:00:00" in text and "A001" in text
-    # (cups-pdf re-renders through Ghostscript, which draws the Chinese with its CJK fallback
-    # font but drops its text layer: the Chinese is checked on the submitted file below)
+    # the Chinese survives CUPS's PDF -> PostScript -> PDF (Ghostscript) round trip: the font is
+    # embedded with named glyphs (yibao_tui.pdffont)
+    assert "代缴保费回执" in text and "缴费单号：PM20260000000042" in text
+    assert "缴费账户：张*三110***********002X" in text and "办理渠道：经办窗口3号" in text
     assert HOLDER not in text and RELATIVE not in text and "张小三" not in text
 
 
 def test_stopped_printer_says_so_keeps_the_document_and_reprints_it(tmp_path: Path):
     require_cups()
     spool = tmp_path / "spool"
-    before = outputs()
-    set_enabled(False)
-    try:
+    with stopped_printer():
+        before = outputs()  # taken once the earlier tests' jobs are done (stopping waits for them)
         outcome = print_document(slip(), "premium-PM20260000000042", PRINTER, folder=spool)
-    finally:
-        set_enabled(True)
     assert not outcome.printed
     message = outcome.message()
     assert f"打印机 {PRINTER} 已停止" in message and "paper out" in message

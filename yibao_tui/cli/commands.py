@@ -501,5 +501,7 @@ def _backend_for(args: argparse.Namespace, actor: Actor) -> Backend:
     return backend
 
 
-# person find, operator list|disable|enable|unlock|reset-password and the paged audit log
+# print list | reprint (the documents kept for a reprint); person find, operator
+# list|disable|enable|unlock|reset-password and the paged audit log
+from yibao_tui.cli import printing as _printing  # noqa: E402,F401  (registers its handlers)
 from yibao_tui.cli import staff as _staff  # noqa: E402,F401  (registers its handlers)

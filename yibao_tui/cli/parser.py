@@ -250,6 +250,9 @@ def build_parser() -> argparse.ArgumentParser:
     ks.add_argument("--allow-remote", action="store_true",
                     help="let the web kiosk listen on an address other than loopback (put a TLS reverse proxy in front)")
 
+    from yibao_tui.cli.printing import extend_parser as print_commands
+
+    print_commands(sub, _Parser)  # print list | reprint
     sv = sub.add_parser("serve", help="the reference HTTP server (extra: yibao-tui[server])")
     sv.add_argument("--host", default="127.0.0.1")
     sv.add_argument("--port", type=_int, default=8765)

@@ -34,10 +34,12 @@ INPUT_CODES = frozenset(
         "INSECURE_TRANSPORT",
         # counter staff (issue 10 items 9-11)
         "UNKNOWN_OPERATOR",
+        # no such document kept for a reprint (yibao print reprint, issue 12)
+        "UNKNOWN_DOCUMENT",
     }
 )
 NOT_FOUND_CODES = frozenset({"UNKNOWN_PERSON", "UNKNOWN_PAYMENT", "UNKNOWN_TOKEN", "NOT_AVAILABLE",
-                             "UNKNOWN_OPERATOR"})
+                             "UNKNOWN_OPERATOR", "UNKNOWN_DOCUMENT"})
 
 #: Refused by a rule: the CLI exits 3, the server answers 422.
 RULE_CODES = frozenset(

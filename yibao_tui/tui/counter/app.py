@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import SystemCommand
@@ -25,6 +25,9 @@ from yibao_tui.i18n import t
 from yibao_tui.tui.host.app import HostApp, view_keys
 from yibao_tui.tui.host.idle import Clock, IdleTimer
 from yibao_tui.tui.widgets.common import focus_keys
+
+if TYPE_CHECKING:
+    from yibao_tui.printing import PrintOutcome
 
 MakeBackend = Callable[[Actor], Backend]
 #: The modes of a logged-in session, dropped and re-created at every logout.
@@ -86,7 +89,14 @@ FACTORIES: dict[str, Callable[[], Screen[Any]]] = {
 #: Seconds of warning, with a countdown, before an idle session is logged out.
 IDLE_COUNTDOWN = 30.0
 #: Actions that need a logged-in operator.
-SESSION_ACTIONS = frozenset({"show", "lookup", "reveal", "logout", "help"})
+SESSION_ACTIONS = frozenset({"show", "lookup", "reveal", "logout", "help", "reprint"})
+
+
+def receipts_dir() -> str:
+    """Where the counter saves its receipts (as the receipt dialog names it)."""
+    from yibao_tui.settings import export_dir
+
+    return str(export_dir() / "receipts")
 
 
 class CounterApp(HostApp):
@@ -135,6 +145,9 @@ class CounterApp(HostApp):
         )
         self.window = str(window)
         self.printer = printer
+        #: Whether the window has a printer: found at each login (``None``: not asked yet).
+        #: Without one, receipts are only saved as files: no print job, nothing spooled.
+        self.print_ready: bool | None = None
         self.station = t("print.station_window", n=self.window)
         self.operator: Operator | None = None
         #: What the login screen says when it is shown again (why the session ended).
@@ -169,6 +182,45 @@ class CounterApp(HostApp):
         )
         await self.switch_mode("balance")
         self.action_lookup()
+        if self.printer is not None:
+            self.run_worker(self._find_printer(), group="printer", exclusive=True, exit_on_error=False)
+
+    async def _find_printer(self) -> None:
+        """Once per login: is there a printer? Say so once when not (receipts are then saved as
+        files only, not piled up in the spool), and how many documents wait for a reprint."""
+        import asyncio
+
+        from yibao_tui.printing import ABSENT, availability, pending
+
+        problem = await asyncio.to_thread(availability, self.printer or None)
+        self.print_ready = problem is None or problem.code not in ABSENT
+        if problem is not None and not self.print_ready:
+            self.notify(t("print.counter.no_printer", reason=problem.message(), path=receipts_dir()),
+                        severity="warning", markup=False, timeout=15)
+        kept = await asyncio.to_thread(pending)
+        if kept:
+            self.notify(t("print.reprint.kept", n=len(kept)), markup=False, timeout=10)
+
+    def may_print(self) -> bool:
+        """Receipts print only when the login found a printer (or has not finished asking)."""
+        return self.printer is not None and self.print_ready is not False
+
+    def printed(self, outcome: PrintOutcome) -> None:
+        """A printer that vanished mid-session: say so once, and stop sending receipts to it;
+        one that printed (the clerk's 打印回执 after fixing it) is back."""
+        from yibao_tui.printing import ABSENT
+
+        if outcome.printed:
+            self.print_ready = True
+        elif outcome.problem is not None and outcome.problem.code in ABSENT and self.print_ready:
+            self.print_ready = False
+            self.notify(t("print.counter.gone", reason=outcome.problem.message(), path=receipts_dir()),
+                        severity="warning", markup=False, timeout=15)
+
+    def action_reprint(self) -> None:
+        """The palette's 补打单据: every document kept for a reprint."""
+        if self.operator is not None:
+            self.reprint_kept()
 
     async def logout(self, notice: str = "") -> None:
         """Back to the login screen; the person, the session's screens and backend are dropped."""
@@ -176,6 +228,7 @@ class CounterApp(HostApp):
             return
         session = self.backend
         self.operator = None
+        self.print_ready = None  # asked again at the next login
         self.forget()
         self.backend = self.gate
         self.login_notice = notice
@@ -315,6 +368,8 @@ class CounterApp(HostApp):
         if self.operator is not None:
             for key, name, action in PALETTE:
                 yield SystemCommand(f"{t(name)} ({key})", t(name), self._runner(action))
+            if self.printer is not None:
+                yield SystemCommand(t("cmd.reprint"), t("cmd.reprint.help"), self._runner("reprint"))
             for action, key in getattr(screen, "COMMANDS_HERE", ()):
                 yield SystemCommand(t(key), t(f"{key}.help"), self._runner(f"screen.{action}"))
         yield SystemCommand(t("cmd.quit"), t("cmd.quit.help"), self._runner("quit"))

@@ -3,11 +3,29 @@ reportlab is installed) naming the operator."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 
 from yibao_tui.domain.models import PremiumPayment
 from yibao_tui.i18n import t
 from yibao_tui.tui.views.premium import PremiumScreen
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from textual.app import App
+
+    from yibao_tui.receipts import Receipt
+
+
+def print_button(app: App[object], doc: Receipt, name: str) -> tuple[str, Callable[[], None]] | None:
+    """The receipt dialog's 打印回执 (when the window has a printer configured): prints the
+    receipt again, its kept copy when a print failed. Only prints: never pays again."""
+    print_later = getattr(app, "print_later", None)
+    if print_later is None or getattr(app, "printer", None) is None:
+        return None
+    return t("print.button.receipt"), lambda: print_later(doc, name, again=True)
 
 
 class CounterPremiumScreen(PremiumScreen):
@@ -47,7 +65,9 @@ class CounterPremiumScreen(PremiumScreen):
         body = Text(receipt.text())
         if payment.payment_id in self.saved:
             body.append(self.saved[payment.payment_id], style="dim")
-        self.app.push_screen(MessageDialog(t("ui.receipt.title"), body, dialog_id="receipt"))
+        self.app.push_screen(MessageDialog(t("ui.receipt.title"), body, dialog_id="receipt",
+                                           extra=print_button(self.app, receipt,
+                                                              f"premium-{payment.payment_id}")))
 
     def _panel(self, text: Text) -> None:
         """Refusals may name a relative's full ID: masked unless revealed."""

@@ -161,6 +161,7 @@ class CounterWithdrawalScreen(WithdrawalScreen):
     def show_receipt(self, receipt: WithdrawalReceipt) -> None:
         """Save the masked receipt (text, and PDF when reportlab is installed) and show it."""
         from yibao_tui.receipts import save_receipt_files, withdrawal_receipt
+        from yibao_tui.tui.counter.premium import print_button
         from yibao_tui.tui.widgets.dialogs import MessageDialog
 
         person = self.person
@@ -172,9 +173,11 @@ class CounterWithdrawalScreen(WithdrawalScreen):
             body.append(saved.describe(), style="dim")
         except OSError as err:
             self.report(err)
+        name = f"withdrawal-{receipt.withdrawal_id}"
         print_later = getattr(self.app, "print_later", None)
         if print_later is not None:  # the window's printer
-            print_later(doc, f"withdrawal-{receipt.withdrawal_id}")
+            print_later(doc, name)
         self.app.push_screen(
-            MessageDialog(t("mode.wd.receipt_title"), body, dialog_id="wd-receipt")
+            MessageDialog(t("mode.wd.receipt_title"), body, dialog_id="wd-receipt",
+                          extra=print_button(self.app, doc, name))
         )

@@ -180,10 +180,41 @@ class HostApp(App[int]):
 
         self.push_screen(Palette(providers=[ThemeProvider], placeholder=t("ui.palette.themes")))
 
+    def may_print(self) -> bool:
+        """Whether documents go to a printer now (the counter also asks whether it has one)."""
+        return self.printer is not None
+
     def print_later(self, doc: Receipt, name: str,
-                    done: Callable[[PrintOutcome], None] | None = None) -> None:
+                    done: Callable[[PrintOutcome], None] | None = None, *,
+                    again: bool = False) -> None:
         """Print ``doc`` on a thread (``lp`` may take a while) and say how it went; a failed
-        print keeps the document in the spool. Only prints: the payment is already done."""
+        print keeps the document in the spool. ``again``: a print the user asked for (a
+        reprint button): its kept copy if one waits, else a new copy, even when the counter
+        found no printer at login. Only prints: the payment is already done."""
+        if self.printer is None or not (again or self.may_print()):
+            return
+        printer = self.printer or None
+
+        async def job() -> None:
+            import asyncio
+
+            from yibao_tui.printing import print_document, print_or_reprint
+
+            run = print_or_reprint if again else print_document
+            outcome = await asyncio.to_thread(run, doc, name, printer)
+            self.notify(outcome.message(), severity="information" if outcome.printed else "warning",
+                        markup=False, timeout=10)
+            self.printed(outcome)
+            if done is not None:
+                done(outcome)
+
+        self.run_worker(job(), group="print", exit_on_error=False)
+
+    def printed(self, outcome: PrintOutcome) -> None:
+        """A print finished (or failed and its document was kept)."""
+
+    def reprint_kept(self) -> None:
+        """Print every kept document again (oldest first; stops at the first problem)."""
         if self.printer is None:
             return
         printer = self.printer or None
@@ -191,13 +222,18 @@ class HostApp(App[int]):
         async def job() -> None:
             import asyncio
 
-            from yibao_tui.printing import print_document
+            from yibao_tui.printing import reprint
 
-            outcome = await asyncio.to_thread(print_document, doc, name, printer)
-            self.notify(outcome.message(), severity="information" if outcome.printed else "warning",
-                        markup=False, timeout=10)
-            if done is not None:
-                done(outcome)
+            outcomes = await asyncio.to_thread(reprint, printer)
+            done = [o for o in outcomes if o.printed]
+            if not outcomes:
+                self.notify(t("print.reprint.none"), markup=False)
+            elif done:
+                self.notify(t("print.reprint.done", n=len(done)), markup=False)
+            for outcome in outcomes:
+                self.printed(outcome)
+                if not outcome.printed:
+                    self.notify(outcome.message(), severity="warning", markup=False, timeout=10)
 
         self.run_worker(job(), group="print", exit_on_error=False)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -16,6 +18,10 @@ from yibao_tui.tui.flows.premium import PremiumFlow
 from yibao_tui.tui.kiosk.base import KioskScreen
 from yibao_tui.tui.widgets.common import relation_name
 
+if TYPE_CHECKING:
+    from yibao_tui.printing import PrintOutcome
+    from yibao_tui.receipts import Receipt
+
 
 class KioskPremium(KioskScreen):
     """Pay a bound relative's resident premium from the holder's account."""
@@ -27,6 +33,8 @@ class KioskPremium(KioskScreen):
         super().__init__()
         #: The shared payment flow (its one idempotency key per confirmation).
         self.flow: PremiumFlow | None = None
+        #: The last payment's slip and its document name (for 打印回执).
+        self.slip: tuple[Receipt, str] | None = None
 
     @property
     def relatives(self) -> dict[str, Binding]:
@@ -61,6 +69,10 @@ class KioskPremium(KioskScreen):
         receipt = Static("", id="receipt", classes="kiosk-panel")
         receipt.display = False
         yield receipt
+        # Only when the slip did not print: try again (this payment's slip, nobody else's)
+        with Horizontal(classes="kiosk-buttons", id="slip-row") as slip_row:
+            slip_row.display = False
+            yield Button(t("print.button.receipt"), id="reprint-slip", classes="kiosk-nav")
 
     def on_mount(self) -> None:
         self.load()
@@ -102,6 +114,7 @@ class KioskPremium(KioskScreen):
         self.query_one("#receipt", Static).display = shown
         self.query_one("#quote", Static).display = not shown
         self.query_one("#pay-row").display = not shown
+        self.query_one("#slip-row").display = False
 
     @on(Select.Changed, "#relative, #year")
     def _changed(self) -> None:
@@ -213,7 +226,8 @@ class KioskPremium(KioskScreen):
             channel="kiosk",
             station=self.kapp.station,
         )
-        self.kapp.print_later(receipt, f"premium-{payment.payment_id}")  # the slip, once
+        self.slip = (receipt, f"premium-{payment.payment_id}")
+        self.kapp.print_later(*self.slip, done=self._slip_printed)  # the slip, once
         self.last_receipt = receipt.text()
         text = Text()
         text.append(t("mode.kiosk.paid_title") + "\n", style="bold green")
@@ -221,3 +235,21 @@ class KioskPremium(KioskScreen):
         text.append(receipt.footer, style="dim")
         self.query_one("#receipt", Static).update(text)
         self._show_receipt_panel(True)
+
+    def _slip_printed(self, outcome: PrintOutcome) -> None:
+        """The slip did not print (the printer is stopped, out of paper): offer to try again;
+        it printed: nothing more to offer."""
+        if not self.is_mounted:
+            return
+        row = self.query_one("#slip-row")
+        row.display = not outcome.printed and self.query_one("#receipt", Static).display
+        self.query_one("#reprint-slip", Button).disabled = False
+
+    @on(Button.Pressed, "#reprint-slip")
+    def reprint_slip(self) -> None:
+        """打印回执: this payment's slip again (its kept copy). Only prints: never pays."""
+        if self.slip is None:
+            return
+        self.query_one("#reprint-slip", Button).disabled = True
+        self.notify(t("print.kiosk.printing"), markup=False)
+        self.kapp.print_later(*self.slip, done=self._slip_printed, again=True)

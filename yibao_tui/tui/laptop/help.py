@@ -36,7 +36,8 @@ KEY_WIDTH = 18
 SCREEN_KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     (
         "ui.screen.balance",
-        (("N / P", "help.paging"), ("E", "cmd.export"), ("X", "cmd.clear_filters")),
+        (("N / P", "help.paging"), ("E", "cmd.export"), ("D", "cmd.print_statement"),
+         ("X", "cmd.clear_filters")),
     ),
     ("ui.screen.family", (("A", "cmd.bind"), ("U", "cmd.unbind"), ("H", "cmd.history"))),
     ("ui.screen.premium", (("Q", "cmd.quote"), ("Y", "cmd.pay"))),

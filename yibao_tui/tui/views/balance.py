@@ -71,12 +71,14 @@ class BalanceScreen(YibaoScreen):
         Binding("n", "next_page", "key.next_page", id="next_page"),
         Binding("p", "prev_page", "key.prev_page", id="prev_page"),
         Binding("e", "export", "key.export", id="export"),
+        Binding("d", "print_statement", "key.print", id="print_statement"),
         Binding("x", "clear_filters", "key.clear_filters", id="clear_filters", show=False),
     ]
     COMMANDS_HERE = (
         ("next_page", "cmd.next_page"),
         ("prev_page", "cmd.prev_page"),
         ("export", "cmd.export"),
+        ("print_statement", "cmd.print_statement"),
         ("clear_filters", "cmd.clear_filters"),
     )
 
@@ -85,6 +87,8 @@ class BalanceScreen(YibaoScreen):
         #: The shown person's statement, one keyset page at a time (``None``: nobody).
         self.pager: StatementPager | None = None
         self._filters: tuple[str | None, str | None, str | None] = (None, None, None)
+        #: The last statement saved as PDF (D, then 保存为 PDF).
+        self.last_pdf: Path | None = None
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="summary"):
@@ -379,6 +383,77 @@ class BalanceScreen(YibaoScreen):
         if filters != self._filters:
             self._filters = filters  # type: ignore[assignment]
             self.load_page("first")
+
+    # --- print or save as PDF ---------------------------------------------------------------
+
+    def action_print_statement(self) -> None:
+        """The statement of the chosen dates (else the last 12 months) to a printer or a PDF."""
+        person = self.person
+        if person is None or person.balance_fen is None:
+            return
+        self.print_statement()
+
+    @work(exclusive=True, exit_on_error=False, group="print")
+    async def print_statement(self) -> None:
+        """Ask CUPS for its printers (on a thread), then let the user choose where it goes."""
+        from yibao_tui.printing import NO_PRINTER, PrintProblem, printers, statement_period
+        from yibao_tui.settings import export_dir
+        from yibao_tui.tui.views.print_statement import PrintStatementDialog
+
+        person = self.person
+        if person is None:
+            return
+        date_from, date_to, _ = self._filters
+        start, end = statement_period(self.yapp.today, date_from, date_to)
+        try:
+            names, default = await asyncio.to_thread(printers)
+            problem = "" if names else PrintProblem(NO_PRINTER).message()
+        except PrintProblem as err:
+            names, default, problem = [], "", err.message()
+
+        def chosen(choice: tuple[str, str] | None) -> None:
+            if choice is not None and self.person is person:
+                self.send_statement(person, date_from, date_to, choice)
+
+        self.app.push_screen(PrintStatementDialog(
+            t("print.dialog.period", date_from=start, date_to=end), names, default, problem,
+            str(export_dir())), chosen)
+
+    @work(exclusive=True, exit_on_error=False, group="print")
+    async def send_statement(self, person: Person, date_from: str | None, date_to: str | None,
+                             choice: tuple[str, str]) -> None:
+        """Make the statement (masked) and print it or save it as a PDF in the export folder."""
+        from yibao_tui.printing import (
+            NO_PDF,
+            PrintProblem,
+            period_statement,
+            print_document,
+            save_pdf,
+        )
+        from yibao_tui.settings import export_dir
+        from yibao_tui.tui.views.print_statement import SAVE_PDF
+
+        self.notify(t("print.dialog.working"), markup=False)
+        try:
+            doc = await period_statement(
+                self.backend, person.id, person.name, self.yapp.today, date_from, date_to,
+                station=getattr(self.app, "station", ""),
+                printed_at=dt.datetime.now().strftime("%Y-%m-%d %H:%M"))
+            name = f"statement-{person.id[-4:]}-{self.yapp.today:%Y%m%d}"
+            if choice[0] == SAVE_PDF:
+                path = await asyncio.to_thread(save_pdf, doc, f"yibao-{name}", export_dir())
+                self.last_pdf = path
+                self.notify(t("print.saved_pdf", path=str(path)), markup=False, timeout=15)
+                return
+            outcome = await asyncio.to_thread(print_document, doc, name, choice[1])
+        except ImportError:
+            self.notify(PrintProblem(NO_PDF).message(), severity="warning", markup=False, timeout=10)
+            return
+        except Exception as err:  # noqa: BLE001
+            self.report(err)
+            return
+        self.notify(outcome.message(), severity="information" if outcome.printed else "warning",
+                    markup=False, timeout=15)
 
     # --- export ----------------------------------------------------------------------------
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -59,15 +61,18 @@ class ConfirmDialog(ModalScreen[bool]):
 
 
 class MessageDialog(ModalScreen[None]):
-    """Show a text (a receipt, a result) with one close button."""
+    """Show a text (a receipt, a result) with a close button, and optionally one more button
+    that does something without closing (``extra``: its label and what it does, e.g. 打印回执)."""
 
     BINDINGS = [Binding("escape", "close", "key.close")]
 
-    def __init__(self, title: str, body: Text, *, dialog_id: str = "message") -> None:
+    def __init__(self, title: str, body: Text, *, dialog_id: str = "message",
+                 extra: tuple[str, Callable[[], None]] | None = None) -> None:
         super().__init__(classes="dialog-screen", id=dialog_id)
         translate_bindings(self)
         self.title_text = title
         self.body = body
+        self.extra = extra
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -75,6 +80,13 @@ class MessageDialog(ModalScreen[None]):
             yield Static(self.body, classes="dialog-body", id="message-body")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(t("ui.close"), id="close", variant="primary")
+                if self.extra is not None:
+                    yield Button(self.extra[0], id="extra")
+
+    @on(Button.Pressed, "#extra")
+    def _extra(self) -> None:
+        if self.extra is not None:
+            self.extra[1]()
 
     def on_mount(self) -> None:
         self.query_one("#close", Button).focus()
