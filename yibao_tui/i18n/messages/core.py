@@ -257,6 +257,11 @@ ZH: dict[str, str] = {
     # --- sec-data (issue 9: identifiers, limits, files, secrets, damage, text) ---
     "reason.amount.balance_limit": "超出账本允许的范围（任何账户余额最多 {limit}）",
     "error.LEDGER_NOT_FOUND": "没有这个账本：{path}（新建账本请用 yibao init；或检查 --db）",
+    "error.MOVE_TARGET_NOT_EMPTY": "目标数据库已有账本数据，不能复制到这里（请用空数据库）",
+    "error.MOVE_MISMATCH": "副本与原账本不一致：{detail}",
+    "cli.migrate.done": "账本已复制并核对：{persons} 人，{entries} 笔分录，{audit} 条审计记录{resumed}",
+    "cli.migrate.resumed": "（接着上次中断处复制）",
+    "cli.migrate.progress": "{table}：已复制 {rows} 行",
     "reason.name.invisible": "含有方向控制符或不可见字符（如 U+202E、U+200B、U+FEFF）",
     "error.INVALID_MEMO": "备注无效：{reason}",
     "error.WEAK_SECRET": "密码太容易被猜到：{reason}",
@@ -524,6 +529,11 @@ EN: dict[str, str] = {
     # --- sec-data (issue 9: identifiers, limits, files, secrets, damage, text) ---
     "reason.amount.balance_limit": "beyond what the ledger allows (no balance above {limit})",
     "error.LEDGER_NOT_FOUND": "No ledger at {path} (create one with yibao init, or check --db)",
+    "error.MOVE_TARGET_NOT_EMPTY": "The target database already holds ledger data; copy into an empty one",
+    "error.MOVE_MISMATCH": "The copy differs from the ledger: {detail}",
+    "cli.migrate.done": "Ledger copied and checked: {persons} persons, {entries} entries, {audit} audit records{resumed}",
+    "cli.migrate.resumed": " (went on where the last run stopped)",
+    "cli.migrate.progress": "{table}: {rows} rows copied",
     "reason.name.invisible": "contains a bidi control or an invisible character (e.g. U+202E, U+200B, U+FEFF)",
     "error.INVALID_MEMO": "Invalid memo: {reason}",
     "error.WEAK_SECRET": "Too easy to guess: {reason}",
