@@ -416,14 +416,19 @@ def _migrate(args: argparse.Namespace, out: Out) -> int:
     from yibao_tui.ledger.move import move
 
     extra = _server_tables()
+    if args.batch < 1:
+        raise YibaoError("INVALID_ARGUMENT", detail="--batch")
     report = move(args.move_from, args.move_to, extra,
-                  lambda table, rows: print(t("cli.migrate.progress", table=table, rows=rows), file=sys.stderr))
+                  lambda table, rows: print(t("cli.migrate.progress", table=table, rows=rows), file=sys.stderr, flush=True),
+                  args.batch)
     if not report.ok:
         raise YibaoError("MOVE_MISMATCH", detail="; ".join(report.failures)[:500])
     data = {**report.to_json(), "source": shown_db(args.move_from), "target": shown_db(args.move_to)}
     out.result(data, t("cli.migrate.done", persons=report.counts.get("persons", 0),
                        entries=report.counts.get("entries", 0), audit=report.counts.get("audit", 0),
-                       resumed=t("cli.migrate.resumed") if report.resumed else ""))
+                       resumed=t("cli.migrate.resumed") if report.resumed else "")
+               + "\n" + t("cli.migrate.speed", rows=f"{sum(report.copied.values()):,}", seconds=f"{report.copy_s:.1f}",
+                           rate=f"{report.rows_per_s:,}", prove=f"{report.prove_s:.1f}", version=report.schema_version))
     return 0
 
 

@@ -245,6 +245,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="the ledger to copy (a file or postgresql://…)")
     mg.add_argument("--to", dest="move_to", required=True, metavar="DB",
                     help="where to (an empty ledger, or this copy interrupted: it goes on)")
+    mg.add_argument("--batch", type=_int, default=5_000, metavar="N",
+                    help="rows per transaction (each records how far the copy got)")
     sv = sub.add_parser("serve", help="the reference HTTP server (extra: yibao-tui[server])")
     sv.add_argument("--host", default="127.0.0.1")
     sv.add_argument("--port", type=_int, default=8765)

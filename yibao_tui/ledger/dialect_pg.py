@@ -226,6 +226,12 @@ class PgDialect(PgDdl):
         with (raw.raw if raw.in_tx else raw.live()).cursor() as cur:
             cur.executemany(to_pg(sql), [tuple(r) for r in rows])
 
+    def copy_rows(self, raw: PgConn, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        # COPY's text format, one round trip per batch: ~10x executemany's rate for millions of rows
+        with raw.raw.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
     def insert(self, raw: PgConn, sql: str, args: Sequence[Any], key: str) -> int:
         return int(raw.execute(f"{sql} RETURNING {key}", args).fetchone()[0])
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -54,11 +55,23 @@ class MoveReport:
     heads: dict[int, str] = field(default_factory=dict)
     ok: bool = False
     failures: list[str] = field(default_factory=list)
+    #: the schema version both ledgers are at (``meta.schema_version``)
+    schema_version: str = ""
+    #: seconds spent copying rows, and proving the copy
+    copy_s: float = 0.0
+    prove_s: float = 0.0
+
+    @property
+    def rows_per_s(self) -> int:
+        """Rows copied by this run per second of copying."""
+        return int(sum(self.copied.values()) / self.copy_s) if self.copy_s > 0 else 0
 
     def to_json(self) -> dict[str, Any]:
         return {"source": self.source, "target": self.target, "copied": self.copied, "resumed": self.resumed,
                 "counts": self.counts, "chain_heads": {str(k): v for k, v in self.heads.items()},
-                "ok": self.ok, "failures": self.failures}
+                "ok": self.ok, "failures": self.failures, "schema_version": self.schema_version,
+                "copy_seconds": round(self.copy_s, 3), "prove_seconds": round(self.prove_s, 3),
+                "rows_per_second": self.rows_per_s}
 
 
 def _identity(led: Ledger) -> str:
@@ -93,8 +106,12 @@ def _copy_table(src: Ledger, dst: Ledger, table: str, key: str, report: MoveRepo
     if row is not None and row[0] == "done":
         return
     last: Any = None if row is None else json.loads(row[0])
-    # accounts: the system accounts a new ledger has are the source's (same codes, same ids)
-    conflict = " ON CONFLICT (id) DO UPDATE SET balance = excluded.balance" if table == "accounts" else ""
+    at = cols.index(key)
+    # accounts: the system accounts a new ledger has are the source's (same codes, same ids): their
+    # balances are set, every other row is loaded in bulk (COPY on PostgreSQL)
+    have = {int(i) for i, in dst.db.all("SELECT id FROM accounts")} if table == "accounts" else set()
+    upsert = (f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608 - constants
+              " ON CONFLICT (id) DO UPDATE SET balance = excluded.balance")
     copied = 0
     while True:
         where = f" WHERE {key} > ?" if last is not None else ""
@@ -102,11 +119,14 @@ def _copy_table(src: Ledger, dst: Ledger, table: str, key: str, report: MoveRepo
                           ((last,) if last is not None else ()) + (size,))
         if not rows:
             break
-        last = rows[-1][cols.index(key)]
+        last = rows[-1][at]
 
         def one(rows: list[Any] = rows, last: Any = last) -> None:
-            with dst.db.transaction():
-                dst.db.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks}){conflict}", rows)  # noqa: S608
+            with dst.db.transaction():  # the rows and the progress record: both or neither
+                old = [r for r in rows if r[at] in have]
+                if old:
+                    dst.db.executemany(upsert, old)
+                dst.dialect.copy_rows(dst.db.raw, table, cols, [r for r in rows if r[at] not in have] if old else rows)
                 dst.db.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE"
                                " SET value = excluded.value", (mark, json.dumps(last)))
 
@@ -161,6 +181,7 @@ def move(source: str, target: str, extra: Extra | None = None,
         else:
             report.resumed = True
         dst.run(lambda: _check_system_accounts(src, dst))
+        started = time.perf_counter()
         for table, key in ORDER:
             dst.run(partial(_copy_table, src, dst, table, key, report, progress, chunk))
             dst.run(partial(_set_meta, dst, f"move.{table}", "done"))
@@ -175,7 +196,9 @@ def move(source: str, target: str, extra: Extra | None = None,
         if reset is not None:  # PostgreSQL: each identity past the ids copied
             ids = {**_IDS, **{t: k for t, (k, _) in (extra or {}).items() if k == "id" and _columns(dst, t)}}
             dst.run(lambda: reset(dst.db, ids))
+        report.copy_s = time.perf_counter() - started
         _prove(src, dst, report, [t for t, _ in ORDER])
+        report.prove_s = time.perf_counter() - started - report.copy_s
         return report
     finally:
         src.close()
@@ -197,4 +220,8 @@ def _prove(src: Ledger, dst: Ledger, report: MoveReport, tables: list[str]) -> N
             f.append(f"{t}: {sc[t]} rows in the source, {dc[t]} in the target")
     if sh != dh:
         f.append("the audit chains' heads differ")
+    versions = [led.meta("schema_version") for led in (src, dst)]
+    if versions[0] != versions[1]:
+        f.append(f"schema version {versions[0]} in the source, {versions[1]} in the target")
+    report.schema_version = str(versions[1])
     report.counts, report.heads, report.ok = dc, dh, not f
