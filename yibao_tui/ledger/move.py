@@ -196,6 +196,9 @@ def move(source: str, target: str, extra: Extra | None = None,
         if reset is not None:  # PostgreSQL: each identity past the ids copied
             ids = {**_IDS, **{t: k for t, (k, _) in (extra or {}).items() if k == "id" and _columns(dst, t)}}
             dst.run(lambda: reset(dst.db, ids))
+        analyze = getattr(dst.dialect, "analyze", None)
+        if analyze is not None:  # PostgreSQL: the planner's statistics of what was just loaded
+            dst.run(lambda: analyze(dst.db, [t for t, _ in ORDER]))
         report.copy_s = time.perf_counter() - started
         _prove(src, dst, report, [t for t, _ in ORDER])
         report.prove_s = time.perf_counter() - started - report.copy_s
