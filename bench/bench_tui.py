@@ -347,7 +347,8 @@ def section(startup: dict[str, float] | None, paging: dict[str, float] | None, e
             "builds no sub-parser when no command is given, the ledger imports the policy, rules "
             "and withdrawal modules when first used, and a region's name is read from the policy "
             "file's `[regions]` table alone (2026-12-05, `--compare` with the tree before, one "
-            "interleaved run under load: CPU per launch 273 → 263 ms, the bare app's 239 ms). The "
+            "interleaved runs under load: CPU per launch 273 → 263 and 282 → 267 ms, the bare app's "
+            "239 and 241 ms). The "
             "rest is Textual's cost per widget and per stylesheet, which the bare app with its "
             "three widgets does not pay.",
             "",

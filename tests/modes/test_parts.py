@@ -126,6 +126,8 @@ def test_kiosk_start_messages_in_the_users_language(lang: str, said: str, tmp_pa
     code = kiosk.run_kiosk(lambda actor: None, config=tmp_path / "none.toml", lang=lang)  # type: ignore[arg-type,return-value]
     err = capsys.readouterr().err
     assert code == 2 and said in err and "--set-admin-pin" in err
+    # the documented command, not a module path that moved with the code
+    assert f"yibao kiosk --set-admin-pin --config {tmp_path / 'none.toml'}" in err
     (tmp_path / "bad.toml").write_text("admin_pin_hash = [", "utf-8")
     assert kiosk.run_kiosk(lambda actor: None, config=tmp_path / "bad.toml", lang=lang) == 2  # type: ignore[arg-type,return-value]
     assert ("配置文件有误" if lang == "zh" else "damaged") in capsys.readouterr().err

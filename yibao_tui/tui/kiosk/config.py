@@ -25,6 +25,7 @@ import argparse
 import dataclasses
 import json
 import os
+import shlex
 import sys
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
@@ -157,7 +158,7 @@ def run_kiosk(
         print(t("mode.kiosk.cli.bad_config", error=str(err)), file=sys.stderr)
         return 2
     if not cfg.admin_pin_hash:
-        command = f"python -m yibao_tui.tui.kiosk.config --set-admin-pin --config {path}"
+        command = f"yibao kiosk --set-admin-pin --config {shlex.quote(str(path))}"  # the documented way
         print(t("mode.kiosk.cli.no_admin_pin", path=str(path), command=command), file=sys.stderr)
         return 2
     if printer is not None:  # --printer overrides the config
