@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 from yibao_tui.backend.base import Actor  # noqa: E402
 from yibao_tui.backend.local import LocalBackend  # noqa: E402
 from yibao_tui.domain.idnum import make_id  # noqa: E402
+from yibao_tui.ledger.store import Ledger  # noqa: E402
 from yibao_tui.server.auth import TokenStore  # noqa: E402
 
 REGION = "110000"
@@ -146,7 +147,7 @@ async def run_payments(host: str, port: int, token: str, clients: int, pairs: li
 
 
 async def build_ledger(db: Path, employees: int) -> tuple[list[str], list[tuple[str, str]]]:
-    """Employees each binding six resident children (two premium years each)."""
+    """Employees each binding six resident children (a premium for each open year)."""
     backend = LocalBackend(db, actor=Actor("cli", "bench"))
     await backend.init()
     rows: list[dict[str, str]] = []
@@ -215,7 +216,12 @@ async def main_async(args: argparse.Namespace) -> list[str]:
     holders, pairs = await build_ledger(db, args.employees)
     print(f"ledger: {len(holders)} employees, {len(pairs)} bindings in {time.perf_counter() - t0:.1f} s",
           file=sys.stderr)
-    work = [(h, c, y) for h, c in pairs for y in (2024, 2025)]
+    # the sample policy (data/policy_sample.toml: sample figures): the years open today, any day
+    ledger = Ledger(db)
+    ledger.use_sample_policy()
+    years = ledger.premium_years(holders[0]).open_years
+    ledger.close()
+    work = [(h, c, y) for h, c in pairs for y in years]
     random.Random(2).shuffle(work)
     local_work, work = work[: len(work) // 5], work[len(work) // 5:]
     local = await local_payments(db, local_work)

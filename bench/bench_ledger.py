@@ -394,7 +394,9 @@ def measure(path: Path, info: dict, reps: int, payments: int) -> dict:
 
 
 def _premium_setup(ledger: Ledger, payments: int) -> list[tuple[str, str, int]]:
-    """Payers with six bound resident children each: twelve payable premiums (2024, 2025) per payer."""
+    """Payers with six bound resident children each: a payable premium per child for each year
+    open today (the sample policy, data/policy_sample.toml: one or two years, on any date)."""
+    ledger.use_sample_policy()  # sample figures: a year is open whatever day the bench runs
     out: list[tuple[str, str, int]] = []
     # earlier runs on the same file (``--measure-only``) left their payers: start after them
     k = int(ledger.conn.execute("SELECT COUNT(*) FROM persons WHERE region = '440100'").fetchone()[0])
@@ -403,11 +405,12 @@ def _premium_setup(ledger: Ledger, payments: int) -> list[tuple[str, str, int]]:
         # region 440100 is not among the generated ones: these IDs cannot collide with theirs
         payer = make_id("440100", dt.date(1970, 1, 1) + dt.timedelta(days=k), 900 + k % 100)
         ledger.add_person(payer, "付款人", "employee", "440100", opening_balance_fen=12 * 40_000 + 100)
+        years = ledger.premium_years(payer).open_years
         for c in range(6):
             child = make_id("440100", dt.date(2000 + c, 2, 1) + dt.timedelta(days=k), 800 + k % 100)
             ledger.add_person(child, "孩子", "resident", "440100")
             ledger.bind(payer, child, "child")
-            out += [(payer, child, 2024), (payer, child, 2025)]
+            out += [(payer, child, year) for year in years]
     return out[:payments]
 
 

@@ -15,11 +15,16 @@ import pytest
 
 os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
 
+import yibao_tui.ledger.kernel as kernel  # noqa: E402
 from yibao_tui.domain.idnum import make_id  # noqa: E402
 from yibao_tui.i18n import set_lang  # noqa: E402
 from yibao_tui.ledger.store import CN_TZ, Ledger  # noqa: E402
 
 FROZEN = dt.datetime(2026, 11, 22, 10, 0, 0, tzinfo=CN_TZ)
+#: The sample site policy (sample figures, not an official standard): the tests run as a site
+#: that loads it, so that premiums are payable on their frozen dates (2026-11-22: the years 2026
+#: and 2027 are open, 2025 is closed). Tests of the shipped policy alone unset YIBAO_POLICY.
+SAMPLE_POLICY = Path(__file__).resolve().parents[1] / "data" / "policy_sample.toml"
 
 
 def frozen_clock() -> dt.datetime:
@@ -29,10 +34,15 @@ def frozen_clock() -> dt.datetime:
 
 @pytest.fixture(autouse=True)
 def _isolate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """No test reads the user's ledger, policy or config; Chinese by default."""
+    """No test reads the user's ledger, policy or config (the sample policy is the site's);
+    Chinese by default."""
     monkeypatch.setenv("YIBAO_DB", str(tmp_path / "default.db"))
     monkeypatch.setenv("YIBAO_CONFIG_DIR", str(tmp_path / "config"))
-    monkeypatch.delenv("YIBAO_POLICY", raising=False)
+    monkeypatch.setenv("YIBAO_POLICY", str(SAMPLE_POLICY))
+    # a ledger opened without a clock (the CLI run in this process, a server's own backends)
+    # reads the tests' frozen now (kernel.china_now, its default clock): the date rules (premium windows, ages) never follow the wall
+    # clock, so the suite passes in any year
+    monkeypatch.setattr(kernel, "china_now", frozen_clock)
     monkeypatch.delenv("YIBAO_LANG", raising=False)
     monkeypatch.delenv("YIBAO_BACKEND", raising=False)
     set_lang("zh")

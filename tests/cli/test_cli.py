@@ -70,7 +70,7 @@ def test_lookup_by_card_and_lower_case_x(capsys, db):
         (["family", "unbind", H, P], 3, "NOT_BOUND"),
         (["spend", H, "10", "--kind", "pension"], 3, "USE_NOT_ALLOWED"),
         (["spend", P, "10", "--kind", "outpatient"], 3, "NO_PAYING_ACCOUNT"),
-        (["premium", "quote", H, P, "--year", "2025"], 3, "NOT_BOUND"),
+        (["premium", "quote", H, P, "--year", "2027"], 3, "NOT_BOUND"),
         (["withdrawal", "check", H, "--case", "lottery"], 2, "UNKNOWN_WITHDRAWAL_CASE"),
         (["withdrawal", "check", H, "--case", "death", "--fact", "nonsense"], 2, "INVALID_FACT"),
         (["person", "add", pid(seq=5), "--name", "\x1b]0;evil\x07", "--scheme", "employee", "--region", "440300"], 2, "INVALID_NAME"),
@@ -91,21 +91,24 @@ def test_family_premium_flow(capsys, db):
     row = listing["bindings"][0]
     assert {"relative_id", "relation", "status", "bound_at", "verified_by"} <= set(row)
     assert row["relative_id"] == P and row["status"] == "active"
-    code, q = run(capsys, "--db", db, "premium", "quote", H, P, "--year", "2025")
-    assert code == 0 and (q["year"], q["amount_fen"], q["balance_fen"], q["balance_after_fen"]) == (2025, 40000, 500000, 460000)
-    code, p1 = run(capsys, "--db", db, "premium", "pay", H, P, "--year", "2025", "--key", "pay-1")
+    code, q = run(capsys, "--db", db, "premium", "quote", H, P, "--year", "2027")
+    assert code == 0 and (q["year"], q["amount_fen"], q["balance_fen"], q["balance_after_fen"]) == (2027, 40000, 500000, 460000)
+    code, p1 = run(capsys, "--db", db, "premium", "pay", H, P, "--year", "2027", "--key", "pay-1")
     assert code == 0 and p1["replayed"] is False and p1["balance_after_fen"] == 460000
     assert {"payment_id", "amount_fen", "year", "balance_after_fen", "replayed"} <= set(p1)
-    code, p2 = run(capsys, "--db", db, "premium", "pay", H, P, "--year", "2025", "--key", "pay-1")
+    code, p2 = run(capsys, "--db", db, "premium", "pay", H, P, "--year", "2027", "--key", "pay-1")
     assert code == 0 and p2["replayed"] is True and p2["payment_id"] == p1["payment_id"]
-    code, p3 = run(capsys, "--db", db, "premium", "pay", H, P, "--year", "2025")
+    code, p3 = run(capsys, "--db", db, "premium", "pay", H, P, "--year", "2027")
     assert code == 3 and p3["error"]["code"] == "PREMIUM_ALREADY_PAID"
     code, e = run(capsys, "--db", db, "credit", H, "1", "--key", "pay-1")
     assert code == 3 and e["error"]["code"] == "IDEMPOTENCY_CONFLICT"
-    assert run(capsys, "--db", db, "premium", "quote", H, P, "--year", "2026")[1]["error"]["code"] == "POLICY_MISSING"
-    assert run(capsys, "--db", db, "premium", "quote", H, S, "--year", "2025")[1]["error"]["code"] == "NOT_BOUND"
+    # the sample policy (data/policy_sample.toml) on 2026-11-22: 2025 is closed, 2026 and 2027 open
+    code, closed = run(capsys, "--db", db, "premium", "quote", H, P, "--year", "2025")
+    assert (code, closed["error"]["code"]) == (3, "PREMIUM_PERIOD_CLOSED")
+    assert q["open_years"] == [2027, 2026] and (q["opens"], q["closes"]) == ("2026-07-01", "2027-12-31")
+    assert run(capsys, "--db", db, "premium", "quote", H, S, "--year", "2027")[1]["error"]["code"] == "NOT_BOUND"
     run(capsys, "--db", db, "family", "bind", H, S, "--relation", "spouse")
-    assert run(capsys, "--db", db, "premium", "quote", H, S, "--year", "2025")[1]["error"]["code"] == "NOT_RESIDENT_INSURED"
+    assert run(capsys, "--db", db, "premium", "quote", H, S, "--year", "2027")[1]["error"]["code"] == "NOT_RESIDENT_INSURED"
 
 
 def test_spend_json(capsys, db):
@@ -115,7 +118,7 @@ def test_spend_json(capsys, db):
     assert r["charges"] == [{"account_id": H, "amount_fen": 500000}] and r["cash_fen"] == 100000 and r["replayed"] is False
     code, r2 = run(capsys, "--db", db, "spend", C, "10", "--kind", "outpatient")
     assert code == 3 and r2["error"]["code"] == "NO_PAYING_ACCOUNT"
-    assert run(capsys, "--db", db, "premium", "pay", H, C, "--year", "2025")[1]["error"]["code"] == "INSUFFICIENT_BALANCE"
+    assert run(capsys, "--db", db, "premium", "pay", H, C, "--year", "2027")[1]["error"]["code"] == "INSUFFICIENT_BALANCE"
 
 
 def test_statement_json_csv_and_date_filter(capsys, db):
@@ -254,3 +257,13 @@ def test_login_takes_backend_after_the_command_too(db):
         assert proc.returncode == 2
         assert "unrecognized" not in proc.stderr and "ftp://example.org" in proc.stderr
         assert "Traceback" not in proc.stderr
+
+
+def test_premium_years_lists_the_open_years_and_the_windows(capsys, db):
+    code, y = run(capsys, "--db", db, "premium", "years", H)
+    assert code == 0 and y["today"] == "2026-11-22" and y["open_years"] == [2027, 2026]
+    assert [w["year"] for w in y["windows"] if w["open"]] == [2026, 2027]
+    assert run(capsys, "--db", db, "premium", "years", H, "--relative", P)[1]["error"]["code"] == "NOT_BOUND"
+    assert main(["--db", db, "premium", "years", H]) == 0
+    text = capsys.readouterr().out
+    assert "今天可缴年度：2027, 2026" in text and "2028 年度缴费期：2027-07-01 至 2028-12-31" in text

@@ -1,7 +1,9 @@
+import datetime as dt
+
 import pytest
 
 from yibao_tui.domain.errors import INPUT_CODES, RULE_CODES, YibaoError
-from yibao_tui.domain.policy import policy_document, policy_for, region_name
+from yibao_tui.domain.policy import open_premium_years, policy_document, policy_for, region_name
 from yibao_tui.domain.relations import Relation, parse_relation
 from yibao_tui.i18n import catalogue, t
 
@@ -55,7 +57,8 @@ def test_not_close(name):
     assert e.value.code == "NOT_CLOSE_RELATIVE"
 
 
-def test_policy_defaults_and_regions():
+def test_policy_defaults_and_regions(monkeypatch):
+    monkeypatch.delenv("YIBAO_POLICY")  # the shipped policy alone
     p = policy_for("440300", 2025)
     assert p.binding_cap == 6 and not p.cross_province and p.premium_fen == 40000
     assert policy_for("440300", 2024).premium_fen == 40000
@@ -85,11 +88,58 @@ def test_site_file_overrides(tmp_path, monkeypatch):
     assert policy_document("440300", 2026)["site_file"] == str(site)
 
 
-def test_premium_form_opens_on_the_newest_configured_year():
-    from yibao_tui.domain.policy import default_premium_year, premium_years
+def test_shipped_windows_and_no_guessed_standard(monkeypatch):
+    """The shipped policy: the typical window (1 Sep – 31 Dec of Y−1); a year without a standard
+    is never open, whatever its window (DOMAIN.md §4)."""
+    monkeypatch.delenv("YIBAO_POLICY")
+    w = policy_for("440300", 2025).premium_window
+    assert w is not None and (w.opens, w.closes, w.extended_to) == (
+        dt.date(2024, 9, 1), dt.date(2024, 12, 31), None)
+    assert open_premium_years("440300", dt.date(2024, 10, 1)) == [2025]
+    assert open_premium_years("440300", dt.date(2024, 8, 31)) == []
+    assert open_premium_years("440300", dt.date(2025, 1, 1)) == []  # closed
+    assert open_premium_years("440300", dt.date(2026, 11, 22)) == []  # 2027: window open, no standard
+    assert policy_document("440300", 2027)["premium_window"]["opens"] == "2026-09-01"
+    assert policy_document("440300", 2027)["sample"] is False
 
-    # 2026 and 2027 have no standard in the shipped policy (DOMAIN.md §4): never guessed
-    assert default_premium_year("440300", 2026) == 2025
-    assert default_premium_year("440300", 2024) == 2025  # next year is already configured
-    assert default_premium_year("440300", 2040) == 2040  # nothing near: the quote will say POLICY_MISSING
-    assert premium_years("440300", 2026) == [2027, 2026, 2025, 2024, 2023]
+
+@pytest.mark.parametrize("on", ["2026-11-22", "2027-01-01", "2030-06-30", "2030-07-01", "2061-02-28"])
+def test_sample_policy_keeps_a_year_open_on_any_date(on, monkeypatch):
+    monkeypatch.delenv("YIBAO_POLICY")
+    day = dt.date.fromisoformat(on)
+    years = open_premium_years("440300", day, sample=True)
+    assert day.year in years and years == sorted(years, reverse=True)
+    assert (day.year + 1 in years) == (day.month >= 7)
+    assert open_premium_years("440300", day) == []  # without the sample: nothing guessed
+    assert policy_document("440300", day.year, sample=True)["sample"] is True
+
+
+def test_every_year_standard_only_in_a_sample_file(tmp_path, monkeypatch):
+    site = tmp_path / "policy.toml"
+    site.write_text('[default.premium]\n"*" = 40000\n', encoding="utf-8")
+    monkeypatch.setenv("YIBAO_POLICY", str(site))
+    with pytest.raises(YibaoError) as e:
+        policy_for("440300", 2031)
+    assert e.value.code == "INVALID_FILE"
+
+
+def test_region_window_extension_and_year_override(tmp_path, monkeypatch):
+    site = tmp_path / "policy.toml"
+    site.write_text(
+        '[default.premium]\n"2028" = 45000\n"2029" = 45000\n'
+        '[region."440300".premium_window]\nextended_to = "Y-02-29"\n'
+        'note = { zh = "新生儿出生当年可缴", en = "Newborns pay in their first year" }\n'
+        '[region."440300".year."2029".premium_window]\nopens = "2028-10-15"\ncloses = "2028-11-30"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("YIBAO_POLICY", str(site))
+    w = policy_for("440300", 2028).premium_window
+    assert w is not None and (w.opens, w.closes, w.extended_to) == (
+        dt.date(2027, 9, 1), dt.date(2027, 12, 31), dt.date(2028, 2, 29))  # a leap year
+    assert w.note is not None and w.note.get("en") == "Newborns pay in their first year"
+    assert policy_for("440300", 2027).premium_window.extended_to == dt.date(2027, 2, 28)  # type: ignore[union-attr]
+    assert open_premium_years("440300", dt.date(2028, 2, 29)) == [2028]  # the spring extension
+    assert open_premium_years("110000", dt.date(2028, 2, 29)) == []  # Beijing: no extension
+    w29 = policy_for("440300", 2029).premium_window
+    assert w29 is not None and (w29.opens, w29.last_day) == (dt.date(2028, 10, 15), dt.date(2029, 2, 28))
+    assert open_premium_years("440300", dt.date(2028, 10, 1)) == []

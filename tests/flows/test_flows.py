@@ -70,10 +70,12 @@ async def test_pager_keeps_its_place_when_a_page_fails(backend):
 
 
 async def test_premium_one_key_per_confirmation(backend):
-    flow = PremiumFlow(backend, HOLDER, "440300", 2025)
+    flow = PremiumFlow(backend, HOLDER)
     await flow.load()
     assert flow.relative == RELATIVE  # the only one bound: chosen
-    flow.choose(RELATIVE, 2025)
+    # the sample policy on 2025-12-01: 2026 (its window) and 2025 (its extension) are open
+    assert flow.years == [2026, 2025] and flow.year == 2026 and flow.none_open() is None
+    flow.choose(RELATIVE, 2026)
     assert await flow.fetch_quote() is not None and flow.payable
     quote = flow.confirm()
     assert quote is not None
@@ -81,9 +83,9 @@ async def test_premium_one_key_per_confirmation(backend):
     assert flow.confirm() is quote and flow.key == key  # the same confirmation, the same key
     payment = await flow.pay()
     assert not payment.replayed and flow.key is None and not flow.payable
-    again = await backend.premium_pay(HOLDER, RELATIVE, 2025, key=key)
+    again = await backend.premium_pay(HOLDER, RELATIVE, 2026, key=key)
     assert again.replayed and again.payment_id == payment.payment_id
-    flow.choose(RELATIVE, 2024)
+    flow.choose(RELATIVE, 2025)
     await flow.fetch_quote()
     flow.confirm()
     first = flow.key
@@ -93,19 +95,20 @@ async def test_premium_one_key_per_confirmation(backend):
 
 
 async def test_premium_refusal_is_not_payable(backend):
-    flow = PremiumFlow(backend, POOR, "440300", 2025)
+    flow = PremiumFlow(backend, POOR)
     await flow.load()
     assert flow.relative == CHILD
     await flow.fetch_quote()
     assert flow.quote is not None and flow.refusal is not None
     assert flow.refusal.code == "INSUFFICIENT_BALANCE" and not flow.payable
     assert flow.confirm() is None and flow.key is None
-    flow.choose(CHILD, 1990)  # no standard for that year: refused by the backend
+    flow.choose(CHILD, 1990)  # its window closed long ago: refused by the backend
     assert await flow.fetch_quote() is None and flow.refusal is not None and flow.quote is None
+    assert flow.refusal.code == "PREMIUM_PERIOD_CLOSED"
 
 
 async def test_premium_a_new_relative_keeps_the_choice_and_can_be_chosen(backend):
-    flow = PremiumFlow(backend, HOLDER, "440300", 2025)
+    flow = PremiumFlow(backend, HOLDER)
     await flow.load()
     await flow.fetch_quote()
     await backend.bind(HOLDER, CHILD, "child", "counter", True)
@@ -190,3 +193,27 @@ async def test_binding_form_checks_as_typed_and_names_once_complete(backend):
     form.relation = "child"
     bound = await form.submit()
     assert bound.relative_id == CHILD and len(form.active) == 2
+
+
+async def test_premium_flow_offers_only_open_years_and_says_when_none_is(tmp_path, monkeypatch):
+    """The years come from the Backend (the ledger's today and policy): with the shipped policy
+    alone on 2025-12-01 no year is open (2026 has no standard); the flow says so and names the
+    next window."""
+    monkeypatch.delenv("YIBAO_POLICY")
+    from tests.tui.tuikit import clock
+    from yibao_tui.backend.base import Actor
+    from yibao_tui.ledger.store import Ledger
+
+    led = Ledger(tmp_path / "plain.db", clock=clock)
+    led.add_person(HOLDER, "王伟", "employee", "440300", opening_balance_fen=100_000)
+    led.close()
+    b = LocalBackend(tmp_path / "plain.db", actor=Actor("tui"), clock=clock)
+    try:
+        flow = PremiumFlow(b, HOLDER)
+        await flow.load()
+        assert flow.years == [] and flow.year is None
+        text = flow.none_open()
+        assert text is not None and "今天没有可缴费的年度" in text
+        assert "2027 年度缴费期：2026-09-01 至 2026-12-31" in text
+    finally:
+        await b.close()

@@ -14,13 +14,14 @@ from typing import Any
 import pytest
 import uvicorn
 
+from tests.conftest import frozen_clock
 from yibao_tui.backend.base import Actor, Backend
 from yibao_tui.backend.http import HttpBackend
 from yibao_tui.backend.local import LocalBackend
 from yibao_tui.domain.idnum import make_id
 from yibao_tui.server.app import Hooks, create_app
 from yibao_tui.server.auth import TokenStore
-from yibao_tui.server.backends import BackendFactory
+from yibao_tui.server.backends import BackendFactory, LedgerBackend
 
 
 class FakeClock:
@@ -61,7 +62,8 @@ class LiveServer:
         sock.bind(("127.0.0.1", self.port))
         self.port = sock.getsockname()[1]
         self._sock = sock
-        app = create_app(str(self.db), clock=self.clock, hooks=self.hooks, backend_factory=self.backend_factory)
+        app = create_app(str(self.db), clock=self.clock, hooks=self.hooks,
+                         backend_factory=self.backend_factory or self.frozen_ledgers())
         config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, daemon=True)
@@ -72,6 +74,12 @@ class LiveServer:
                 raise RuntimeError("the test server did not start")
             time.sleep(0.01)
         return self
+
+    def frozen_ledgers(self) -> BackendFactory:
+        """The server's own backends, on the tests' frozen ledger clock (2026-11-22): the
+        rules that depend on the date (premium windows, ages) never follow the wall clock."""
+        db = str(self.db)
+        return lambda actor: LedgerBackend(db, actor=actor, clock=frozen_clock)
 
     def stop(self) -> None:
         if self._server is not None:
@@ -112,7 +120,7 @@ async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
     kind, _, engine = str(request.param).partition("-")
     db: Path | str = request.getfixturevalue("pg_url") if engine else tmp_path / "local.db"
     if kind == "local":
-        b: Backend = LocalBackend(db, actor=Actor("cli"))
+        b: Backend = LocalBackend(db, actor=Actor("cli"), clock=frozen_clock)
         await b.init()
         try:
             yield b

@@ -55,10 +55,10 @@ async def test_personal_token_reads_only_its_own_person(live_server: LiveServer,
     hb = HttpBackend(live_server.url, token)
     try:
         assert await hb.demo_owner() == ids["a"]  # the app opens the token's own account
-        quote = await hb.premium_quote(ids["a"], ids["parent"], 2025)
+        quote = await hb.premium_quote(ids["a"], ids["parent"], 2027)
         assert quote.amount_fen == 40_000
         with pytest.raises(YibaoError) as info:
-            await hb.premium_quote(ids["b"], ids["parent"], 2025)
+            await hb.premium_quote(ids["b"], ids["parent"], 2027)
         assert info.value.code == "FORBIDDEN"
         with pytest.raises(YibaoError) as info:
             await hb.credit(ids["a"], 100)

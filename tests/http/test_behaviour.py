@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from tests.http.conftest import seed
+from tests.http.conftest import REGION, seed
 from yibao_tui.backend.base import Backend
 from yibao_tui.domain.errors import YibaoError
 from yibao_tui.domain.idnum import make_id
@@ -67,15 +67,15 @@ async def test_bind_list_unbind(backend: Backend) -> None:
 async def test_premium_quote_pay_replay_conflict(backend: Backend) -> None:
     ids = await seed(backend)
     await backend.bind(ids["a"], ids["parent"], "parent")
-    quote = await backend.premium_quote(ids["a"], ids["parent"], 2025)
+    quote = await backend.premium_quote(ids["a"], ids["parent"], 2027)
     assert (quote.amount_fen, quote.balance_after_fen) == (40_000, 60_000)
-    paid = await backend.premium_pay(ids["a"], ids["parent"], 2025, key="pay-1")
+    paid = await backend.premium_pay(ids["a"], ids["parent"], 2027, key="pay-1")
     assert (paid.amount_fen, paid.balance_after_fen, paid.replayed) == (40_000, 60_000, False)
-    again = await backend.premium_pay(ids["a"], ids["parent"], 2025, key="pay-1")
+    again = await backend.premium_pay(ids["a"], ids["parent"], 2027, key="pay-1")
     assert again.replayed and again.payment_id == paid.payment_id
     assert (await backend.balance(ids["a"])).balance_fen == 60_000
-    assert await _code(backend.premium_pay(ids["a"], ids["parent"], 2024, key="pay-1")) == "IDEMPOTENCY_CONFLICT"
-    assert await _code(backend.premium_pay(ids["a"], ids["parent"], 2025)) == "PREMIUM_ALREADY_PAID"
+    assert await _code(backend.premium_pay(ids["a"], ids["parent"], 2026, key="pay-1")) == "IDEMPOTENCY_CONFLICT"
+    assert await _code(backend.premium_pay(ids["a"], ids["parent"], 2027)) == "PREMIUM_ALREADY_PAID"
     assert [p.payment_id for p in await backend.premium_payments(ids["a"])] == [paid.payment_id]
 
 
@@ -106,7 +106,7 @@ async def test_credit_and_its_replay(backend: Backend) -> None:
         (lambda b, ids: b.add_person("11010119800517011X", "某人", "employee", "110000"), "INVALID_ID_NUMBER"),
         (lambda b, ids: b.bind(ids["a"], ids["a"], "spouse"), "SELF_BINDING"),
         (lambda b, ids: b.bind(ids["a"], ids["stranger"], "cousin"), "NOT_CLOSE_RELATIVE"),
-        (lambda b, ids: b.premium_pay(ids["a"], ids["stranger"], 2025), "NOT_BOUND"),
+        (lambda b, ids: b.premium_pay(ids["a"], ids["stranger"], 2027), "NOT_BOUND"),
         (lambda b, ids: b.balance(ids["child"]), "NOT_EMPLOYEE_INSURED"),
         (lambda b, ids: b.withdrawal_check(ids["a"], "lottery", {}), "UNKNOWN_WITHDRAWAL_CASE"),
         (lambda b, ids: b.add_person(ids["a"], "重复", "employee", "110000"), "PERSON_EXISTS"),
@@ -171,3 +171,24 @@ async def test_statement_total_and_refusals(backend: Backend) -> None:
     assert (await backend.statement(ids["a"])).total is None  # counted only when asked
     assert await _code(backend.statement(ids["a"], kind="foo")) == "INVALID_ARGUMENT"
     assert await _code(backend.statement(ids["a"], date_from="2027-01-01", date_to="2026-01-01")) == "INVALID_DATE"
+
+
+async def test_premium_years_and_the_window_are_the_same_through_the_server(backend: Backend) -> None:
+    """Issue 10 item 1: the ledger's today (2026-11-22) and the sample policy decide, on the
+    local ledger and through the real server alike."""
+    ids = await seed(backend)
+    await backend.bind(ids["a"], ids["parent"], "parent")
+    years = await backend.premium_years(ids["a"])
+    assert years.region == REGION and years.today == "2026-11-22" and years.open_years == [2027, 2026]
+    assert [(w.year, w.opens, w.extended_to, w.open) for w in years.windows] == [
+        (2025, "2024-07-01", "2025-12-31", False), (2026, "2025-07-01", "2026-12-31", True),
+        (2027, "2026-07-01", "2027-12-31", True), (2028, "2027-07-01", "2028-12-31", False)]
+    assert (await backend.premium_years(ids["a"], ids["parent"])).open_years == [2027, 2026]
+    assert await _code(backend.premium_years(ids["a"], ids["stranger"])) == "NOT_BOUND"
+    quote = await backend.premium_quote(ids["a"], ids["parent"], 2027)
+    assert quote.open_years == [2027, 2026] and quote.closes == "2027-12-31"
+    with pytest.raises(YibaoError) as e:
+        await backend.premium_pay(ids["a"], ids["parent"], 2025)
+    assert e.value.code == "PREMIUM_PERIOD_CLOSED"
+    assert (e.value.params["opens"], e.value.params["closes"], e.value.params["year"]) == ("2024-07-01", "2025-12-31", 2025)
+    assert "2024-07-01" in e.value.message("en") and "2025-12-31" in e.value.message("zh")

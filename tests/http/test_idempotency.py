@@ -66,9 +66,9 @@ async def test_a_refused_request_is_not_stored(live_server: LiveServer, admin_to
     ids = await _seeded(live_server, admin_token)
     async with _client(live_server, admin_token) as c:
         url = f"/v1/persons/{ids['stranger']}/premium-payments"
-        refused = await c.post(url, json={"relative": ids["parent"], "year": 2025}, headers={"Idempotency-Key": "p"})
+        refused = await c.post(url, json={"relative": ids["parent"], "year": 2027}, headers={"Idempotency-Key": "p"})
         assert refused.status_code == 422 and refused.json()["error"]["code"] == "NOT_BOUND"
-        again = await c.post(url, json={"relative": ids["parent"], "year": 2025}, headers={"Idempotency-Key": "p"})
+        again = await c.post(url, json={"relative": ids["parent"], "year": 2027}, headers={"Idempotency-Key": "p"})
         assert again.status_code == 422 and "Idempotent-Replayed" not in again.headers
 
 
@@ -82,7 +82,7 @@ async def test_in_progress_is_409(live_server: LiveServer, admin_token: str) -> 
 
     live_server.hooks.after_commit = hold
     url = f"/v1/persons/{ids['a']}/premium-payments"
-    body = {"relative": ids["parent"], "year": 2025}
+    body = {"relative": ids["parent"], "year": 2027}
     async with _client(live_server, admin_token) as c:
         first = asyncio.create_task(c.post(url, json=body, headers={"Idempotency-Key": "slow"}))
         assert await asyncio.to_thread(entered.wait, 30)
@@ -108,7 +108,7 @@ async def test_lost_response_is_retried_and_charged_once(live_server: LiveServer
     live_server.hooks.after_commit = lose_first_response
     hb = HttpBackend(live_server.url, admin_token, timeout=0.3, retries=8, backoff=0.1, timeout_retries=3)
     try:
-        paid = await hb.premium_pay(ids["a"], ids["parent"], 2025)  # no key: the backend makes one
+        paid = await hb.premium_pay(ids["a"], ids["parent"], 2027)  # no key: the backend makes one
     finally:
         await hb.close()
     live_server.hooks.after_commit = None

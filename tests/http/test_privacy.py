@@ -47,7 +47,7 @@ async def test_errors_over_http_mask_the_id_number(live_server: LiveServer, admi
         httpx.post(f"{live_server.url}/v1/persons/{ids['child']}/credits", json={"amount_fen": 1},  # no account
                    headers={**headers, "Idempotency-Key": "p-2"}),
         httpx.post(f"{live_server.url}/v1/persons/{ids['b']}/premium-payments",  # NOT_BOUND, then the key
-                   json={"relative": ids["parent"], "year": 2025},
+                   json={"relative": ids["parent"], "year": 2027},
                    headers={**headers, "Idempotency-Key": f"pay-{ids['parent']}"}),
         httpx.post(f"{live_server.url}/v1/persons/{ids['a']}/credits", json={"amount_fen": 1},
                    headers={**headers, "Idempotency-Key": f"pay-{ids['parent']}"}),

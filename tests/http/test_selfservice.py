@@ -75,7 +75,7 @@ def test_walking_card_and_id_numbers_with_a_personal_token_learns_nothing(
                            {"relative": who, "relation": "spouse", "verified_by": "face"}, key=f"b{n}"))
         requests.append(_call(live_server, token, "POST", f"/v1/persons/{me}/binding-requests",
                               {"relative": who, "relation": "spouse"}, key=f"r{n}"))
-        quotes.append(_call(live_server, token, "GET", f"/v1/persons/{me}/premium-quote?relative={who}&year=2025"))
+        quotes.append(_call(live_server, token, "GET", f"/v1/persons/{me}/premium-quote?relative={who}&year=2027"))
         unbinds.append(_call(live_server, token, "POST", f"/v1/persons/{me}/bindings/{who}/unbind", key=f"u{n}"))
         live_server.clock.advance(RATE_WINDOW)  # (the rate limit is tested below)
     everything = "".join(r.text for r in binds + requests + quotes + unbinds)
@@ -97,9 +97,9 @@ def test_walking_card_and_id_numbers_with_a_personal_token_learns_nothing(
 
 def test_staff_keep_the_precise_codes(live_server: LiveServer, ids: dict[str, str], admin_token: str) -> None:
     me = ids["a"]
-    unknown = _call(live_server, admin_token, "GET", f"/v1/persons/{me}/premium-quote?relative={NOBODY}&year=2025")
+    unknown = _call(live_server, admin_token, "GET", f"/v1/persons/{me}/premium-quote?relative={NOBODY}&year=2027")
     unbound = _call(live_server, admin_token, "GET",
-                    f"/v1/persons/{me}/premium-quote?relative={ids['parent']}&year=2025")
+                    f"/v1/persons/{me}/premium-quote?relative={ids['parent']}&year=2027")
     assert unknown.json()["error"]["code"] == "UNKNOWN_PERSON"
     assert unbound.json()["error"]["code"] == "NOT_BOUND"
 
@@ -169,7 +169,7 @@ async def test_a_self_service_token_is_rate_limited(
     token = live_server.token("personal", me)
     other = live_server.token("personal", ids["b"])
     for n in range(RATE_LIMIT):
-        r = _call(live_server, token, "GET", f"/v1/persons/{me}/premium-quote?relative=C00{n:05d}&year=2025")
+        r = _call(live_server, token, "GET", f"/v1/persons/{me}/premium-quote?relative=C00{n:05d}&year=2027")
         assert r.status_code == 404
     live_server.clock.advance(10)
     limited = _call(live_server, token, "GET", f"/v1/persons/{me}/balance")
@@ -203,7 +203,7 @@ def test_every_server_process_on_a_ledger_shares_the_rate_limit(live_server: Liv
     me = ids["a"]
     token = live_server.token("personal", me)
     for n in range(RATE_LIMIT):
-        _call(live_server, token, "GET", f"/v1/persons/{me}/premium-quote?relative=C00{n:05d}&year=2025")
+        _call(live_server, token, "GET", f"/v1/persons/{me}/premium-quote?relative=C00{n:05d}&year=2027")
     second = LiveServer(live_server.db, clock=live_server.clock).start()
     try:
         assert _call(second, token, "GET", f"/v1/persons/{me}/balance").status_code == 429
@@ -223,7 +223,7 @@ async def test_the_app_shows_the_rate_limit_clearly(live_server: LiveServer, ids
     me = ids["a"]
     token = live_server.token("personal", me)
     for n in range(RATE_LIMIT):
-        _call(live_server, token, "GET", f"/v1/persons/{me}/premium-quote?relative=C00{n:05d}&year=2025")
+        _call(live_server, token, "GET", f"/v1/persons/{me}/premium-quote?relative=C00{n:05d}&year=2027")
     backend = HttpBackend(live_server.url, token)
     app = YibaoApp(backend, person=me, lang="zh", cursor_blink=False)  # type: ignore[arg-type]
     try:
@@ -285,9 +285,9 @@ async def test_a_self_service_token_sees_its_relatives_masked_and_names_them_so(
         assert [(b.holder_id, b.relative_id) for b in by] == [(mask_id(holder), parent)]
         # the masked ID the list showed names the relative
         masked = mask_id(parent)
-        quote = await app.premium_quote(holder, masked, 2025)
+        quote = await app.premium_quote(holder, masked, 2027)
         assert (quote.payer_id, quote.relative_id) == (holder, masked)
-        paid = await app.premium_pay(holder, masked, 2025, key="pay-masked")
+        paid = await app.premium_pay(holder, masked, 2027, key="pay-masked")
         assert paid.relative_id == masked and paid.amount_fen == quote.amount_fen
         assert [p.relative_id for p in await admin.premium_payments(holder)] == [parent]
         assert [p.relative_id for p in await app.premium_payments(holder)] == [masked]
@@ -295,14 +295,14 @@ async def test_a_self_service_token_sees_its_relatives_masked_and_names_them_so(
         # a masked ID that is none of the holder's relatives names nobody
         for other in (mask_id(ids["stranger"]), "110***********0000"):
             with pytest.raises(YibaoError) as info:
-                await app.premium_quote(holder, other, 2025)
+                await app.premium_quote(holder, other, 2027)
             assert info.value.code == "NOT_AVAILABLE"
         ended = await app.unbind(holder, mask_id(spouse), key="unbind-masked")
         assert (ended.status, ended.relative_id) == ("ended", mask_id(spouse))
         assert [b.relative_id for b in await admin.bindings(holder)] == [parent]
         # staff cannot name anybody by a masked ID
         with pytest.raises(YibaoError):
-            await admin.premium_quote(holder, masked, 2025)
+            await admin.premium_quote(holder, masked, 2027)
     finally:
         for b in (admin, app, theirs):
             await b.close()

@@ -25,13 +25,17 @@ ROOT = Path(__file__).resolve().parents[2]
 
 #: A server in its own process whose payments hang after they commit (then it is killed).
 _HANGING_SERVER = """
-import asyncio, pathlib, socket, sys, uvicorn
+import asyncio, datetime as dt, pathlib, socket, sys, uvicorn
+from yibao_tui.ledger.store import CN_TZ
 from yibao_tui.server.app import Hooks, create_app
+from yibao_tui.server.backends import LedgerBackend
 db, port, marker = sys.argv[1], int(sys.argv[2]), pathlib.Path(sys.argv[3])
+frozen = dt.datetime(2026, 11, 22, 10, 0, tzinfo=CN_TZ)  # the tests' now, never the wall clock's
 async def hang(op):
     marker.write_text(op)
     await asyncio.sleep(3600)
-app = create_app(db, hooks=Hooks(after_commit=hang))
+app = create_app(db, hooks=Hooks(after_commit=hang),
+                 backend_factory=lambda actor: LedgerBackend(db, actor=actor, clock=lambda: frozen))
 sock = socket.socket(); sock.bind(("127.0.0.1", port))
 uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on")).run(sockets=[sock])
 """
@@ -82,7 +86,7 @@ async def test_a_claim_left_by_a_killed_server_is_released_at_start(tmp_path: Pa
                 return False
 
         _wait_for(up)
-        body = {"relative": ids["parent"], "year": 2025}
+        body = {"relative": ids["parent"], "year": 2027}
         url = f"http://127.0.0.1:{port}/v1/persons/{ids['a']}/premium-payments"
         headers = {"Authorization": f"Bearer {admin}", "Idempotency-Key": "pay-once"}
         lost = threading.Thread(target=lambda: _ignore(lambda: httpx.post(url, json=body, headers=headers,
@@ -104,7 +108,7 @@ async def test_a_claim_left_by_a_killed_server_is_released_at_start(tmp_path: Pa
         assert again._server.config.app.state.server.idem.released == 1
         hb = HttpBackend(again.url, admin, in_progress_wait=0.0)  # no waiting: the claim is gone
         try:
-            paid = await hb.premium_pay(ids["a"], ids["parent"], 2025, key="pay-once")
+            paid = await hb.premium_pay(ids["a"], ids["parent"], 2027, key="pay-once")
             assert paid.replayed and paid.amount_fen == 40_000  # the ledger's record of the key
             assert (await hb.balance(ids["a"])).balance_fen == 60_000  # paid once
             assert len(await hb.premium_payments(ids["a"])) == 1
@@ -138,7 +142,7 @@ async def held(tmp_path: Path) -> object:
     client = httpx.AsyncClient(base_url=server.url, timeout=60,
                                headers={"Authorization": f"Bearer {admin}", "Idempotency-Key": "slow"})
     first = asyncio.create_task(client.post(f"/v1/persons/{ids['a']}/premium-payments",
-                                            json={"relative": ids["parent"], "year": 2025}))
+                                            json={"relative": ids["parent"], "year": 2027}))
     assert await asyncio.to_thread(entered.wait, 30)
     try:
         yield {"server": server, "admin": admin, "ids": ids, "release": release, "first": first}
@@ -156,7 +160,7 @@ async def test_a_live_servers_claim_is_not_released_by_another_server(held: dict
         assert second._server is not None
         assert second._server.config.app.state.server.idem.released == 0
         r = httpx.post(f"{second.url}/v1/persons/{ids['a']}/premium-payments",
-                       json={"relative": ids["parent"], "year": 2025},
+                       json={"relative": ids["parent"], "year": 2027},
                        headers={"Authorization": f"Bearer {held['admin']}", "Idempotency-Key": "slow"})
         assert r.status_code == 409 and r.json()["error"]["code"] == "IN_PROGRESS"
         assert int(r.headers["Retry-After"]) >= 1
@@ -170,7 +174,7 @@ async def test_the_client_waits_for_a_key_in_progress_then_gets_the_result(held:
     try:
         loop = asyncio.get_running_loop()
         loop.call_later(0.5, held["release"].set)  # the first request finishes meanwhile
-        paid = await hb.premium_pay(ids["a"], ids["parent"], 2025, key="slow")
+        paid = await hb.premium_pay(ids["a"], ids["parent"], 2027, key="slow")
         assert paid.replayed and (await hb.balance(ids["a"])).balance_fen == 60_000
     finally:
         await hb.close()
@@ -181,7 +185,7 @@ async def test_the_client_states_how_long_it_waited(held: dict) -> None:  # type
     hb = HttpBackend(server.url, held["admin"], in_progress_wait=0.2)
     try:
         with pytest.raises(YibaoError) as info:
-            await hb.premium_pay(ids["a"], ids["parent"], 2025, key="slow")
+            await hb.premium_pay(ids["a"], ids["parent"], 2027, key="slow")
     finally:
         await hb.close()
     assert info.value.code == "IN_PROGRESS"

@@ -172,7 +172,7 @@ def test_statuses_of_real_refusals(live_server: LiveServer, admin_token: str, id
         ((422, "SELF_BINDING"), ("POST", f"/v1/persons/{a}/bindings", admin_token,
                                  {"json": {"relative": a, "relation": "spouse"}, "headers": {"Idempotency-Key": "s-3"}})),
         ((422, "NOT_BOUND"), ("POST", f"/v1/persons/{stranger}/premium-payments", admin_token,
-                              {"json": {"relative": ids["parent"], "year": 2025}, "headers": {"Idempotency-Key": "s-4"}})),
+                              {"json": {"relative": ids["parent"], "year": 2027}, "headers": {"Idempotency-Key": "s-4"}})),
     ]
     for expected, (method, path, token, kw) in cases:
         assert _call(live_server, method, path, token, **kw) == expected, path

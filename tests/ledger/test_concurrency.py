@@ -18,12 +18,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import frozen_clock
+from tests.frozen_cli import PATH as FROZEN_CLI  # yibao with the frozen clock
 from yibao_tui.domain.idnum import make_id
 from yibao_tui.ledger.store import Ledger
 
-PREMIUM = 40_000  # the 2024 and 2025 standard (policy/default.toml)
+PREMIUM = 40_000  # the sample policy's standard (data/policy_sample.toml); 2026 and 2027 open
 REGION = "440300"
-YIBAO = str(Path(sys.executable).with_name("yibao"))
 
 WORKER = r"""
 import json, os, sys, time
@@ -31,7 +32,10 @@ from yibao_tui.domain.errors import YibaoError
 from yibao_tui.ledger.store import Ledger
 
 db, ready, go, spec = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
-ledger = Ledger(db, channel="test", operator="w%d" % os.getpid())
+import datetime as dt
+from yibao_tui.ledger.store import CN_TZ
+frozen = dt.datetime(2026, 11, 22, 10, 0, 0, tzinfo=CN_TZ)  # the tests' now, never the wall clock's
+ledger = Ledger(db, clock=lambda: frozen, channel="test", operator="w%d" % os.getpid())
 ledger.conn  # open and migrate before the start signal
 open(ready, "w").close()
 deadline = time.monotonic() + 60
@@ -84,7 +88,7 @@ def run_cli_locked(db: Path, commands: list[list[str]]) -> list[tuple[int, dict]
     lock = sqlite3.connect(db, isolation_level=None)
     lock.execute("BEGIN IMMEDIATE")
     try:
-        procs = [subprocess.Popen([YIBAO, "--db", str(db), "--json", *c], stdout=subprocess.PIPE,
+        procs = [subprocess.Popen([sys.executable, FROZEN_CLI, "--db", str(db), "--json", *c], stdout=subprocess.PIPE,
                                   stderr=subprocess.PIPE, text=True) for c in commands]
         time.sleep(1.5)  # let them reach the lock; correctness never depends on this
     finally:
@@ -101,7 +105,7 @@ def run_cli_locked(db: Path, commands: list[list[str]]) -> list[tuple[int, dict]
 
 
 def new_ledger(path: Path) -> Ledger:
-    return Ledger(path, channel="test")
+    return Ledger(path, clock=frozen_clock, channel="test")
 
 
 def family(ledger: Ledger, balance: int, children: int = 6, k: int = 0) -> tuple[str, list[str]]:
@@ -149,7 +153,7 @@ def test_premium_race_exactly_the_covered_payments_succeed(tmp_path, covered):
     ledger = new_ledger(db)
     # balance covers `covered` payments with 399.99 to spare; 8 distinct payments are attempted
     payer, kids = family(ledger, covered * PREMIUM + 39_999)
-    attempts = [(kid, year) for kid in kids for year in (2024, 2025)][:8]
+    attempts = [(kid, year) for kid in kids for year in (2026, 2027)][:8]
     before = money_state(db)
     ledger.close()
 
@@ -176,7 +180,7 @@ def test_premium_race_through_the_cli(tmp_path):
     ledger = new_ledger(db)
     payer, kids = family(ledger, 3 * PREMIUM)
     ledger.close()
-    attempts = [(kid, year) for kid in kids for year in (2024, 2025)][:8]
+    attempts = [(kid, year) for kid in kids for year in (2026, 2027)][:8]
 
     out = run_cli_locked(db, [["premium", "pay", payer, kid, "--year", str(year)] for kid, year in attempts])
 
@@ -201,7 +205,7 @@ def test_same_relative_year_raced_with_different_keys_is_paid_once(tmp_path):
     ledger.close()
 
     results = run_workers(
-        db, [[{"fn": "premium_pay", "args": [payer, kids[0], 2025], "kwargs": {"key": f"k{i}"}}] for i in range(6)],
+        db, [[{"fn": "premium_pay", "args": [payer, kids[0], 2027], "kwargs": {"key": f"k{i}"}}] for i in range(6)],
         tmp_path)
 
     assert codes(results) == ["OK"] + ["PREMIUM_ALREADY_PAID"] * 5
@@ -250,8 +254,8 @@ def test_mixed_writers_on_shared_accounts_keep_the_books(tmp_path):
     specs = [
         [{"fn": "credit", "args": [payer, 10_000]}, {"fn": "balance", "args": [payer]}] * 4,
         [{"fn": "spend", "args": [payer, 7_000, "pharmacy"]}] * 6,
-        [{"fn": "premium_pay", "args": [payer, kids[i], 2024]} for i in range(6)],
-        [{"fn": "premium_pay", "args": [payer, kids[i], 2025]} for i in range(6)],
+        [{"fn": "premium_pay", "args": [payer, kids[i], 2026]} for i in range(6)],
+        [{"fn": "premium_pay", "args": [payer, kids[i], 2027]} for i in range(6)],
         [{"fn": "spend", "args": [other, 1_000, "outpatient"]}, {"fn": "credit", "args": [other, 1_000]}] * 4,
         [{"fn": "statement", "args": [payer]}, {"fn": "spend", "args": [kids[0], 3_000, "outpatient"]}] * 3,
     ]
@@ -279,7 +283,7 @@ def test_concurrent_replays_of_one_key_charge_once(tmp_path):
     ledger = new_ledger(db)
     payer, kids = family(ledger, 5 * PREMIUM, children=1)
     ledger.close()
-    op = {"fn": "premium_pay", "args": [payer, kids[0], 2025], "kwargs": {"key": "pay-once"}}
+    op = {"fn": "premium_pay", "args": [payer, kids[0], 2027], "kwargs": {"key": "pay-once"}}
 
     results = run_workers(db, [[op] for _ in range(8)], tmp_path)
 
@@ -335,8 +339,8 @@ def test_one_key_raced_with_two_different_requests(tmp_path):
     ledger = new_ledger(db)
     payer, kids = family(ledger, 5 * PREMIUM, children=2)
     ledger.close()
-    a = {"fn": "premium_pay", "args": [payer, kids[0], 2025], "kwargs": {"key": "K"}}
-    b = {"fn": "premium_pay", "args": [payer, kids[1], 2025], "kwargs": {"key": "K"}}
+    a = {"fn": "premium_pay", "args": [payer, kids[0], 2027], "kwargs": {"key": "K"}}
+    b = {"fn": "premium_pay", "args": [payer, kids[1], 2027], "kwargs": {"key": "K"}}
 
     results = run_workers(db, [[a], [b]] * 4, tmp_path)
 
@@ -362,7 +366,7 @@ def test_replayed_cli_payment_through_the_lock(tmp_path):
     payer, kids = family(ledger, PREMIUM, children=1)  # exactly one payment's worth
     ledger.close()
 
-    out = run_cli_locked(db, [["premium", "pay", payer, kids[0], "--year", "2024", "--key", "cli-K"]] * 6)
+    out = run_cli_locked(db, [["premium", "pay", payer, kids[0], "--year", "2026", "--key", "cli-K"]] * 6)
 
     assert [rc for rc, _ in out] == [0] * 6
     assert sorted(o["replayed"] for _, o in out) == [False] + [True] * 5

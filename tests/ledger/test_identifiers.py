@@ -38,14 +38,14 @@ def test_full_width_id_is_the_same_person_and_the_premium_is_not_paid_twice(caps
     assert run(capsys, "--db", db, "person", "add", C, "--name", "王小明", "--scheme", "resident",
                "--region", "440300")[0] == 0
     assert run(capsys, "--db", db, "family", "bind", H, C, "--relation", "child")[0] == 0
-    code, paid = run(capsys, "--db", db, "premium", "pay", H, C, "--year", "2025")
+    code, paid = run(capsys, "--db", db, "premium", "pay", H, C, "--year", "2027")
     assert code == 0, paid
     # the reported attack: the same child again, typed in full-width digits
     wide = C[:-1].translate(FULL) + C[-1]
     code, again = run(capsys, "--db", db, "person", "add", wide, "--name", "王小明", "--scheme", "resident",
                       "--region", "440300")
     assert (code, again["error"]["code"]) == (3, "PERSON_EXISTS")
-    code, twice = run(capsys, "--db", db, "premium", "pay", H.translate(FULL), wide, "--year", "2025")
+    code, twice = run(capsys, "--db", db, "premium", "pay", H.translate(FULL), wide, "--year", "2027")
     assert (code, twice["error"]["code"]) == (3, "PREMIUM_ALREADY_PAID")
     code, shown = run(capsys, "--db", db, "balance", H.translate(FULL))
     assert code == 0 and shown["id"] == H and shown["balance_fen"] == 500_000 - paid["amount_fen"]

@@ -31,6 +31,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import frozen_clock
 from yibao_tui.domain.errors import YibaoError
 from yibao_tui.domain.idnum import make_id
 from yibao_tui.ledger.store import Ledger
@@ -40,6 +41,7 @@ REGION = "440300"
 
 CHILD = r"""
 import datetime as dt, json, random, sys, time
+from tests.conftest import frozen_clock
 from yibao_tui.domain.errors import YibaoError
 from yibao_tui.ledger.store import Ledger, china_now
 
@@ -47,11 +49,14 @@ db, ops_file, start, end, seed = sys.argv[1], sys.argv[2], int(sys.argv[3]), int
 ops = json.load(open(ops_file))
 rng = random.Random(seed)
 
+BASE = china_now()
+FROZEN = BASE.replace(year=2026, month=11, day=22, hour=10)  # the tests' date, never the wall clock's
+
 def clock():
     # sometimes linger: the ledger reads the clock inside its write transactions
     if rng.random() < 0.3:
         time.sleep(rng.random() * 0.002)
-    return china_now()
+    return FROZEN + (china_now() - BASE)
 
 ledger = Ledger(db, clock=clock, channel="kill9")
 ledger.conn
@@ -106,7 +111,7 @@ def make_ops(people: dict[str, list[str]], n: int, seed: int) -> list[tuple[str,
         elif r < 0.9:
             f = rng.randrange(2)
             kid = people["kids"][3 * f + rng.randrange(3)]
-            out.append(("premium_pay", [people["payers"][f], kid, rng.choice([2024, 2025])], key))
+            out.append(("premium_pay", [people["payers"][f], kid, rng.choice([2026, 2027])], key))
         else:
             out.append(("balance", [rng.choice(people["employees"])], key))
     return out
@@ -137,7 +142,7 @@ def parse(stdout: str) -> tuple[bool, list[tuple[int, str, str]]]:
 
 
 def check_after_kill(db: Path | str, reported: list[tuple[int, str, str]], ops: list) -> None:
-    ledger = Ledger(db, channel="test")
+    ledger = Ledger(db, clock=frozen_clock, channel="test")
     try:
         report = ledger.verify()
         assert report.ok, report.failures
@@ -190,7 +195,7 @@ def state(db: Path | str) -> dict:
 def test_sigkill_at_random_moments_never_half_writes(tmp_path, engine, request):
     rng = random.Random(int(os.environ.get("KILL9_SEED", "20261122")))
     db: Path | str = tmp_path / "l.db" if engine == "sqlite" else request.getfixturevalue("pg_url")
-    ledger = Ledger(db, channel="test")
+    ledger = Ledger(db, clock=frozen_clock, channel="test")
     people = setup_people(ledger)
     ledger.close()
     ops = make_ops(people, 50_000, rng.randrange(10**6))
@@ -244,7 +249,7 @@ def test_sigkill_at_random_moments_never_half_writes(tmp_path, engine, request):
 
     # the same operations, once each, never killed: the books must be identical
     ref_db = tmp_path / "ref.db"
-    ref = Ledger(ref_db, channel="test")
+    ref = Ledger(ref_db, clock=frozen_clock, channel="test")
     assert setup_people(ref) == people
     for op in ops[:total]:
         apply(ref, op)

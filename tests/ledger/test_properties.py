@@ -21,11 +21,15 @@ from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
+from tests.conftest import frozen_clock
 from yibao_tui.domain.errors import YibaoError
 from yibao_tui.domain.idnum import make_id
 from yibao_tui.ledger.store import Ledger
 
-PREMIUM = {2024: 40_000, 2025: 40_000}  # policy/default.toml; 2026 is not configured
+#: data/policy_sample.toml on the frozen 2026-11-22: the standard of every year; 2026 (its
+#: extension) and 2027 open, 2025 closed, 2028 not yet open
+PREMIUM = {2025: 40_000, 2026: 40_000, 2027: 40_000, 2028: 40_000}
+OPEN_YEARS = {2026, 2027}
 CAPS = {"370900": 8}  # binding cap by region, default 6
 ONE_WAY = {"370900"}
 BINDING_ORDER = {"110000"}  # payer order by binding order; elsewhere highest balance first
@@ -104,7 +108,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.dir = Path(tempfile.mkdtemp(prefix="yibao-prop-"))
-        self.ledger = Ledger(self.dir / "l.db", channel="test")
+        self.ledger = Ledger(self.dir / "l.db", clock=frozen_clock, channel="test")
         self.m = Model()
         self.done: list[tuple[str, tuple, str]] = []  # keyed successes, for exact replays
 
@@ -385,11 +389,11 @@ class LedgerMachine(RuleBasedStateMachine):
         got = self.run("unbind", (holder, relative), key, call, predict)
         self.replayable("unbind", (holder, relative), key, got)
 
-    @rule(data=st.data(), year=st.sampled_from([2024, 2025, 2026]), key=keys)
+    @rule(data=st.data(), year=st.sampled_from([2025, 2026, 2027, 2028]), key=keys)
     def premium_any(self, data, year, key):
         self.premium(self.pick(data), self.pick(data), year, key)
 
-    @rule(data=st.data(), year=st.sampled_from([2024, 2025, 2025, 2024, 2026]), key=keys)
+    @rule(data=st.data(), year=st.sampled_from([2026, 2027, 2027, 2026, 2025]), key=keys)
     @precondition(lambda self: self.m.bindings)
     def premium_bound(self, data, year, key):
         payer, relative = data.draw(st.sampled_from(sorted(self.m.bindings)))
@@ -411,6 +415,8 @@ class LedgerMachine(RuleBasedStateMachine):
                 raise Refused("POLICY_MISSING")
             if (relative, year) in m.premiums:
                 raise Refused("PREMIUM_ALREADY_PAID")
+            if year not in OPEN_YEARS:
+                raise Refused("PREMIUM_PERIOD_CLOSED")
             amount = PREMIUM[year]
             if m.balance[payer] < amount:
                 raise Refused("INSUFFICIENT_BALANCE")
@@ -507,15 +513,15 @@ TestLedgerProperties = LedgerMachine.TestCase
 
 def test_replay_after_the_balance_is_gone_still_answers_the_original(tmp_path):
     """A keyed payment replayed after the account was emptied: the original answer, no refusal."""
-    ledger = Ledger(tmp_path / "l.db", channel="test")
+    ledger = Ledger(tmp_path / "l.db", clock=frozen_clock, channel="test")
     payer, kid = POOL[0], POOL[2]
     ledger.add_person(payer, "甲", "employee", "440300", opening_balance_fen=50_000)
     ledger.add_person(kid, "乙", "resident", "440300")
     ledger.bind(payer, kid, "child")
-    first = ledger.premium_pay(payer, kid, 2025, key="p")
+    first = ledger.premium_pay(payer, kid, 2027, key="p")
     ledger.spend(payer, 10_000, "pharmacy")
     assert ledger.balance(payer).balance_fen == 0
-    again = ledger.premium_pay(payer, kid, 2025, key="p")
+    again = ledger.premium_pay(payer, kid, 2027, key="p")
     assert again.replayed and without_replayed(again.to_json()) == without_replayed(first.to_json())
     conn = sqlite3.connect(tmp_path / "l.db")
     assert conn.execute("SELECT COUNT(*) FROM premium_payments").fetchone()[0] == 1
@@ -531,7 +537,7 @@ def test_replay_after_the_balance_is_gone_still_answers_the_original(tmp_path):
 
 
 def test_bind_replay_answers_with_the_original_binding(tmp_path):
-    ledger = Ledger(tmp_path / "l.db", channel="test")
+    ledger = Ledger(tmp_path / "l.db", clock=frozen_clock, channel="test")
     holder, kid = POOL[0], POOL[2]
     ledger.add_person(holder, "甲", "employee", "440300", opening_balance_fen=1_000)
     ledger.add_person(kid, "乙", "resident", "440300")
@@ -544,7 +550,7 @@ def test_bind_replay_answers_with_the_original_binding(tmp_path):
 
 
 def test_person_replay_does_not_disclose_the_current_balance(tmp_path):
-    ledger = Ledger(tmp_path / "l.db", channel="test")
+    ledger = Ledger(tmp_path / "l.db", clock=frozen_clock, channel="test")
     pid = POOL[0]
     first = ledger.add_person(pid, "甲", "employee", "440300", opening_balance_fen=1_000, key="p")
     ledger.credit(pid, 500)

@@ -159,18 +159,17 @@ def test_spend_own_account_first(ledger: Ledger, family: Family):
 
 
 def test_premium(ledger: Ledger, family: Family):
-    assert code_of(ledger.premium_quote, family.holder, family.parent, 2025) == "NOT_BOUND"
+    assert code_of(ledger.premium_quote, family.holder, family.parent, 2027) == "NOT_BOUND"
     ledger.bind(family.holder, family.parent, "parent")
     ledger.bind(family.holder, family.spouse, "spouse")
-    q = ledger.premium_quote(family.holder, family.parent, 2025)
+    q = ledger.premium_quote(family.holder, family.parent, 2027)
     assert (q.amount_fen, q.balance_fen, q.balance_after_fen) == (40_000, 500_000, 460_000)
-    assert code_of(ledger.premium_quote, family.holder, family.spouse, 2025) == "NOT_RESIDENT_INSURED"
-    assert code_of(ledger.premium_quote, family.holder, family.parent, 2026) == "POLICY_MISSING"
-    p = ledger.premium_pay(family.holder, family.parent, 2025, key="pay-1")
+    assert code_of(ledger.premium_quote, family.holder, family.spouse, 2027) == "NOT_RESIDENT_INSURED"
+    p = ledger.premium_pay(family.holder, family.parent, 2027, key="pay-1")
     assert p.amount_fen == 40_000 and p.balance_after_fen == 460_000 and not p.replayed
-    again = ledger.premium_pay(family.holder, family.parent, 2025, key="pay-1")
+    again = ledger.premium_pay(family.holder, family.parent, 2027, key="pay-1")
     assert again.replayed and again.payment_id == p.payment_id
-    assert code_of(ledger.premium_pay, family.holder, family.parent, 2025, key="pay-2") == "PREMIUM_ALREADY_PAID"
+    assert code_of(ledger.premium_pay, family.holder, family.parent, 2027, key="pay-2") == "PREMIUM_ALREADY_PAID"
     assert ledger.balance(family.holder).balance_fen == 460_000
     assert [x.payment_id for x in ledger.premium_payments(family.holder)] == [p.payment_id]
 
@@ -178,7 +177,7 @@ def test_premium(ledger: Ledger, family: Family):
 def test_premium_insufficient_balance_changes_nothing(ledger: Ledger, family: Family):
     ledger.bind(family.spouse, family.child, "child")
     before = ledger.statement(family.spouse)
-    assert code_of(ledger.premium_pay, family.spouse, family.child, 2025) == "INSUFFICIENT_BALANCE"
+    assert code_of(ledger.premium_pay, family.spouse, family.child, 2027) == "INSUFFICIENT_BALANCE"
     after = ledger.statement(family.spouse)
     assert before.entries == after.entries and ledger.balance(family.spouse).balance_fen == 10_000
 
@@ -365,3 +364,74 @@ def test_import_names_the_earlier_line_of_a_duplicate_in_the_users_language(ledg
             assert r.imported == 0 and r.errors[0]["line"] == 5 and words in r.errors[0]["reason"]
     finally:
         set_lang("zh")
+
+
+# --- the collection window (issue 10 item 1): tests run on 2026-11-22 with the sample policy ---
+
+
+def test_premium_outside_the_window_is_refused_naming_it(ledger: Ledger, family: Family):
+    ledger.bind(family.holder, family.parent, "parent")
+    with pytest.raises(YibaoError) as e:
+        ledger.premium_pay(family.holder, family.parent, 2025)  # its window closed on 2025-12-31
+    assert e.value.code == "PREMIUM_PERIOD_CLOSED" and e.value.exit_code == 3 and e.value.http_status == 422
+    assert e.value.params == {"region": "440300", "year": 2025, "opens": "2024-07-01", "closes": "2025-12-31"}
+    assert e.value.message("zh") == "440300 地区 2025 年度居民医保的缴费期为 2024-07-01 至 2025-12-31，今天不在缴费期内"
+    assert "2024-07-01 to 2025-12-31" in e.value.message("en")
+    assert code_of(ledger.premium_quote, family.holder, family.parent, 2028) == "PREMIUM_PERIOD_CLOSED"  # not yet
+    assert ledger.balance(family.holder).balance_fen == 500_000 and ledger.premium_payments(family.holder) == []
+
+
+def test_premium_inside_the_window_is_paid_and_the_quote_names_the_open_years(ledger: Ledger, family: Family):
+    ledger.bind(family.holder, family.parent, "parent")
+    q = ledger.premium_quote(family.holder, family.parent, 2026)  # the extension of 2026
+    assert q.open_years == [2027, 2026] and (q.opens, q.closes) == ("2025-07-01", "2026-12-31")
+    assert ledger.premium_pay(family.holder, family.parent, 2026).year == 2026
+    assert ledger.premium_pay(family.holder, family.parent, 2027).year == 2027
+    years = ledger.premium_years(family.holder)
+    assert years.region == "440300" and years.today == "2026-11-22" and years.open_years == [2027, 2026]
+    assert [(w.year, w.open) for w in years.windows] == [(2025, False), (2026, True), (2027, True), (2028, False)]
+    assert years.next_window() is not None and years.next_window().year == 2028  # type: ignore[union-attr]
+    assert "新生儿" in years.windows[0].note
+    assert ledger.premium_years(family.holder, family.parent).open_years == [2027, 2026]
+    assert code_of(ledger.premium_years, family.holder, family.child) == "NOT_BOUND"  # only a bound relative's
+
+
+def test_premium_year_without_a_standard_is_policy_missing_never_guessed(
+        ledger: Ledger, family: Family, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.delenv("YIBAO_POLICY")  # the shipped policy alone: no standard after 2025
+    ledger.bind(family.holder, family.parent, "parent")
+    # 2027's window is open on 2026-11-22, but its standard is not configured
+    with pytest.raises(YibaoError) as e:
+        ledger.premium_pay(family.holder, family.parent, 2027)
+    assert e.value.code == "POLICY_MISSING" and e.value.params["year"] == 2027
+    assert code_of(ledger.premium_quote, family.holder, family.parent, 2025) == "PREMIUM_PERIOD_CLOSED"
+    years = ledger.premium_years(family.holder)
+    assert years.open_years == [] and [w.amount_fen for w in years.windows] == [40_000, None, None, None]
+    assert years.next_window() is not None and years.next_window().year == 2028  # type: ignore[union-attr]
+
+
+def test_a_demo_ledger_loads_the_sample_policy_and_is_usable_on_any_date(tmp_path, monkeypatch):
+    """Without any site file, in 2031: the demo's sample policy keeps a year open; a plain
+    ledger on the same day knows no standard."""
+    import datetime as dt
+
+    from yibao_tui.ledger.store import CN_TZ
+
+    monkeypatch.delenv("YIBAO_POLICY")
+    day = dt.datetime(2031, 3, 1, 10, 0, tzinfo=CN_TZ)
+    demo = Ledger(tmp_path / "demo.db", clock=lambda: day)
+    try:
+        owner = demo.demo(persons=8)["owner"]
+        assert demo.sample_policy and demo.meta("policy") == "sample"
+        assert demo.premium_years(owner).open_years == [2031]
+        paid = {p.year for p in demo.premium_payments(owner)}
+        assert paid == {2030}  # the history pays the years that are over; 2031 is left to pay
+        assert demo.verify().ok
+    finally:
+        demo.close()
+    plain = Ledger(tmp_path / "plain.db", clock=lambda: day)
+    try:
+        plain.add_person(pid(), "王伟", "employee", "440300", opening_balance_fen=100)
+        assert not plain.sample_policy and plain.premium_years(pid()).open_years == []
+    finally:
+        plain.close()

@@ -106,7 +106,7 @@ def test_the_audit_chains_are_checked_one_by_one(tmp_path: Path) -> None:
     led = Ledger(tmp_path / "chains.db", clock=frozen_clock)
     try:
         f = Family(led)
-        led.chain = 1
+        assert led.own_chain() == 1
         led.balance(f.holder)
         led.credit(f.holder, 100)
         led.chain = 0
@@ -134,3 +134,51 @@ def test_the_description_renders_the_schema_sqlite_had(tmp_path: Path) -> None:
         led.close()
     assert now - v4 == {"table schema_version"}
     assert v4 <= now
+
+
+def _rewrite_chain(conn: sqlite3.Connection, chain: int, seq: int, detail: str) -> None:
+    """What someone with the file could do: change one record and recompute its chain after it."""
+    conn.execute("DROP TRIGGER IF EXISTS audit_no_update")
+    rows = conn.execute("SELECT seq, time, channel, operator, action, subject, detail, prev_hash FROM audit"
+                        " WHERE chain = ? AND seq >= ? ORDER BY seq", (chain, seq)).fetchall()
+    prev = rows[0][7]
+    for s, time, channel, operator, action, subject, old, _ in rows:
+        new = detail if s == seq else old
+        h = chain_hash(prev, time, channel, operator, action, subject, new)
+        conn.execute("UPDATE audit SET detail = ?, prev_hash = ?, hash = ? WHERE seq = ?", (new, prev, h, s))
+        prev = h
+
+
+def test_chains_of_their_own_are_opened_and_anchored_on_chain_0(tmp_path: Path) -> None:
+    """Two writers on chains of their own (as two server processes would be), interleaved:
+    verify is ok; a chain rewritten and rehashed after its anchor, or one never opened, is not."""
+    path = tmp_path / "two.db"
+    a, b = Ledger(path, clock=frozen_clock), Ledger(path, clock=frozen_clock)
+    try:
+        f = Family(a)
+        assert (a.own_chain(), b.own_chain()) == (1, 2)
+        for _ in range(3):
+            a.credit(f.holder, 100)
+            b.balance(f.holder)
+        a.anchor_chains()
+        b.credit(f.holder, 100)  # after the anchor: chain 2 goes on
+        report = a.verify()
+        assert report.ok, report.failures
+        chains = dict(a.conn.execute("SELECT chain, COUNT(*) FROM audit GROUP BY chain").fetchall())
+        assert set(chains) == {0, 1, 2} and chains[1] == 3 and chains[2] == 4
+        first = a.conn.execute("SELECT MIN(seq) FROM audit WHERE chain = 1").fetchone()[0]
+        _rewrite_chain(a.conn, 1, first, '{"op": 999}')
+        failures = a.verify().failures
+        assert any("anchors chain 1" in x for x in failures), failures
+        assert not any("hash does not match" in x for x in failures)  # the chain itself is consistent
+    finally:
+        a.close()
+        b.close()
+    led = Ledger(tmp_path / "unopened.db", clock=frozen_clock)
+    try:
+        f = Family(led)
+        led.chain = 7  # appended to without being opened on chain 0
+        led.balance(f.holder)
+        assert any("chain 7: not opened" in x for x in led.verify().failures)
+    finally:
+        led.close()

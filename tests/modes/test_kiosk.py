@@ -247,7 +247,7 @@ async def test_premium_needs_the_pin_again(world: World):
         await settle(pilot)
         screen = app.screen
         screen.query_one("#relative", Select).value = screen.choices.index(world.child)
-        screen.query_one("#year", Select).value = 2024
+        screen.query_one("#year", Select).value = 2026
         await settle(pilot)
         assert "¥400.00" in screen.query_one("#quote", Static).content.plain
         await pilot.click("#pay")
@@ -383,10 +383,10 @@ async def test_premium_receipt_fits_80x24(world: World):
         await pilot.press("3")
         await settle(pilot)
         screen = app.screen
-        # on 2026-03-02 the form opens on 2025, the newest year with a configured standard
-        assert screen.query_one("#year", Select).value == 2025
+        # on 2026-03-02 (the sample policy) only 2026 is open: the form opens on it
+        assert screen.query_one("#year", Select).value == 2026
+        assert [v for _, v in screen.query_one("#year", Select)._options if isinstance(v, int)] == [2026]
         screen.query_one("#relative", Select).value = screen.choices.index(world.child)
-        screen.query_one("#year", Select).value = 2024
         await settle(pilot)
         await pilot.click("#pay")
         await settle(pilot)
@@ -403,7 +403,7 @@ async def test_premium_receipt_fits_80x24(world: World):
         assert screen.max_scroll_y == 0
         assert not screen.query_one("#pay-row").display and not screen.query_one("#quote").display
         # choosing again brings the quote (and the pay button) back
-        screen.query_one("#year", Select).value = 2025
+        screen.query_one("#year", Select).value = Select.NULL
         await settle(pilot)
         assert screen.query_one("#pay-row").display and not receipt.display
         assert_nothing_unmasked(app, world)

@@ -59,7 +59,7 @@ async def kiosk_pay(pilot, world: World) -> str:
     await settle(pilot)
     screen = pilot.app.screen
     screen.query_one("#relative", Select).value = screen.choices.index(world.child)
-    screen.query_one("#year", Select).value = 2024
+    screen.query_one("#year", Select).value = 2026
     await settle(pilot)
     await pilot.click("#pay")
     await settle(pilot)
@@ -133,7 +133,7 @@ async def test_counter_prints_the_receipt_to_the_window_printer(world: World):
         await settle(pilot)
         premium = app.screen
         premium.query_one("#relative", Select).value = world.child
-        premium.query_one("#year", Select).value = 2024
+        premium.query_one("#year", Select).value = 2026
         await settle(pilot)
         await pilot.click("#quote")
         await settle(pilot)

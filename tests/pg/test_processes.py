@@ -45,8 +45,19 @@ def start_servers(url: str, workers: list[int]) -> list[tuple[subprocess.Popen[s
     return servers
 
 
+#: The 2025 premium is collected whatever today is (the servers run on the wall clock).
+POLICY = """
+[default.year."2025".premium_window]
+opens = "2024-01-01"
+closes = "2099-12-31"
+"""
+
+
 @pytest.fixture
-def servers(pg_url: str) -> Iterator[tuple[str, list[str]]]:
+def servers(pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, list[str]]]:
+    policy = tmp_path / "policy.toml"
+    policy.write_text(POLICY, encoding="utf-8")
+    monkeypatch.setenv("YIBAO_POLICY", str(policy))
     led = Ledger(pg_url)
     assert led.conn is not None  # made before the servers start
     led.close()

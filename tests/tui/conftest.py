@@ -19,7 +19,6 @@ def _tui_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("YIBAO_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("YIBAO_EXPORT_DIR", str(tmp_path / "exports"))
     monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
-    monkeypatch.delenv("YIBAO_POLICY", raising=False)
     monkeypatch.delenv("YIBAO_LANG", raising=False)
     yield
     set_lang("zh")

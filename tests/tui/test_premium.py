@@ -3,7 +3,18 @@
 from __future__ import annotations
 
 from textual.widgets import Button, DataTable, Select, Static
-from tuikit import CHILD, HOLDER, POOR, RELATIVE, make_app, settle, table_rows, text_of
+from tuikit import (
+    CHILD,
+    HOLDER,
+    POOR,
+    RELATIVE,
+    close_quietly,
+    make_app,
+    open_backend,
+    settle,
+    table_rows,
+    text_of,
+)
 
 from yibao_tui.tui.views.premium import PremiumConfirm
 from yibao_tui.tui.widgets.dialogs import MessageDialog
@@ -115,19 +126,17 @@ async def test_refusals_show_the_rule(bound_backend):
     app = make_app(bound_backend, person=HOLDER)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        message = await _premium(pilot, 2026, RELATIVE)
-        assert message.startswith("✗ 未配置") and "2026" in message
-        assert app.screen.query_one("#pay", Button).disabled
         message = await _premium(pilot, 2025, POOR)
         assert "不是城乡居民医保参保人" in message
+        assert app.screen.query_one("#pay", Button).disabled
         await bound_backend.premium_pay(HOLDER, RELATIVE, 2025)
         message = await _premium(pilot, 2025, RELATIVE)
         assert "已缴纳" in message
         assert RELATIVE not in message and RELATIVE[:3] + "*" * 11 + RELATIVE[-4:] in message
         # the confirmation dialog shows a refusal that happens at payment time
-        message = await _premium(pilot, 2024, RELATIVE)
+        message = await _premium(pilot, 2026, RELATIVE)
         assert "¥400.00" in message
-        await bound_backend.premium_pay(HOLDER, RELATIVE, 2024)
+        await bound_backend.premium_pay(HOLDER, RELATIVE, 2026)
         await pilot.click("#pay")
         await pilot.pause()
         await pilot.click("#confirm")
@@ -209,3 +218,47 @@ async def test_a_relative_bound_meanwhile_can_be_picked_and_is_quoted(bound_back
         panel = text_of(screen.query_one("#quote-panel", Static))
         assert CHILD[-4:] in panel and RELATIVE[-4:] not in panel, panel
         assert screen.quote is not None and screen.quote.relative_id == CHILD
+
+
+# --- issue 10 item 1: the collection window ------------------------------------------------------
+
+
+def _years(screen) -> list[int]:
+    return [v for _, v in screen.query_one("#year", Select)._options if isinstance(v, int)]
+
+
+async def test_the_year_picker_offers_only_the_open_years(bound_backend):
+    """2025-12-01 under the sample policy: 2026 (its window) and 2025 (its extension); the
+    coming year is chosen. Years that are over, or not yet open, are not offered."""
+    app = make_app(bound_backend, person=HOLDER)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("f4")
+        await settle(pilot)
+        assert _years(app.screen) == [2026, 2025]
+        assert app.screen.query_one("#year", Select).value == 2026
+        assert "2026 年度居民医保" in text_of(app.screen.query_one("#quote-panel", Static))
+
+
+async def test_no_open_year_says_so_and_names_the_next_window(bound_ledger, monkeypatch):
+    """The shipped policy alone on 2025-12-01 (no site file; the ledger is no demo ledger any
+    more): 2026's window is open but its standard is not configured, so nothing is offered; the
+    panel says so and names 2027's window."""
+    import sqlite3
+
+    monkeypatch.delenv("YIBAO_POLICY")
+    conn = sqlite3.connect(bound_ledger.path)
+    with conn:
+        conn.execute("DELETE FROM meta WHERE key = 'policy'")
+    conn.close()
+    backend = open_backend(bound_ledger.path)
+    app = make_app(backend, person=HOLDER)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("f4")
+        await settle(pilot)
+        assert _years(app.screen) == []
+        panel = text_of(app.screen.query_one("#quote-panel", Static))
+        assert "今天没有可缴费的年度" in panel and "2027 年度缴费期：2026-09-01 至 2026-12-31" in panel
+        assert app.screen.query_one("#pay", Button).disabled
+    await close_quietly(backend)

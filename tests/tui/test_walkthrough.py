@@ -75,7 +75,9 @@ async def test_palette_says_no_match_in_the_users_language(backend):
 
 async def test_premium_opens_on_a_configured_year(bound_backend):
     # On a day of 2026 the form opened on 2026, whose standard is not configured (2024 and 2025
-    # are): choosing the relative gave "no premium standard for 2026" instead of a quote.
+    # are): choosing the relative gave "no premium standard for 2026" instead of a quote. Now the
+    # years come from the Backend (its today, 2025-12-01, and the sample policy): the form opens
+    # on the newest open year, whatever day the app thinks it is.
     from yibao_tui.tui.laptop.app import YibaoApp
 
     app = YibaoApp(
@@ -88,9 +90,9 @@ async def test_premium_opens_on_a_configured_year(bound_backend):
         await settle(pilot)
         await pilot.press("f4")
         await settle(pilot)
-        assert app.screen.query_one("#year", Select).value == 2025
+        assert app.screen.query_one("#year", Select).value == 2026
         panel = text_of(app.screen.query_one("#quote-panel", Static))
-        assert "2025 年度居民医保" in panel and "¥400.00" in panel
+        assert "2026 年度居民医保" in panel and "¥400.00" in panel
 
 
 async def test_bind_form_keeps_the_focus_in_the_form_after_a_refusal(backend):

@@ -27,6 +27,7 @@ from yibao_tui.domain.models import (
     PersonMatchPage,
     PremiumPayment,
     PremiumQuote,
+    PremiumYears,
     SpendResult,
     StatementPage,
     Summary,
@@ -134,6 +135,10 @@ class Backend(Protocol):
 
     async def premium_payments(self, who: str) -> list[PremiumPayment]:
         """Payments made by ``who`` or for ``who``, newest first (audited read)."""
+
+    async def premium_years(self, payer: str, relative: str | None = None, lang: str | None = None) -> PremiumYears:
+        """The contribution years open for payment today in the region of ``relative`` (else of
+        ``payer``) and the collection windows around (notes in ``lang``; audited read)."""
 
     async def withdrawal_check(self, who: str, case: str, facts: dict[str, str]) -> WithdrawalVerdict:
         """The withdrawal checklist verdict (audited read)."""

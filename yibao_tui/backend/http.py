@@ -51,6 +51,7 @@ from yibao_tui.domain.models import (
     PersonMatchPage,
     PremiumPayment,
     PremiumQuote,
+    PremiumYears,
     SpendResult,
     StatementPage,
     Summary,
@@ -491,6 +492,11 @@ class HttpBackend:
         """Payments made by or for ``who``."""
         return await self._get("persons", who, "premium-payments",
                                parse=lambda d: [PremiumPayment.from_json(p) for p in d["payments"]])
+
+    async def premium_years(self, payer: str, relative: str | None = None, lang: str | None = None) -> PremiumYears:
+        """The years open for payment today (the server's today; notes in the client's language)."""
+        return await self._get("persons", payer, "premium-years", params=[("relative", relative)],
+                               parse=PremiumYears.from_json)
 
     async def withdrawal_check(self, who: str, case: str, facts: dict[str, str]) -> WithdrawalVerdict:
         """The withdrawal checklist verdict (its texts in the current language)."""

@@ -28,6 +28,7 @@ from yibao_tui.domain.models import (
     PersonMatchPage,
     PremiumPayment,
     PremiumQuote,
+    PremiumYears,
     SpendResult,
     StatementPage,
     Summary,
@@ -167,6 +168,12 @@ class LocalBackend:
     async def premium_payments(self, who: str) -> list[PremiumPayment]:
         """Past premium payments."""
         return await self._call(self._ledger.premium_payments, who)
+
+    async def premium_years(self, payer: str, relative: str | None = None, lang: str | None = None) -> PremiumYears:
+        """The years open for payment today (notes in ``lang``, default the current language)."""
+        from yibao_tui.i18n import get_lang
+
+        return await self._call(self._ledger.premium_years, payer, relative, lang or get_lang())
 
     async def withdrawal_check(self, who: str, case: str, facts: dict[str, str]) -> WithdrawalVerdict:
         """The withdrawal checklist."""

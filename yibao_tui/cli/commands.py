@@ -245,8 +245,21 @@ async def _family_unbind(args: argparse.Namespace, b: Backend, out: Out) -> int:
 @command("premium", "quote")
 async def _premium_quote(args: argparse.Namespace, b: Backend, out: Out) -> int:
     q = await b.premium_quote(args.payer_id, args.relative_id, args.year)
-    out.result(q.to_json(), t("cli.premium.quote", year=q.year, amount=format_fen(q.amount_fen),
-                              balance=format_fen(q.balance_fen), after=format_fen(q.balance_after_fen)))
+    text = t("cli.premium.quote", year=q.year, amount=format_fen(q.amount_fen),
+             balance=format_fen(q.balance_fen), after=format_fen(q.balance_after_fen))
+    if q.open_years:
+        text += "\n" + t("premium.open_years", years=", ".join(str(y) for y in q.open_years))
+    out.result(q.to_json(), text)
+    return 0
+
+
+@command("premium", "years")
+async def _premium_years(args: argparse.Namespace, b: Backend, out: Out) -> int:
+    y = await b.premium_years(args.payer_id, args.relative)
+    lines = [t("premium.open_years", years=", ".join(str(x) for x in y.open_years)) if y.open_years
+             else t("premium.none_open")]
+    lines += [t("premium.window", year=w.year, opens=w.opens, closes=w.extended_to or w.closes) for w in y.windows]
+    out.lines(y.to_json(), lines)
     return 0
 
 

@@ -192,6 +192,9 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "pay":
             x.add_argument("--key")
     pr.add_parser("list").add_argument("id")
+    py = pr.add_parser("years")
+    py.add_argument("payer_id")
+    py.add_argument("--relative", metavar="RELATIVE_ID")
 
     w = sub.add_parser("withdrawal", help="withdrawal eligibility (个人账户提取)").add_subparsers(dest="sub", required=True, parser_class=_Parser)
     wc = w.add_parser("check")

@@ -129,6 +129,45 @@ class PremiumQuote(Record):
     amount_fen: int
     balance_fen: int
     balance_after_fen: int
+    #: the years of the relative's region open for payment today, newest first
+    open_years: list[int] = field(default_factory=list)
+    #: the quoted year's collection window (ISO dates; ``closes``: its last day, extension included)
+    opens: str | None = None
+    closes: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PremiumWindowInfo(Record):
+    """One year's collection window in a region (ISO dates)."""
+
+    year: int
+    opens: str
+    closes: str
+    #: the window's last day when the region extends it (into the spring, say), else None
+    extended_to: str | None
+    #: its standard (None: not configured, so not payable)
+    amount_fen: int | None
+    #: open today (and the standard configured)
+    open: bool
+    #: a note on special cases (newborns …), in the caller's language
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PremiumYears(Record):
+    """Which contribution years of a region can be paid today, and the windows around."""
+
+    region: str
+    today: str
+    #: newest first
+    open_years: list[int]
+    #: the configured windows from last year to two years ahead, oldest first
+    windows: list[PremiumWindowInfo] = field(default_factory=list)
+
+    def next_window(self) -> PremiumWindowInfo | None:
+        """The next window to open after today (None: none configured)."""
+        later = [w for w in self.windows if w.opens > self.today]
+        return min(later, key=lambda w: w.opens) if later else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -317,4 +356,5 @@ _NESTED: dict[tuple[str, str], type[Record]] = {
     ("WithdrawalVerdict", "questions"): QuestionInfo,
     ("PersonMatchPage", "matches"): PersonMatch,
     ("AuditPage", "rows"): AuditRow,
+    ("PremiumYears", "windows"): PremiumWindowInfo,
 }

@@ -7,10 +7,14 @@ shipped file.
 
 from __future__ import annotations
 
+import calendar
 import copy
+import datetime as dt
+import re
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from yibao_tui.domain.errors import YibaoError
@@ -74,6 +78,28 @@ class WithdrawalCase:
 
 
 @dataclass(frozen=True, slots=True)
+class PremiumWindow:
+    """When a region collects the resident premium of ``year`` (DOMAIN.md §4): from ``opens``
+    to ``closes``, and to ``extended_to`` where the region extends it (into the spring, say)."""
+
+    year: int
+    opens: dt.date
+    closes: dt.date
+    extended_to: dt.date | None = None
+    #: special cases (newborns may pay during the year, …), for people to read
+    note: Text | None = None
+
+    @property
+    def last_day(self) -> dt.date:
+        """The last day a payment is accepted (the extension's, if any)."""
+        return self.extended_to or self.closes
+
+    def is_open(self, on: dt.date) -> bool:
+        """Whether payments for ``year`` are accepted on ``on``."""
+        return self.opens <= on <= self.last_day
+
+
+@dataclass(frozen=True, slots=True)
 class RegionPolicy:
     """Everything the rules need to know about one region in one year."""
 
@@ -91,6 +117,8 @@ class RegionPolicy:
     enabled_cases: frozenset[str] = frozenset()
     always_materials: tuple[Text, ...] = ()
     working_age: int = 16
+    #: the collection window of ``year`` (None: not configured)
+    premium_window: PremiumWindow | None = None
 
     def allows(self, use: str) -> bool:
         """May the shared money pay for ``use``? Pension never."""
@@ -107,22 +135,58 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+@lru_cache(maxsize=1)
+def sample_policy_path() -> Path | None:
+    """The sample site policy the demo ledger loads (``data/policy_sample.toml``: sample
+    figures, not an official standard): packaged with the wheel, else in the source tree
+    (looked up once: ~0.3 ms of file-system calls, paid on every premium check before)."""
+    packaged = Path(__file__).resolve().parent.parent / "policy" / "sample.toml"
+    if packaged.is_file():
+        return packaged
+    source = Path(__file__).resolve().parents[2] / "data" / "policy_sample.toml"
+    return source if source.is_file() else None
+
+
+def _read_toml(path: str) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as f:
+            return tomllib.load(f)
+    except (OSError, tomllib.TOMLDecodeError) as e:
+        raise YibaoError("INVALID_FILE", detail=f"{path}: {e}") from None
+
+
+def _every_year_outside_sample(data: dict[str, Any]) -> bool:
+    """A ``"*"`` (every year) premium standard in a document not marked ``sample = true``."""
+    tables = [data.get("default", {}), *data.get("region", {}).values()]
+    tables += [y for t in list(tables) for y in t.get("year", {}).values()]
+    return not data.get("sample") and any("*" in t.get("premium", {}) for t in tables)
+
+
 @lru_cache(maxsize=8)
-def _load_raw(site: str | None) -> dict[str, Any]:
+def _load_raw(site: str | None, sample: str | None = None) -> dict[str, Any]:
+    """Shipped file, then the sample file (a demo ledger), then the site file."""
     data = tomllib.loads(shipped_policy_text())
-    if site:
-        try:
-            with open(site, "rb") as f:
-                data = _merge(data, tomllib.load(f))
-        except (OSError, tomllib.TOMLDecodeError) as e:
-            raise YibaoError("INVALID_FILE", detail=f"{site}: {e}") from None
+    for path in (sample, site):
+        if path:
+            layer = _read_toml(path)
+            if _every_year_outside_sample(layer):
+                # a standard for every year is a sample's shortcut; a real site names its years
+                raise YibaoError("INVALID_FILE", detail=f'{path}: premium "*" needs sample = true')
+            data = _merge(data, layer)
     return data
 
 
-def raw_policy() -> dict[str, Any]:
-    """The merged policy document (shipped + site file)."""
+def _sample_arg(sample: bool) -> str | None:
+    if not sample:
+        return None
+    path = sample_policy_path()
+    return str(path) if path else None
+
+
+def raw_policy(sample: bool = False) -> dict[str, Any]:
+    """The merged policy document (shipped + sample file when ``sample`` + site file)."""
     site = site_policy_path()
-    return _load_raw(str(site) if site else None)
+    return _load_raw(str(site) if site else None, _sample_arg(sample))
 
 
 def _text(d: dict[str, str]) -> Text:
@@ -137,14 +201,46 @@ def _layers(data: dict[str, Any], region: str, year: int) -> dict[str, Any]:
     return _merge(merged, reg.get("year", {}).get(str(year), {}))
 
 
-def policy_for(region: str, year: int) -> RegionPolicy:
-    """The effective policy of ``region`` in ``year``."""
-    return _policy_for(region, year, str(site_policy_path() or ""))
+_WINDOW_DATE = re.compile(r"^Y([+-]\d{1,2})?-(\d{2})-(\d{2})$")
+
+
+def _window_date(value: Any, year: int, where: str) -> dt.date:
+    """``"Y-1-09-01"`` (1 September of the year before), ``"Y-02-28"``, or an ISO date; a day
+    past the month's end (``Y-02-29``) is its last day."""
+    text = str(value)
+    m = _WINDOW_DATE.match(text)
+    try:
+        if m is None:
+            return dt.date.fromisoformat(text)
+        y = year + int(m.group(1) or 0)
+        month = int(m.group(2))
+        day = min(int(m.group(3)), calendar.monthrange(y, month)[1])
+        return dt.date(y, month, day)
+    except ValueError:
+        raise YibaoError("INVALID_FILE", detail=f"premium_window.{where}: {text[:40]}") from None
+
+
+def _premium_window(w: dict[str, Any], year: int) -> PremiumWindow | None:
+    if not w.get("opens") or not w.get("closes"):
+        return None
+    opens = _window_date(w["opens"], year, "opens")
+    closes = _window_date(w["closes"], year, "closes")
+    extended = _window_date(w["extended_to"], year, "extended_to") if w.get("extended_to") else None
+    if closes < opens or (extended is not None and extended < closes):
+        raise YibaoError("INVALID_FILE", detail=f"premium_window {year}: {opens} .. {closes} .. {extended}")
+    note = _text(w["note"]) if isinstance(w.get("note"), dict) else None
+    return PremiumWindow(year=year, opens=opens, closes=closes, extended_to=extended, note=note)
+
+
+def policy_for(region: str, year: int, sample: bool = False) -> RegionPolicy:
+    """The effective policy of ``region`` in ``year`` (``sample``: with the sample site policy
+    under the site file, as a demo ledger asks)."""
+    return _policy_for(region, year, str(site_policy_path() or ""), _sample_arg(sample) or "")
 
 
 @lru_cache(maxsize=256)
-def _policy_for(region: str, year: int, site: str) -> RegionPolicy:
-    data = _load_raw(site or None)
+def _policy_for(region: str, year: int, site: str, sample: str = "") -> RegionPolicy:
+    data = _load_raw(site or None, sample or None)
     p = _layers(data, region, year)
     wd = p.get("withdrawal", {})
     cases: dict[str, WithdrawalCase] = {}
@@ -165,7 +261,10 @@ def _policy_for(region: str, year: int, site: str) -> RegionPolicy:
                 for q in c.get("questions", [])
             ),
         )
-    premium = p.get("premium", {}).get(str(year))
+    standards = p.get("premium", {})
+    premium = standards.get(str(year))
+    if premium is None and data.get("sample") is True:
+        premium = standards.get("*")  # sample figures: a standard for every year
     return RegionPolicy(
         region=region,
         year=year,
@@ -181,21 +280,27 @@ def _policy_for(region: str, year: int, site: str) -> RegionPolicy:
         enabled_cases=frozenset(n for n in wd.get("cases", []) if n in cases),
         always_materials=tuple(_text(m) for m in wd.get("always_materials", [])),
         working_age=int(p.get("working_age", 16)),
+        premium_window=_premium_window(p.get("premium_window", {}), year),
     )
 
 
-def premium_years(region: str, this_year: int) -> list[int]:
-    """The contribution years a form offers, newest first: next year, this year and the three before."""
-    return list(range(this_year + 1, this_year - 4, -1))
+def premium_windows(region: str, on: dt.date, sample: bool = False) -> list[tuple[PremiumWindow, int | None]]:
+    """The configured collection windows of the years around ``on`` (last year to two years
+    ahead: a window for year Y usually opens in Y−1 and may run into Y), each with its standard
+    (``None``: not configured), oldest year first."""
+    out: list[tuple[PremiumWindow, int | None]] = []
+    for year in range(on.year - 1, on.year + 3):
+        p = policy_for(region, year, sample)
+        if p.premium_window is not None:
+            out.append((p.premium_window, p.premium_fen))
+    return out
 
 
-def default_premium_year(region: str, this_year: int) -> int:
-    """The year a premium form opens on: the newest year around now whose standard is configured
-    for the region (never a guessed one), else this year (whose quote then says POLICY_MISSING)."""
-    for year in premium_years(region, this_year):
-        if policy_for(region, year).premium_fen is not None:
-            return year
-    return this_year
+def open_premium_years(region: str, on: dt.date, sample: bool = False) -> list[int]:
+    """The years whose premium can be paid on ``on`` in ``region``: the window is open and the
+    standard configured (never a guessed one), newest first."""
+    return sorted((w.year for w, fen in premium_windows(region, on, sample) if fen is not None and w.is_open(on)),
+                  reverse=True)
 
 
 def valid_region(region: str) -> bool:
@@ -205,9 +310,22 @@ def valid_region(region: str) -> bool:
     return len(region) == 6 and region.isascii() and region.isdigit() and int(region[:2]) in PROVINCES
 
 
-def policy_document(region: str | None, year: int) -> dict[str, Any]:
+def window_json(w: PremiumWindow | None) -> dict[str, Any] | None:
+    """A collection window as JSON (dates ISO; the note in both languages)."""
+    if w is None:
+        return None
+    return {
+        "year": w.year,
+        "opens": w.opens.isoformat(),
+        "closes": w.closes.isoformat(),
+        "extended_to": w.extended_to.isoformat() if w.extended_to else None,
+        "note": {"zh": w.note.zh, "en": w.note.en} if w.note else None,
+    }
+
+
+def policy_document(region: str | None, year: int, sample: bool = False) -> dict[str, Any]:
     """What ``yibao policy show`` prints: the effective values of a region (or the defaults)."""
-    p = policy_for(region or "000000", year)
+    p = policy_for(region or "000000", year, sample)
     return {
         "region": region,
         "region_name": region_name(region) if region else None,
@@ -221,8 +339,9 @@ def policy_document(region: str | None, year: int) -> dict[str, Any]:
         "payer_order": p.payer_order,
         "premium_fen": {
             y: int(v)
-            for y, v in sorted(_layers(raw_policy(), region or "000000", year).get("premium", {}).items())
+            for y, v in sorted(_layers(raw_policy(sample), region or "000000", year).get("premium", {}).items())
         },
+        "premium_window": window_json(p.premium_window),
         "withdrawal_cases": {
             name: {
                 "payee": c.payee,
@@ -234,4 +353,5 @@ def policy_document(region: str | None, year: int) -> dict[str, Any]:
             if name in p.enabled_cases
         },
         "site_file": str(site_policy_path()) if site_policy_path() else None,
+        "sample": bool(raw_policy(sample).get("sample", False)),
     }

@@ -132,8 +132,8 @@ def split_bill(amount: int, balances: list[int]) -> tuple[list[int], int]:
 
 
 def check_premium(payer: PersonFacts, relative: PersonFacts, bound: bool, payer_policy: RegionPolicy,
-                  standard: RegionPolicy, already_paid: bool, balance: int) -> int:
-    """The amount to pay for the relative's resident premium, or the refusal."""
+                  standard: RegionPolicy, already_paid: bool, balance: int, on: dt.date) -> int:
+    """The amount to pay for the relative's resident premium on ``on``, or the refusal."""
     from yibao_tui.i18n import t
 
     require_account_usable(payer)
@@ -153,7 +153,26 @@ def check_premium(payer: PersonFacts, relative: PersonFacts, bound: bool, payer_
         )
     if already_paid:
         raise YibaoError("PREMIUM_ALREADY_PAID", id=relative.id, year=standard.year)
+    check_premium_window(standard, relative.region, on)
     return standard.premium_fen
+
+
+def check_premium_window(standard: RegionPolicy, region: str, on: dt.date) -> None:
+    """The premium of ``standard.year`` is collected in a window the region sets: refused
+    outside it (``PREMIUM_PERIOD_CLOSED`` naming it), and when none is configured
+    (``POLICY_MISSING``: never a guessed window)."""
+    from yibao_tui.i18n import t
+
+    window = standard.premium_window
+    if window is None:
+        raise YibaoError(
+            "POLICY_MISSING", region=region, year=standard.year, item=t("policy.item.premium_window")
+        )
+    if not window.is_open(on):
+        raise YibaoError(
+            "PREMIUM_PERIOD_CLOSED", region=region, year=standard.year,
+            opens=window.opens.isoformat(), closes=window.last_day.isoformat(),
+        )
 
 
 def parse_fact_value(qtype: str, name: str, value: str) -> bool | int:

@@ -1,8 +1,17 @@
-"""The audit log: every write and every read of a person's data, hash-chained, append-only."""
+"""The audit log: every write and every read of a person's data, hash-chained, append-only.
+
+A ledger's records form chains (``audit.chain``). Chain 0 is the ledger's own; a writer that
+should not wait on chain 0's head (a PostgreSQL server process among several) opens a chain of
+its own (:func:`open_chain`): chain 0 records the opening (``audit.chain.open``), so a chain
+cannot be removed unseen, and :func:`anchor` records on chain 0 every other chain's head
+(``audit.anchor``), so a chain cannot be rewritten before its anchor unseen either. ``verify``
+checks each chain from its genesis and every opening and anchor against the chains.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -42,10 +51,40 @@ def append(
     )
 
 
+def _head(db: Db, chain: int) -> tuple[int, str] | None:
+    row = db.one("SELECT seq, hash FROM audit WHERE chain = ? ORDER BY seq DESC LIMIT 1", (chain,))
+    return (int(row[0]), str(row[1])) if row else None
+
+
+def open_chain(db: Db, time: str, channel: str, operator: str | None) -> int:
+    """A new chain (inside a write transaction): its number, recorded on chain 0 (the record's
+    subject is ``chain:N``: the chains opened so far are found through the subject index)."""
+    opened = [int(r[0][6:]) for r in db.all(
+        "SELECT subject FROM audit WHERE subject >= 'chain:' AND subject < 'chain;'") if r[0][6:].isdigit()]
+    chain = max(opened, default=0) + 1
+    append(db, time, channel, operator, OPEN, f"chain:{chain}", json.dumps({"chain": chain}), 0)
+    return chain
+
+
+def anchor(db: Db, time: str, channel: str, operator: str | None) -> int:
+    """Record every other chain's head on chain 0 (inside a write transaction); the record's seq."""
+    heads = {}
+    for (chain,) in db.all("SELECT DISTINCT chain FROM audit WHERE chain <> 0 ORDER BY chain"):
+        head = _head(db, int(chain))
+        if head is not None:
+            heads[str(chain)] = list(head)
+    return append(db, time, channel, operator, ANCHOR, None, json.dumps({"heads": heads}, sort_keys=True), 0)
+
+
+#: The actions of chain 0's records about the other chains.
+OPEN, ANCHOR = "audit.chain.open", "audit.anchor"
+
+
 def check_chain(db: Db, limit: int = 20) -> list[str]:
     """Recompute every chain (in one pass in record order); returns failures (at most ``limit``)."""
     failures: list[str] = []
     heads: dict[int, str] = {}
+    claims: list[tuple[int, str, str]] = []  # chain 0's openings and anchors
     for seq, time, channel, operator, action, subject, detail, prev_hash, h, chain in db.execute(
         "SELECT seq, time, channel, operator, action, subject, detail, prev_hash, hash, chain FROM audit ORDER BY seq"
     ):
@@ -55,6 +94,31 @@ def check_chain(db: Db, limit: int = 20) -> list[str]:
             failures.append(f"audit #{seq}: chain broken (prev_hash does not match)")
         if chain_hash(prev_hash, time, channel, operator, action, subject, detail) != h:
             failures.append(f"audit #{seq}: hash does not match its content")
+        if chain == 0 and action in (OPEN, ANCHOR):
+            claims.append((seq, action, detail))
         if len(failures) >= limit:
-            break
+            return failures
+    return (failures + _check_claims(db, claims, set(heads)))[:limit]
+
+
+def _check_claims(db: Db, claims: list[tuple[int, str, str]], chains: set[int]) -> list[str]:
+    """Every chain but 0 opened on chain 0 (before its first record), every anchored head there."""
+    failures: list[str] = []
+    opened: dict[int, int] = {}
+    for seq, action, detail in claims:
+        try:
+            data = json.loads(detail)
+            if action == OPEN:
+                opened[int(data["chain"])] = seq
+                continue
+            for chain, (at, h) in data["heads"].items():
+                row = db.one("SELECT hash, chain FROM audit WHERE seq = ?", (int(at),))
+                if row is None or row[0] != h or int(row[1]) != int(chain):
+                    failures.append(f"audit #{seq}: anchors chain {chain} at #{at}, which is not that record")
+        except (ValueError, KeyError, TypeError):
+            failures.append(f"audit #{seq}: a damaged {action} record")
+    for chain in sorted(chains - {0}):
+        first = db.one("SELECT MIN(seq) FROM audit WHERE chain = ?", (chain,))[0]
+        if chain not in opened or opened[chain] > first:
+            failures.append(f"audit chain {chain}: not opened on chain 0 before its first record")
     return failures

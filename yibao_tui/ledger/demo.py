@@ -1,4 +1,7 @@
-"""Deterministic demo data: valid IDs, families, bindings, two years and more of history."""
+"""Deterministic demo data: valid IDs, families, bindings, two years and more of history.
+
+A demo ledger loads the sample site policy (``data/policy_sample.toml``), so that the demo is
+usable on any date."""
 
 from __future__ import annotations
 
@@ -34,6 +37,9 @@ def generate(ledger: Ledger, persons: int = 20, seed: int = 1) -> dict[str, Any]
     if not ledger.is_empty():
         raise YibaoError("INVALID_ARGUMENT", detail="the ledger is not empty")
     rng = random.Random(seed)
+    # the sample site policy (data/policy_sample.toml: sample figures, not an official
+    # standard): its collection windows keep some contribution year open on any date
+    ledger.use_sample_policy()
     today = ledger.today()
     first = dt.date(today.year, today.month, 1)
     for _ in range(MONTHS):
@@ -110,7 +116,9 @@ def _fill(ledger: Ledger, rng: random.Random, n: int, start: dt.date, today: dt.
     for fam in families:
         for _, rid, scheme in fam["members"]:
             if scheme == "resident":
-                for year in (2025, 2026):
+                # the years whose window has closed (the sample's ends with the year): the years
+                # open today are left to pay, so the demo always has a premium to try
+                for year in range(today.year - 2, today.year):
                     pay_day = dt.date(year - 1, 11, 20)
                     if start < pay_day <= today:
                         at(pay_day, 14, 30, ("premium", fam["holder"], rid, year))

@@ -204,6 +204,28 @@ class Kernel:
         return audit_log.append(db, now, self.channel, by if by is not None else self.operator, action, subject,
                                 detail, self.chain)
 
+    def own_chain(self) -> int:
+        """Append this ledger object's audit records to a chain of its own from now on (one
+        per server process: writers then do not all wait on one chain head); its number."""
+
+        def once() -> int:
+            db = self.db
+            with db.transaction():
+                return audit_log.open_chain(db, self.now(), self.channel, self.operator)
+
+        self.chain = int(self.run(once))
+        return self.chain
+
+    def anchor_chains(self) -> int:
+        """Record every chain's head on chain 0 (a server calls it now and then); the record's seq."""
+
+        def once() -> int:
+            db = self.db
+            with db.transaction():
+                return audit_log.anchor(db, self.now(), self.channel, self.operator)
+
+        return int(self.run(once))
+
     def audit_read(self, action: str, subject: str | None, detail: str = "") -> None:
         """Record a read of a person's data."""
         self.audit_reads([(action, subject, detail)])

@@ -1,13 +1,14 @@
 """Resident premiums a holder pays from their account for a bound relative: once per relative
-and year, all or nothing."""
+and year, all or nothing, in the collection window of that year (the ledger's today)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import TYPE_CHECKING, Any
 
 from yibao_tui.domain.errors import YibaoError
-from yibao_tui.domain.models import PremiumPayment, PremiumQuote
+from yibao_tui.domain.models import PremiumPayment, PremiumQuote, PremiumWindowInfo, PremiumYears
 from yibao_tui.ledger.bindings import is_bound
 from yibao_tui.ledger.checks import check_year
 from yibao_tui.ledger.persons import facts, resolve, resolve_id, row_of
@@ -18,37 +19,77 @@ if TYPE_CHECKING:
     from yibao_tui.ledger.store import Ledger
 
 
-def _check(led: Ledger, db: Db, pid: str, rid: str, year: int) -> tuple[int, int, int]:
-    """(payer's account, its balance, the premium) once every rule has passed."""
+def _check(led: Ledger, db: Db, pid: str, rid: str, year: int, on: dt.date) -> tuple[int, int, int]:
+    """(payer's account, its balance, the premium) once every rule has passed on ``on``."""
     from yibao_tui.domain import rules
-    from yibao_tui.domain.policy import policy_for
 
     pf, rf = facts(row_of(db, pid)), facts(row_of(db, rid))
     bound = is_bound(db, pid, rid)
     paid = db.one("SELECT 1 FROM premium_payments WHERE relative_id = ? AND year = ?", (rid, year)) is not None
-    this_year = int(led.today().year)
-    payer_policy = policy_for(pf.region, this_year)
-    standard = policy_for(rf.region, year)
+    payer_policy = led.policy(pf.region, on.year)
+    standard = led.policy(rf.region, year)
     rules.require_account_usable(pf)
     acct, bal, _ = account(db, pid)
-    amount = rules.check_premium(pf, rf, bound, payer_policy, standard, paid, bal)
+    amount = rules.check_premium(pf, rf, bound, payer_policy, standard, paid, bal, on)
     return acct, bal, amount
 
 
 def premium_quote(led: Ledger, payer: str, relative: str, year: int) -> PremiumQuote:
-    """What the payment would be: the standard and the balance before and after."""
+    """What the payment would be: the standard and the balance before and after, the quoted
+    year's collection window and the years open today."""
+    from yibao_tui.domain.policy import open_premium_years
+
     year = check_year(year)
 
     def run() -> PremiumQuote:
         pid = resolve(led, payer)[0]
         rrow = resolve(led, relative)
-        _, bal, amount = _check(led, led.db, pid, rrow[0], year)
+        today = led.today()
+        _, bal, amount = _check(led, led.db, pid, rrow[0], year, today)
+        window = led.policy(rrow[3], year).premium_window
         return PremiumQuote(payer_id=pid, relative_id=rrow[0], region=rrow[3], year=year,
-                            amount_fen=amount, balance_fen=bal, balance_after_fen=bal - amount)
+                            amount_fen=amount, balance_fen=bal, balance_after_fen=bal - amount,
+                            open_years=open_premium_years(rrow[3], today, led.sample_policy),
+                            opens=window.opens.isoformat() if window else None,
+                            closes=window.last_day.isoformat() if window else None)
 
     quote: PremiumQuote = led.run(run)
     led.audit_read("premium.quote", quote.payer_id, json.dumps({"relative": quote.relative_id, "year": year}))
     return quote
+
+
+def premium_years(led: Ledger, who: str, relative: str | None = None, lang: str | None = None) -> PremiumYears:
+    """The contribution years open today in the region of ``relative`` (a relative ``who``
+    bound, else ``NOT_BOUND``), else of ``who``, and the collection windows around (notes in
+    ``lang``)."""
+    from yibao_tui.domain.policy import premium_windows
+    from yibao_tui.i18n import get_lang
+
+    def run() -> tuple[str, PremiumYears]:
+        prow = resolve(led, who)
+        pid, region = prow[0], prow[3]
+        if relative:
+            rrow = resolve(led, relative)
+            if rrow[0] != pid and not is_bound(led.db, pid, rrow[0]):  # only a bound relative's region
+                raise YibaoError("NOT_BOUND")
+            region = rrow[3]
+        today = led.today()
+        windows = [
+            PremiumWindowInfo(
+                year=w.year, opens=w.opens.isoformat(), closes=w.closes.isoformat(),
+                extended_to=w.extended_to.isoformat() if w.extended_to else None,
+                amount_fen=fen, open=fen is not None and w.is_open(today),
+                note=w.note.get(lang or get_lang()) if w.note else "",
+            )
+            for w, fen in premium_windows(region, today, led.sample_policy)
+        ]
+        return pid, PremiumYears(region=region, today=today.isoformat(),
+                                 open_years=sorted((w.year for w in windows if w.open), reverse=True),
+                                 windows=windows)
+
+    pid, result = led.run(run)
+    led.audit_read("premium.years", pid, json.dumps({"region": result.region}))
+    return result  # type: ignore[no-any-return]
 
 
 def premium_pay(led: Ledger, payer: str, relative: str, year: int, key: str | None = None,
@@ -59,7 +100,8 @@ def premium_pay(led: Ledger, payer: str, relative: str, year: int, key: str | No
     rid = resolve_id(led, relative)
 
     def body(db: Db, op_id: int, now: str) -> dict[str, Any]:
-        acct, bal, amount = _check(led, db, pid, rid, year)
+        # the window is that of the payment's day (a back-dated demo payment: its own day)
+        acct, bal, amount = _check(led, db, pid, rid, year, dt.date.fromisoformat(now[:10]))
         if bal < amount:
             raise YibaoError("INSUFFICIENT_BALANCE", balance=fmt(bal), amount=fmt(amount))
         tid, after, _ = transfer(db, op_id, "premium", acct, system_account(db, "premium"), amount, now,

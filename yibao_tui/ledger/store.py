@@ -18,7 +18,7 @@ thread at a time (``LocalBackend`` gives it a thread of its own).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from yibao_tui.domain.models import AuditRow, ImportResult
 from yibao_tui.ledger import bindings as _bindings
@@ -37,6 +37,9 @@ from yibao_tui.ledger.checks import (
     parse_day,
 )
 from yibao_tui.ledger.kernel import CN_TZ, TIME_FMT, Clock, Kernel, china_now
+
+if TYPE_CHECKING:
+    from yibao_tui.domain.policy import RegionPolicy
 
 __all__ = ["CN_TZ", "TIME_FMT", "Clock", "Ledger", "check_card", "check_operator", "check_year", "china_now",
            "day_bounds", "parse_cursor", "parse_day"]
@@ -68,6 +71,7 @@ class Ledger(Kernel):
     premium_quote = _premiums.premium_quote
     premium_pay = _premiums.premium_pay
     premium_payments = _premiums.premium_payments
+    premium_years = _premiums.premium_years
     # withdrawals
     withdrawal_check = _withdrawals.withdrawal_check
     withdrawal_execute = _withdrawals.withdrawal_execute
@@ -76,6 +80,35 @@ class Ledger(Kernel):
     operator_login = _logins.operator_login
     card_set_pin = _logins.card_set_pin
     card_login = _logins.card_login
+
+    # ----------------------------------------------------------------- policy
+    #: this ledger loads the sample site policy (a demo ledger); only ``True`` is kept, so that
+    #: demo data loaded meanwhile through another connection is seen
+    _sample_policy = False
+
+    @property
+    def sample_policy(self) -> bool:
+        """Whether this ledger loads the sample site policy (``data/policy_sample.toml``, sample
+        figures): a demo ledger does, so that the demo works on any date."""
+        if not self._sample_policy:
+            row = self.run(lambda: self.db.one("SELECT value FROM meta WHERE key = 'policy'"))
+            self._sample_policy = row is not None and row[0] == "sample"
+        return self._sample_policy
+
+    def use_sample_policy(self) -> None:
+        """From now on this ledger loads the sample site policy (the demo's)."""
+        db = self.db
+        with db.transaction():
+            db.execute("INSERT INTO meta (key, value) VALUES ('policy', 'sample')"
+                       " ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+        self._sample_policy = True
+
+    def policy(self, region: str, year: int) -> RegionPolicy:
+        """The effective policy of ``region`` in ``year`` for this ledger (with the sample site
+        policy on a demo ledger)."""
+        from yibao_tui.domain.policy import policy_for
+
+        return policy_for(region, year, self.sample_policy)
 
     # ----------------------------------------------------------------- audit, verify, demo, import
     def audit(self, person: str | None = None, operator: str | None = None, since: str | None = None,

@@ -25,7 +25,8 @@ _RECORDS: tuple[type, ...] = (
     models.Binding, models.PremiumQuote, models.PremiumPayment, models.Charge, models.SpendResult,
     models.CreditResult, models.QuestionInfo, models.WithdrawalVerdict, models.VerifyReport,
     models.AuditRow, models.ImportResult, models.Operator, models.WithdrawalReceipt,
-    models.PersonMatch, models.PersonMatchPage, models.OperatorInfo,
+    models.PersonMatch, models.PersonMatchPage, models.OperatorInfo, models.PremiumWindowInfo,
+    models.PremiumYears,
 )
 _SCALARS = {int: "integer", str: "string", bool: "boolean", float: "number"}
 

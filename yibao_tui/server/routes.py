@@ -255,6 +255,10 @@ async def premium_payments(c: Call) -> dict[str, Any]:
     return {"id": who, "payments": [_shown(c, p) for p in rows]}
 
 
+async def premium_years(c: Call) -> dict[str, Any]:
+    return (await c.backend.premium_years(c.path["who"], c.query["relative"], lang=c.lang)).to_json()
+
+
 async def withdrawal_check(c: Call) -> dict[str, Any]:
     facts: dict[str, str] = {}
     for item in c.query["facts"]:
@@ -492,6 +496,10 @@ OPS: tuple[Op, ...] = (
        body=(_RELATIVE, Field("year", "integer", required=True, minimum=1, maximum=9999))),
     Op("premiumPayments", "GET", _WHO + "/premium-payments", premium_payments, PERSONAL_ROLES,
        "PremiumPaymentList", "Payments made by or for this person", scoped=("who",)),
+    Op("premiumYears", "GET", _WHO + "/premium-years", premium_years, PERSONAL_ROLES, "PremiumYears",
+       "The contribution years open for payment today in the payer's region (or the relative's)"
+       " and the collection windows around", scoped=("who",),
+       query=(_person("relative", description="ID number or card number: this relative's region"),)),
     Op("withdrawalCheck", "GET", _WHO + "/withdrawal-check", withdrawal_check, PERSONAL_ROLES,
        "WithdrawalVerdict", "The withdrawal checklist verdict", scoped=("who",),
        query=(Field("case", "string", required=True, max_length=40),

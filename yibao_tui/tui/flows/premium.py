@@ -1,5 +1,5 @@
-"""代缴保费 as one flow: relative, year, quote (or its refusal), ONE idempotency key per
-confirmation, the payment, the past payments (no Textual).
+"""代缴保费 as one flow: the years open today (asked of the Backend), relative, year, quote (or
+its refusal), ONE idempotency key per confirmation, the payment, the past payments (no Textual).
 
 Every surface (laptop F4, the counter, the kiosk) drives this; none keeps a key of its own.
 """
@@ -10,9 +10,9 @@ import uuid
 from typing import TYPE_CHECKING
 
 from yibao_tui.domain.errors import YibaoError
-from yibao_tui.domain.models import Binding, PremiumPayment, PremiumQuote
+from yibao_tui.domain.models import Binding, PremiumPayment, PremiumQuote, PremiumYears
 from yibao_tui.domain.money import format_fen
-from yibao_tui.domain.policy import default_premium_year, premium_years
+from yibao_tui.i18n import t
 
 if TYPE_CHECKING:
     from yibao_tui.backend.base import Backend
@@ -21,12 +21,16 @@ if TYPE_CHECKING:
 class PremiumFlow:
     """Pay a bound relative's resident premium from ``payer``'s personal account."""
 
-    def __init__(self, backend: Backend, payer: str, region: str, this_year: int) -> None:
+    def __init__(self, backend: Backend, payer: str) -> None:
         self.backend = backend
         self.payer = payer
-        #: The years a form offers, newest first, and the one it opens on.
-        self.years: list[int] = premium_years(region, this_year)
-        self.year: int | None = default_premium_year(region, this_year)
+        #: The years a form offers: those open for payment today in the payer's region (the
+        #: Backend's answer, newest first; empty until ``load``), and the one chosen (the newest:
+        #: premiums are paid for the coming year).
+        self.years: list[int] = []
+        self.year: int | None = None
+        #: The Backend's answer: open years and the collection windows around.
+        self.open: PremiumYears | None = None
         #: Active bindings, in the backend's order (the picker's options).
         self.relatives: list[Binding] = []
         #: Every binding ever made (ended ones name past payments).
@@ -44,10 +48,15 @@ class PremiumFlow:
     # --- the choice -----------------------------------------------------------------------------
 
     async def load(self) -> bool:
-        """The bound relatives and the past payments; the choice is kept while still bound,
-        and the only relative is chosen when nothing is. ``True`` when the choice changed."""
+        """The years open today, the bound relatives and the past payments; the choice is kept
+        while still bound (and its year open), the only relative is chosen when nothing is, the
+        newest open year when the chosen one is not open. ``True`` when the choice changed."""
+        open_ = await self.backend.premium_years(self.payer)
         bindings = await self.backend.bindings(self.payer, include_ended=True)
         payments = await self.backend.premium_payments(self.payer)
+        self.open = open_
+        self.years = list(open_.open_years)
+        year = self.year if self.year in self.years else (self.years[0] if self.years else None)
         for b in bindings:
             if b.status == "active" or b.relative_id not in self.known:
                 self.known[b.relative_id] = b
@@ -56,8 +65,19 @@ class PremiumFlow:
         active = {b.relative_id for b in self.relatives}
         if self.relative not in active:
             only = self.relatives[0].relative_id if len(self.relatives) == 1 else None
-            return self.choose(only, self.year)
-        return False
+            return self.choose(only, year)
+        return self.choose(self.relative, year)
+
+    def none_open(self) -> str | None:
+        """When no year is open today: that, and the next collection window if one is
+        configured (``premium.none_open``, ``premium.window``); ``None`` while a year is open."""
+        if self.open is None or self.years:
+            return None
+        text = t("premium.none_open")
+        nxt = self.open.next_window()
+        if nxt is not None:
+            text += "\n" + t("premium.window", year=nxt.year, opens=nxt.opens, closes=nxt.extended_to or nxt.closes)
+        return text
 
     def choose(self, relative: str | None, year: int | None) -> bool:
         """A relative and a year; ``True`` when that is a new choice (its quote is then gone)."""

@@ -46,16 +46,11 @@ class KioskPremium(KioskScreen):
     def compose_body(self) -> ComposeResult:
         holder = self.holder
         if holder is not None:
-            self.flow = PremiumFlow(self.backend, holder.id, holder.region, self.kapp.today.year)
-        flow = self.flow
+            self.flow = PremiumFlow(self.backend, holder.id)
         with Horizontal(classes="kiosk-form"):
             yield Select([], prompt=t("mode.kiosk.pick_relative"), id="relative")
-            yield Select(
-                [(str(y), y) for y in (flow.years if flow else [])],
-                value=flow.year if flow and flow.year is not None else Select.BLANK,
-                allow_blank=flow is None or flow.year is None,
-                id="year",
-            )
+            # only the years open for payment today (the flow asks the Backend): see load
+            yield Select([], prompt=t("ui.premium.col.year"), id="year")
         yield Static(Text(t("mode.kiosk.premium_hint")), id="quote", classes="kiosk-panel")
         with Horizontal(classes="kiosk-buttons", id="pay-row"):
             yield Button(
@@ -93,8 +88,14 @@ class KioskPremium(KioskScreen):
         self.query_one("#relative", Select).set_options(
             [(Text(self.label(rid)), i) for i, rid in enumerate(self.choices)]
         )
+        years = self.query_one("#year", Select)
+        years.set_options([(str(y), y) for y in flow.years])
+        years.value = flow.year if flow.year is not None else Select.NULL
+        closed = flow.none_open()
         if not flow.relatives:
             self.query_one("#quote", Static).update(Text(t("mode.kiosk.family_none")))
+        elif closed is not None:  # no year open today: say so, and when the next window opens
+            self.query_one("#quote", Static).update(Text(closed))
 
     def _show_receipt_panel(self, shown: bool) -> None:
         """The receipt, or the quote and the pay button."""

@@ -13,7 +13,6 @@ from textual.widgets import Button, DataTable, Label, Select, Static
 from yibao_tui.domain.errors import YibaoError
 from yibao_tui.domain.models import Binding, Person, PremiumPayment, PremiumQuote
 from yibao_tui.domain.money import format_fen
-from yibao_tui.domain.policy import default_premium_year, premium_years
 from yibao_tui.i18n import t
 from yibao_tui.tui.flows.premium import PremiumFlow
 from yibao_tui.tui.views.base import YibaoScreen
@@ -67,6 +66,8 @@ class PremiumScreen(YibaoScreen):
         super().__init__()
         #: The payment flow of the person shown (``None``: nobody).
         self.flow: PremiumFlow | None = None
+        #: The years the year picker offers (the flow's open years when last loaded).
+        self.years_shown: list[int] = []
 
     @property
     def relatives(self) -> dict[str, Binding]:
@@ -84,17 +85,10 @@ class PremiumScreen(YibaoScreen):
         return self.flow.payments if self.flow else []
 
     def compose_body(self) -> ComposeResult:
-        year = self.yapp.today.year
-        region = self.person.region if self.person else ""
         with Horizontal(id="premium-form", classes="bar"):
             yield Select([], prompt=t("ui.premium.relative_prompt"), id="relative")
-            yield Select(
-                [(str(y), y) for y in premium_years(region, year)],
-                # a year whose standard is configured (never a guessed one): see person_changed
-                value=default_premium_year(region, year),
-                allow_blank=False,
-                id="year",
-            )
+            # only the years open for payment today (the flow asks the Backend): see load
+            yield Select([], prompt=t("ui.premium.col.year"), id="year")
             yield Button(t("ui.premium.quote"), id="quote", variant="primary")
             yield Button(t("ui.premium.pay"), id="pay", variant="warning", disabled=True)
         yield Static(Text(t("ui.premium.hint"), style="dim"), id="quote-panel")
@@ -123,12 +117,9 @@ class PremiumScreen(YibaoScreen):
             # a payment keeps the receipt line in the panel.)
             self.flow = None
             if person is not None:
-                self.flow = PremiumFlow(
-                    self.backend, person.id, person.region, self.yapp.today.year
-                )
-                year = self.query_one("#year", Select)
-                year.set_options([(str(y), y) for y in self.flow.years])
-                year.value = self.flow.year if self.flow.year is not None else Select.BLANK
+                self.flow = PremiumFlow(self.backend, person.id)
+                self.years_shown = []
+                self.query_one("#year", Select).set_options([])
             self.query_one("#pay", Button).disabled = True
             self._panel(Text(t("ui.premium.hint"), style="dim"))
         self.load()
@@ -165,6 +156,11 @@ class PremiumScreen(YibaoScreen):
             )
             if flow.relative is not None:
                 select.value = flow.relative
+            years = self.query_one("#year", Select)
+            if self.years_shown != flow.years:
+                self.years_shown = list(flow.years)
+                years.set_options([(str(y), y) for y in flow.years])
+            years.value = flow.year if flow.year is not None else Select.NULL
         table.clear()
         for p in flow.payments:
             who = p.relative_id if p.payer_id == person.id else p.payer_id
@@ -178,7 +174,11 @@ class PremiumScreen(YibaoScreen):
                 cell(short_time(p.time)),
                 key=p.payment_id,
             )
-        if rechosen:
+        closed = flow.none_open()
+        if closed is not None:  # no year open today: say so, and when the next window opens
+            self.query_one("#pay", Button).disabled = True
+            self._panel(Text(closed, style="yellow"))
+        elif rechosen:
             self.query_one("#pay", Button).disabled = True
             if flow.chosen:
                 self.action_quote()  # the only relative, chosen for the person: quote it
