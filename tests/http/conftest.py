@@ -39,9 +39,10 @@ class FakeClock:
 
 @dataclass
 class LiveServer:
-    """A uvicorn server running ``create_app(db)`` on its own thread."""
+    """A uvicorn server running ``create_app(db)`` on its own thread (``db``: a ledger file or a
+    PostgreSQL URL)."""
 
-    db: Path
+    db: Path | str
     clock: FakeClock = field(default_factory=FakeClock)
     hooks: Hooks = field(default_factory=Hooks)
     #: Makes the server's backends (default: the ledger at ``db``).
@@ -112,18 +113,25 @@ def admin_token(live_server: LiveServer) -> str:
     return live_server.token("admin", label="tests")
 
 
-@pytest.fixture(params=["local", "http"])
+@pytest.fixture(params=["local", "http", "local-postgresql", "http-postgresql"])
 async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Backend]:
-    """The same behaviour suite runs on the local ledger and through the server."""
-    if request.param == "local":
-        b: Backend = LocalBackend(tmp_path / "local.db", actor=Actor("cli"), clock=frozen_clock)
+    """The same behaviour suite runs on the local ledger and through the server, each on a SQLite
+    file and on PostgreSQL."""
+    kind, _, engine = str(request.param).partition("-")
+    db: Path | str = request.getfixturevalue("pg_url") if engine else tmp_path / "local.db"
+    if kind == "local":
+        b: Backend = LocalBackend(db, actor=Actor("cli"), clock=frozen_clock)
         await b.init()
         try:
             yield b
         finally:
             await b.close()
         return
-    server = request.getfixturevalue("live_server")
+    if engine:
+        server = LiveServer(db).start()
+        request.addfinalizer(server.stop)
+    else:
+        server = request.getfixturevalue("live_server")
     token = server.token("admin", label="suite")
     hb = HttpBackend(server.url, token, retries=2, backoff=0.02)
     try:

@@ -42,7 +42,8 @@ EXPECTED: dict[int, set[str]] = {
     422: set(RULE_CODES) | {"IDEMPOTENCY_CONFLICT"},
     503: {"DATABASE_BUSY", "DATABASE_CORRUPT", "DATABASE_UNAVAILABLE", "BACKEND_UNAVAILABLE", "LEDGER_NOT_FOUND"},
     # a bug, and the codes only a client raises (no token, no keyring, no server extra)
-    500: {"INTERNAL", "NO_TOKEN", "NO_KEYRING", "SERVER_EXTRA_MISSING", "PRINT_FAILED"},
+    500: {"INTERNAL", "NO_TOKEN", "NO_KEYRING", "SERVER_EXTRA_MISSING", "PRINT_FAILED",
+          "MOVE_TARGET_NOT_EMPTY", "MOVE_MISMATCH"},
 }
 ALL_CODES = sorted(k.removeprefix("error.") for k in catalogue("zh") if k.startswith("error."))
 

@@ -28,6 +28,6 @@ def make_backend(db: str | None, backend_url_: str | None, actor: Actor, create:
 
         return HttpBackend(url, actor=actor, insecure=insecure)
     from yibao_tui.backend.local import LocalBackend
-    from yibao_tui.config import default_db_path
+    from yibao_tui.config import default_db
 
-    return LocalBackend(db or default_db_path(), actor=actor, create=create)
+    return LocalBackend(db or default_db(), actor=actor, create=create)

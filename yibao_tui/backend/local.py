@@ -47,7 +47,10 @@ class LocalBackend:
 
     def __init__(self, path: str | Path, actor: Actor | None = None, clock: Clock | None = None,
                  create: bool = True) -> None:
-        self.path = Path(path)
+        from yibao_tui.config import is_url
+
+        #: the ledger file, or the database URL as given
+        self.path: str | Path = str(path) if is_url(str(path)) else Path(path)
         self.actor = actor or Actor("cli")
         self._ledger = Ledger(path, clock=clock, channel=self.actor.channel, operator=self.actor.operator,
                               create=create)

@@ -391,14 +391,59 @@ def _server_commands() -> Any:
 
 
 def _db(args: argparse.Namespace) -> str:
-    from yibao_tui.config import default_db_path
+    from yibao_tui.config import default_db
 
-    return str(args.db or default_db_path())
+    return str(args.db or default_db())
+
+
+@direct("migrate")
+def _migrate(args: argparse.Namespace, out: Out) -> int:
+    from yibao_tui.config import shown_db
+    from yibao_tui.ledger.move import move
+
+    extra = _server_tables()
+    if args.batch < 1:
+        raise YibaoError("INVALID_ARGUMENT", detail="--batch")
+    report = move(args.move_from, args.move_to, extra,
+                  lambda table, rows: print(t("cli.migrate.progress", table=table, rows=rows), file=sys.stderr, flush=True),
+                  args.batch)
+    if not report.ok:
+        raise YibaoError("MOVE_MISMATCH", detail="; ".join(report.failures)[:500])
+    data = {**report.to_json(), "source": shown_db(args.move_from), "target": shown_db(args.move_to)}
+    out.result(data, t("cli.migrate.done", persons=report.counts.get("persons", 0),
+                       entries=report.counts.get("entries", 0), audit=report.counts.get("audit", 0),
+                       resumed=t("cli.migrate.resumed") if report.resumed else "")
+               + "\n" + t("cli.migrate.speed", rows=f"{sum(report.copied.values()):,}", seconds=f"{report.copy_s:.1f}",
+                           rate=f"{report.rows_per_s:,}", prove=f"{report.prove_s:.1f}", version=report.schema_version))
+    return 0
+
+
+def _server_tables() -> Any:
+    """The server's own tables ``yibao migrate`` copies when the source has them (tokens, binding
+    requests, the idempotency key's secret): table → (its key, a function making it in a target).
+    None without the server's modules."""
+    try:
+        from yibao_tui.server import auth, idempotency, selfservice
+        from yibao_tui.server.tables import ServerDb
+    except ImportError:
+        return None
+
+    def maker(script: str) -> Any:
+        def make(target: str) -> None:
+            db = ServerDb(target)
+            try:
+                db.create(script)
+            finally:
+                db.close()
+        return make
+
+    return {"http_tokens": ("id", maker(auth._SCHEMA)), "http_secrets": ("name", maker(idempotency._SCHEMA)),
+            "http_binding_requests": ("id", maker(selfservice._SCHEMA))}
 
 
 @direct("serve")
 def _serve(args: argparse.Namespace, out: Out) -> int:
-    return int(_server_commands().serve(_db(args), args.host, args.port))
+    return int(_server_commands().serve(_db(args), args.host, args.port, args.workers))
 
 
 @direct("login")

@@ -120,7 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     """Every command, option and flag of the contract, its help in the user's language."""
     load_section("cli_help")
     p = _Parser(prog="yibao", description="职工医保个人账户 · employee medical insurance personal account")
-    p.add_argument("--db", help="ledger file (default $YIBAO_DB or the user data dir)")
+    p.add_argument("--db", help="ledger file, or a PostgreSQL URL postgresql://… (default $YIBAO_DB or the user data dir)")
     p.add_argument("--backend", help="server URL (default $YIBAO_BACKEND); without it the local ledger")
     p.add_argument("--insecure", action="store_true",
                    help="allow sending the token over plain http:// to a host other than this machine")
@@ -253,9 +253,19 @@ def build_parser() -> argparse.ArgumentParser:
     from yibao_tui.cli.printing import extend_parser as print_commands
 
     print_commands(sub, _Parser)  # print list | reprint
+
+    mg = sub.add_parser("migrate", help="copy a whole ledger to another database and prove the copy")
+    mg.add_argument("--from", dest="move_from", required=True, metavar="DB",
+                    help="the ledger to copy (a file or postgresql://…)")
+    mg.add_argument("--to", dest="move_to", required=True, metavar="DB",
+                    help="where to (an empty ledger, or this copy interrupted: it goes on)")
+    mg.add_argument("--batch", type=_int, default=5_000, metavar="N",
+                    help="rows per transaction (each records how far the copy got)")
     sv = sub.add_parser("serve", help="the reference HTTP server (extra: yibao-tui[server])")
     sv.add_argument("--host", default="127.0.0.1")
     sv.add_argument("--port", type=_int, default=8765)
+    sv.add_argument("--workers", type=_int, default=1, metavar="N",
+                    help="server processes sharing the port (each with its own ledger connections)")
     lg = sub.add_parser("login", help="store a server token in the keyring")
     # `yibao login --backend URL` (the issue's spelling) and `yibao --backend URL login` both work
     lg.add_argument("--backend", dest="login_backend", help="server URL")

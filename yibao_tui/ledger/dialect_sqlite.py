@@ -133,6 +133,11 @@ class SqliteDialect:
     def executemany(self, raw: sqlite3.Connection, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         raw.executemany(sql, rows)
 
+    def copy_rows(self, raw: sqlite3.Connection, table: str, columns: Sequence[str],
+                  rows: Sequence[Sequence[Any]]) -> None:
+        marks = ", ".join("?" * len(columns))
+        raw.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)  # noqa: S608 - schema names
+
     def insert(self, raw: sqlite3.Connection, sql: str, args: Sequence[Any], key: str) -> int:
         return int(raw.execute(sql, args).lastrowid or 0)  # the rowid: every keyed table's INTEGER PRIMARY KEY
 

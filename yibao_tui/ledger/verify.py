@@ -69,7 +69,7 @@ def verify(db: Db, year: int) -> VerifyReport:
         f.append(f"transfer {tid}: its entries do not match its accounts and amount")
     for eid, acct, after, run in q(
         "SELECT id, account_id, balance_after, run FROM (SELECT id, account_id, balance_after,"
-        " SUM(amount) OVER (PARTITION BY account_id ORDER BY time, id) AS run FROM entries)"
+        " SUM(amount) OVER (PARTITION BY account_id ORDER BY time, id) AS run FROM entries) AS r"
         " WHERE run <> balance_after LIMIT ?", LIMIT
     ):
         f.append(f"entry {eid} (account {acct}): running balance {after}, derived {run}")
@@ -81,14 +81,14 @@ def verify(db: Db, year: int) -> VerifyReport:
     caps: dict[str, int] = {}
     for holder, region, n in q(
         "SELECT b.holder_id, p.region, COUNT(*) FROM bindings b JOIN persons p ON p.id = b.holder_id"
-        " WHERE b.status = 'active' GROUP BY b.holder_id"
+        " WHERE b.status = 'active' GROUP BY b.holder_id, p.region"
     ):
         cap = caps.setdefault(region, policy_for(region, year).binding_cap)
         if n > cap:
             f.append(f"holder {holder}: {n} active bindings, above the cap of {cap}")
     for holder, region, relation, n in q(
         "SELECT b.holder_id, p.region, b.relation, COUNT(*) FROM bindings b JOIN persons p ON p.id = b.holder_id"
-        " WHERE b.status = 'active' GROUP BY b.holder_id, b.relation"
+        " WHERE b.status = 'active' GROUP BY b.holder_id, p.region, b.relation"
     ):
         rcap = policy_for(region, year).relation_caps.get(relation)
         if rcap is not None and n > rcap:

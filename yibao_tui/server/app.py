@@ -196,6 +196,14 @@ class Server:
         self._flusher: asyncio.Task[None] | None = None
         self.limiter: RateLimiter | None = None
         self.requests: BindingRequests | None = None
+        #: what a failure of the database under the server's own tables raises (its driver's errors)
+        self.db_errors: tuple[type[Exception], ...] = (sqlite3.Error,)
+
+    def from_db(self, exc: Exception) -> YibaoError:
+        """A failure of the server's own tables as a ledger code."""
+        if self.tokens is not None and not isinstance(exc, sqlite3.Error):
+            return self.tokens.db.translate(exc)
+        return from_sqlite(exc) if isinstance(exc, sqlite3.Error) else YibaoError("INTERNAL", detail=type(exc).__name__)
 
     async def start(self) -> None:
         await self.pool.start()  # creates the ledger before our tables go in
@@ -203,6 +211,7 @@ class Server:
         self.idem = IdempotencyStore(self.db, self.clock)
         self.requests = BindingRequests(self.db, self.clock)
         self.limiter = RateLimiter(self.db, self.clock)
+        self.db_errors = (sqlite3.Error, self.tokens.db.error)
         if self.idem.released:
             log.warning("released %d request(s) left in progress by a server that is gone", self.idem.released)
         self.idem.start_heartbeat()
@@ -213,7 +222,7 @@ class Server:
         while True:
             await asyncio.sleep(LAST_USED_FLUSH_SECONDS)
             if self.tokens is not None:
-                with contextlib.suppress(sqlite3.Error):
+                with contextlib.suppress(*self.db_errors):
                     await asyncio.to_thread(self.tokens.flush_last_used)
 
     async def stop(self) -> None:
@@ -222,7 +231,7 @@ class Server:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._flusher
         if self.tokens is not None:
-            with contextlib.suppress(sqlite3.Error):
+            with contextlib.suppress(*self.db_errors):
                 self.tokens.flush_last_used()
         if self.requests is not None:
             self.requests.close()
@@ -243,10 +252,11 @@ class Server:
                 return await self._handle(op, request, lang)
             except YibaoError as e:
                 err = cause = e
-            except sqlite3.Error as e:  # the server's own tables (tokens, idempotency keys)
-                err, cause = from_sqlite(e), e
             except Exception as e:  # the client gets a message, never a traceback
-                err, cause = YibaoError("INTERNAL", detail=type(e).__name__), e
+                # the server's own tables (tokens, idempotency keys) on a database that failed
+                err = (self.from_db(e) if isinstance(e, self.db_errors)
+                       else YibaoError("INTERNAL", detail=type(e).__name__))
+                cause = e
             if err.code == "INTERNAL":  # a bug, logged here; the client gets a reference
                 err = internal_error(op.name, cause, _request_secrets(request))
             return error_response(err, lang)
@@ -321,18 +331,18 @@ class Server:
             if self.hooks.after_commit is not None:
                 await self.hooks.after_commit(op.name)
         except BaseException as e:
-            with contextlib.suppress(sqlite3.Error):  # the request's own failure is what to report
+            with contextlib.suppress(*self.db_errors):  # the request's own failure is what to report
                 await self.idem.abandon(owner, key)
             if isinstance(e, YibaoError) and e.params.get("key") == scoped:
                 e.params["key"] = key  # the caller's key, as sent
             raise
         try:
             await self.idem.complete(owner, key, 200, result, secret=op.secret)
-        except sqlite3.Error as e:
+        except self.db_errors as e:
             # The write has committed: answer it. Without a stored response a retry runs again,
             # and the ledger's own record of the key makes that a replay, not a second write.
             log.warning("could not store the response of %s: %s", op.name, redact(str(e)))
-            with contextlib.suppress(sqlite3.Error):
+            with contextlib.suppress(*self.db_errors):
                 await self.idem.abandon(owner, key)
         return JSONResponse(result, headers={"Cache-Control": "no-store"} if op.secret else None)
 

@@ -25,13 +25,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import sqlite3
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from yibao_tui.domain.errors import YibaoError
+from yibao_tui.server.tables import ServerDb
 
 ROLES = ("admin", "counter", "kiosk", "personal")
 #: Roles whose every request is confined to one person.
@@ -97,30 +97,28 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def connect(path: str) -> sqlite3.Connection:
-    """A connection to the ledger file for the server's own tables."""
-    conn = sqlite3.connect(path, timeout=10.0, isolation_level=None, check_same_thread=False)
-    conn.execute("PRAGMA busy_timeout = 10000")
-    conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("PRAGMA synchronous = FULL")
-    return conn
+def connect(path: str) -> ServerDb:
+    """A connection to the ledger's database for the server's own tables."""
+    return ServerDb(path)
 
 
 class TokenStore:
-    """Create and check tokens. Thread-safe; writes use ``BEGIN IMMEDIATE``."""
+    """Create and check tokens. Thread-safe; writes are ``ServerDb`` transactions."""
 
     def __init__(self, path: str, clock: Clock = time.time) -> None:
         self.path = path
         self.clock = clock
         self._conn = connect(path)
+        #: the connection (its driver's ``error``, ``translate``) for the server's error handling
+        self.db = self._conn
         self._lock = threading.Lock()
         #: sha256 of a token -> (when read, its principal or None when revoked)
         self._cache: dict[str, tuple[float, Principal | None]] = {}
         #: token id -> when it was last used, not yet written down
         self._used: dict[int, float] = {}
         with self._lock:
-            self._conn.executescript(_SCHEMA)
-            have = {r[1] for r in self._conn.execute("PRAGMA table_info(http_tokens)")}
+            self._conn.create(_SCHEMA)
+            have = self._conn.columns("http_tokens")
             for column in ("operator TEXT", "parent_id INTEGER", "last_used_at REAL"):  # older tables
                 if column.split()[0] not in have:
                     self._conn.execute(f"ALTER TABLE http_tokens ADD COLUMN {column}")
@@ -151,18 +149,12 @@ class TokenStore:
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         now = self.clock()
         expires = now + ttl if ttl is not None else None
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                self._conn.execute(
-                    "INSERT INTO http_tokens (hash, role, person_id, label, created_at, expires_at,"
-                    " operator, parent_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (hash_token(token), role, person_id, label, now, expires, operator, parent_id),
-                )
-                self._conn.execute("COMMIT")
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
+        with self._lock, self._conn.transaction("http_tokens") as db:
+            db.execute(
+                "INSERT INTO http_tokens (hash, role, person_id, label, created_at, expires_at,"
+                " operator, parent_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (hash_token(token), role, person_id, label, now, expires, operator, parent_id),
+            )
         return token
 
     def revoke(self, token: str) -> bool:
@@ -177,21 +169,16 @@ class TokenStore:
         """Revoke a token by its id and the sessions opened under it: (whether the token itself
         was live, how many live sessions ended with it)."""
         with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
+            with self._conn.transaction("http_tokens") as db:
                 now = self.clock()
-                tree = [r[0] for r in self._conn.execute(
-                    "WITH RECURSIVE tree(id) AS (SELECT ? UNION SELECT t.id FROM http_tokens t"
+                tree = [r[0] for r in db.execute(
+                    "WITH RECURSIVE tree(id) AS (SELECT CAST(? AS BIGINT) UNION SELECT t.id FROM http_tokens t"
                     " JOIN tree ON t.parent_id = tree.id) SELECT id FROM tree", (token_id,))]
-                live = {r[0] for r in self._conn.execute(
+                live = {r[0] for r in db.execute(
                     f"SELECT id FROM http_tokens WHERE revoked_at IS NULL AND id IN ({','.join('?' * len(tree))})",
                     tree)}
-                self._conn.executemany("UPDATE http_tokens SET revoked_at = ? WHERE id = ?",
-                                       [(now, i) for i in live])
-                self._conn.execute("COMMIT")
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
+                if live:
+                    db.executemany("UPDATE http_tokens SET revoked_at = ? WHERE id = ?", [(now, i) for i in live])
             self._cache.clear()
         return token_id in live, len(live - {token_id})
 
@@ -239,16 +226,10 @@ class TokenStore:
         used, self._used = self._used, {}
         if not used:
             return
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                self._conn.executemany(
-                    "UPDATE http_tokens SET last_used_at = max(coalesce(last_used_at, 0), ?) WHERE id = ?",
-                    [(when, tid) for tid, when in used.items()])
-                self._conn.execute("COMMIT")
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
+        with self._lock, self._conn.transaction("http_tokens") as db:
+            db.executemany(
+                "UPDATE http_tokens SET last_used_at = ? WHERE id = ? AND coalesce(last_used_at, 0) < ?",
+                [(when, tid, when) for tid, when in used.items()])
 
     def authenticate(self, header: str | None) -> Principal:
         """The principal for an ``Authorization: Bearer ...`` header, or ``UNAUTHORIZED``

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import getpass
+import os
 import socket
 import sys
 import threading
@@ -28,13 +29,26 @@ def _say(text: str) -> None:
 def _db_path(db: str | None) -> str:
     if db:
         return str(db)
-    from yibao_tui.config import default_db_path
+    from yibao_tui.config import default_db
 
-    return str(default_db_path())
+    return default_db()
 
 
-def serve(db: str | None, host: str = "127.0.0.1", port: int = 8765) -> int:
-    """Serve the ledger at ``db`` on ``host:port`` until Ctrl+C; returns the exit code."""
+#: The environment variable through which ``serve --workers N`` hands the ledger to its workers.
+WORKER_DB_ENV = "YIBAO_SERVE_DB"
+
+
+def worker_app() -> Any:
+    """The app of one ``serve --workers N`` worker process (uvicorn's factory)."""
+    from yibao_tui.server.app import create_app
+
+    return create_app(os.environ[WORKER_DB_ENV])
+
+
+def serve(db: str | None, host: str = "127.0.0.1", port: int = 8765, workers: int = 1) -> int:
+    """Serve the ledger at ``db`` on ``host:port`` until Ctrl+C; returns the exit code. With
+    ``workers`` above 1, that many server processes share the listening socket (uvicorn's
+    supervisor restarts one that dies); each has its own connections to the ledger."""
     try:
         import uvicorn
 
@@ -43,25 +57,32 @@ def serve(db: str | None, host: str = "127.0.0.1", port: int = 8765) -> int:
         _say(YibaoError("SERVER_EXTRA_MISSING").message())
         return 1
     path = _db_path(db)
+    if workers < 1:
+        _say(YibaoError("INVALID_ARGUMENT", detail=f"--workers {workers}").message())
+        return 2
     try:
         sock = _bind(host, port)
     except OSError as e:
         _say(t("server.port_in_use", host=host, port=port, detail=e.strerror or str(e)))
         return 1
+    from yibao_tui.config import is_url, shown_db
     from yibao_tui.files import private_dir
 
-    private_dir(Path(path).parent)  # 0700 when made here; the ledger file itself is made 0600
+    if not is_url(path):
+        private_dir(Path(path).parent)  # 0700 when made here; the ledger file itself is made 0600
     try:
         _run(_open_ledger(path))  # a bad ledger is one clear line here, not a lifespan traceback
     except YibaoError as e:
         sock.close()
         _say(e.message())
         return 1
+    shown = f"[{host}]" if ":" in host else host
+    if workers > 1:
+        return _serve_workers(path, sock, workers, f"http://{shown}:{sock.getsockname()[1]}")
     app = create_app(path)
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on", server_header=False)
     server = uvicorn.Server(config)
-    shown = f"[{host}]" if ":" in host else host
-    _say(t("server.listening", url=f"http://{shown}:{sock.getsockname()[1]}", db=path))
+    _say(t("server.listening", url=f"http://{shown}:{sock.getsockname()[1]}", db=shown_db(path)))
     try:
         server.run(sockets=[sock])
     except KeyboardInterrupt:
@@ -73,6 +94,26 @@ def serve(db: str | None, host: str = "127.0.0.1", port: int = 8765) -> int:
         sock.close()
     _say(t("server.stopped"))
     return 0 if server.started else 1
+
+
+def _serve_workers(path: str, sock: socket.socket, workers: int, url: str) -> int:
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    from yibao_tui.config import shown_db
+
+    os.environ[WORKER_DB_ENV] = path
+    config = uvicorn.Config("yibao_tui.server.cli_commands:worker_app", factory=True, workers=workers,
+                            log_level="warning", access_log=False, lifespan="on", server_header=False)
+    _say(t("server.listening", url=url, db=shown_db(path)))
+    try:
+        Multiprocess(config, sockets=[sock]).run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sock.close()
+    _say(t("server.stopped"))
+    return 0
 
 
 def _bind(host: str, port: int) -> socket.socket:
@@ -209,11 +250,14 @@ def parse_expires(value: str | None, now: float | None = None) -> float | None:
 
 def _token_store(db: str | None) -> Any:
     """The token table of an existing ledger (a mistyped ``--db`` is not made a new ledger)."""
+    from yibao_tui.config import is_url, shown_db
     from yibao_tui.server.auth import TokenStore
 
     path = _db_path(db)
-    if not Path(path).is_file():
-        raise YibaoError("DATABASE_UNAVAILABLE", path=path, detail=t("token.no_ledger"))
+    if is_url(path):
+        _run(_open_ledger(path, create=False))  # LEDGER_NOT_FOUND when the database holds no ledger
+    elif not Path(path).is_file():
+        raise YibaoError("DATABASE_UNAVAILABLE", path=shown_db(path), detail=t("token.no_ledger"))
     return TokenStore(path)
 
 
@@ -239,12 +283,12 @@ def token_revoke(db: str | None, token_id: int) -> dict[str, object]:
         store.close()
 
 
-async def _open_ledger(path: str) -> None:
-    """Create or migrate the ledger before serving it."""
+async def _open_ledger(path: str, create: bool = True) -> None:
+    """Create (``create``) or migrate the ledger before serving it."""
     from yibao_tui.backend.base import Actor
     from yibao_tui.backend.local import LocalBackend
 
-    backend = LocalBackend(path, actor=Actor("http", None))
+    backend = LocalBackend(path, actor=Actor("http", None), create=create)
     try:
         await backend.init()
     finally:

@@ -44,7 +44,6 @@ import json
 import os
 import secrets
 import socket
-import sqlite3
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -53,6 +52,7 @@ from typing import Any
 
 from yibao_tui.domain.errors import YibaoError
 from yibao_tui.server.auth import Clock
+from yibao_tui.server.tables import ServerDb
 
 #: A request still "in progress" after this many seconds is taken to have died with its server.
 LEASE_SECONDS = 120.0
@@ -196,7 +196,7 @@ class IdempotencyStore:
         self.clock = clock
         self.instance = instance or Instance.current()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="yibao-idem")
-        self._conn: sqlite3.Connection | None = None
+        self._conn: ServerDb | None = None
         self._path = path
         self._secret = b""
         #: (principal, key) of the requests this instance is running now.
@@ -207,21 +207,15 @@ class IdempotencyStore:
         self._pool.submit(self._open).result()
 
     def _open(self) -> None:
-        conn = sqlite3.connect(self._path, timeout=10.0, isolation_level=None)
-        conn.execute("PRAGMA busy_timeout = 10000")
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = NORMAL")
+        conn = ServerDb(self._path, synchronous="NORMAL")
         self._conn = conn
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            have = {r[1] for r in conn.execute("PRAGMA table_info(http_idempotency)")}
-            if have and "principal" not in have:
-                # an older table: unscoped keys, unsalted fingerprints that may hide a PIN
-                conn.execute("DROP TABLE http_idempotency")
-            for stmt in _SCHEMA.split(";"):
-                if stmt.strip():
-                    conn.execute(stmt)
-            conn.execute("INSERT OR IGNORE INTO http_secrets (name, value) VALUES (?, ?)",
+        have = conn.columns("http_idempotency")
+        if have and "principal" not in have:
+            # an older table: unscoped keys, unsalted fingerprints that may hide a PIN
+            conn.execute("DROP TABLE http_idempotency")
+        conn.create(_SCHEMA)
+        with conn.transaction("http_instances"):
+            conn.execute("INSERT INTO http_secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
                          (FINGERPRINT_KEY, secrets.token_bytes(32)))
             self._secret = bytes(conn.execute("SELECT value FROM http_secrets WHERE name = ?",
                                               (FINGERPRINT_KEY,)).fetchone()[0])
@@ -233,13 +227,8 @@ class IdempotencyStore:
                 (me.id, me.host, me.boot_id, me.pid, me.pid_start, now, now),
             )
             self.released = self._release_dead(conn, now)
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
 
-    def _release_dead(self, conn: sqlite3.Connection, now: float) -> int:
+    def _release_dead(self, conn: ServerDb, now: float) -> int:
         """Forget the instances that are gone and release their claims (in a transaction)."""
         dead = [
             row[0]
@@ -271,7 +260,7 @@ class IdempotencyStore:
         async def beat() -> None:
             while True:
                 await asyncio.sleep(HEARTBEAT_SECONDS)
-                with contextlib.suppress(sqlite3.Error):
+                with contextlib.suppress(Exception):  # a database away now: the next beat
                     await self._run(self._beat)
 
         self._heartbeat = asyncio.get_running_loop().create_task(beat())
@@ -290,7 +279,7 @@ class IdempotencyStore:
 
         def _close() -> None:
             if self._conn is not None:
-                with contextlib.suppress(sqlite3.Error):
+                with contextlib.suppress(self._conn.error):
                     self._conn.execute("DELETE FROM http_instances WHERE id = ?", (self.instance.id,))
                 self._conn.close()
                 self._conn = None
@@ -317,12 +306,11 @@ class IdempotencyStore:
 
     # --- on the store's thread ---
 
-    def _tx(self) -> sqlite3.Connection:
+    def _tx(self) -> Any:
         assert self._conn is not None
-        self._conn.execute("BEGIN IMMEDIATE")
-        return self._conn
+        return self._conn.transaction("http_idempotency")
 
-    def _owner_gone(self, conn: sqlite3.Connection, owner: str | None, principal: int, key: str, now: float) -> bool:
+    def _owner_gone(self, conn: ServerDb, owner: str | None, principal: int, key: str, now: float) -> bool:
         """Whether the instance holding a running claim is gone (this one, when it does not run
         that request: a claim it failed to release)."""
         if owner == self.instance.id:
@@ -335,8 +323,7 @@ class IdempotencyStore:
         return not instance_alive(host, boot_id, int(pid), pid_start, float(heartbeat_at), now, self.instance)
 
     def _begin(self, principal: int, key: str, fp: str, now: float) -> Stored | None:
-        conn = self._tx()
-        try:
+        with self._tx() as conn:
             row = conn.execute(
                 "SELECT fingerprint, state, status, body, updated_at, owner FROM http_idempotency"
                 " WHERE principal = ? AND key = ?",
@@ -351,14 +338,12 @@ class IdempotencyStore:
                 conn.execute(
                     "DELETE FROM http_idempotency WHERE created_at < ?", (now - RETENTION_SECONDS,)
                 )
-                conn.execute("COMMIT")
                 self._running.add((principal, key))
                 return None
             stored_fp, state, status, body, updated, owner = row
             if stored_fp != fp:
                 raise YibaoError("IDEMPOTENCY_CONFLICT", key=key)
             if state == "done" and body is not None:
-                conn.execute("COMMIT")
                 return Stored(status=int(status), body=json.loads(body))
             if (state == "running" and now - float(updated) < LEASE_SECONDS
                     and not self._owner_gone(conn, owner, principal, key, now)):
@@ -369,35 +354,20 @@ class IdempotencyStore:
                 " WHERE principal = ? AND key = ?",
                 (self.instance.id, now, principal, key),
             )
-            conn.execute("COMMIT")
             self._running.add((principal, key))
             return None
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
 
     def _complete(self, principal: int, key: str, status: int, body: str) -> None:
         self._running.discard((principal, key))
-        conn = self._tx()
-        try:
+        with self._tx() as conn:
             conn.execute(
                 "UPDATE http_idempotency SET state = 'done', status = ?, body = ?, owner = NULL,"
                 " updated_at = ? WHERE principal = ? AND key = ?",
                 (status, body, self.clock(), principal, key),
             )
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
 
     def _abandon(self, principal: int, key: str) -> None:
         self._running.discard((principal, key))
-        conn = self._tx()
-        try:
+        with self._tx() as conn:
             conn.execute("DELETE FROM http_idempotency WHERE principal = ? AND key = ? AND state = 'running'",
                          (principal, key))
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise

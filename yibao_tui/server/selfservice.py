@@ -82,7 +82,7 @@ class RateLimiter:
         self._conn = connect(path)
         self._lock = threading.Lock()
         with self._lock:
-            self._conn.executescript(_RATE_SCHEMA)
+            self._conn.create(_RATE_SCHEMA)
 
     def close(self) -> None:
         """Close the connection."""
@@ -103,15 +103,9 @@ class RateLimiter:
     def hit(self, token_id: int) -> None:
         """Count one event for the token (and forget every event that has left the window)."""
         now = self.clock()
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                self._conn.execute("DELETE FROM http_rate_events WHERE at <= ?", (now - self.window,))
-                self._conn.execute("INSERT INTO http_rate_events (token_id, at) VALUES (?, ?)", (token_id, now))
-                self._conn.execute("COMMIT")
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
+        with self._lock, self._conn.transaction("http_rate_events") as db:
+            db.execute("DELETE FROM http_rate_events WHERE at <= ?", (now - self.window,))
+            db.execute("INSERT INTO http_rate_events (token_id, at) VALUES (?, ?)", (token_id, now))
 
 
 _SCHEMA = """
@@ -163,7 +157,7 @@ class BindingRequests:
         self._conn = connect(path)
         self._lock = threading.Lock()
         with self._lock:
-            self._conn.executescript(_SCHEMA)
+            self._conn.create(_SCHEMA)
 
     def close(self) -> None:
         """Close the connection."""
@@ -171,15 +165,10 @@ class BindingRequests:
             self._conn.close()
 
     def _write(self, sql: str, args: tuple[Any, ...]) -> int:
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                cur = self._conn.execute(sql, args)
-                self._conn.execute("COMMIT")
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-        return int(cur.lastrowid or 0) if sql.lstrip().upper().startswith("INSERT") else cur.rowcount
+        """One statement in its own transaction: an ``INSERT … RETURNING id``'s id, else the rows changed."""
+        with self._lock, self._conn.transaction("http_binding_requests") as db:
+            cur = db.execute(sql, args)
+            return int(cur.fetchone()[0]) if sql.lstrip().upper().startswith("INSERT") else int(cur.rowcount)
 
     def add(self, holder: str, relative: str, ref: str, relation: str, pledge_accepted: bool) -> dict[str, Any]:
         """Record a request for ``relative`` (typed as ``ref``; they may not exist: then it is
@@ -187,7 +176,7 @@ class BindingRequests:
         now = self.clock()
         rid = self._write(
             "INSERT INTO http_binding_requests (holder_id, relative_id, relative_ref, relation, pledge_accepted,"
-            " status, created_at, expires_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)",
+            " status, created_at, expires_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?) RETURNING id",
             (holder, relative, ref, relation, int(pledge_accepted), now, now + REQUEST_TTL))
         return self.get(rid, holder)
 
