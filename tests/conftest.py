@@ -14,6 +14,9 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
+# A catalogue text rendered without a parameter it names fails the test (and any CLI the test
+# starts in a subprocess), instead of showing "{name}" to a user.
+os.environ["YIBAO_I18N_STRICT"] = "1"
 
 import yibao_tui.ledger.kernel as kernel  # noqa: E402
 from yibao_tui.domain.idnum import make_id  # noqa: E402

@@ -51,7 +51,7 @@ class Receipt:
         return cls(
             scrub_ids(title),
             tuple((scrub_ids(label), scrub_ids(value)) for label, value in rows),
-            scrub_ids(t("mode.receipt.footer")),
+            scrub_ids(t("receipt.footer")),
         )
 
     def row_lines(self) -> list[str]:
@@ -59,7 +59,7 @@ class Receipt:
         from rich.cells import cell_len
 
         width = max(cell_len(label) for label, _ in self.rows)
-        colon = t("mode.colon")
+        colon = t("colon")
         return [f"{label}{' ' * (width - cell_len(label))}{colon}{value}" for label, value in self.rows]
 
     def text(self) -> str:
@@ -83,42 +83,42 @@ def premium_receipt(
 ) -> Receipt:
     """The receipt of a premium paid for a relative (everything personal masked)."""
     rows = [
-        (t("mode.receipt.payment_id"), payment.payment_id),
-        (t("mode.receipt.payer"), f"{mask_name(payer_name)} {mask_id(payment.payer_id)}".strip()),
-        (t("mode.receipt.relative"), f"{mask_name(relative_name)} {mask_id(payment.relative_id)}".strip()),
-        (t("mode.receipt.year"), str(payment.year)),
-        (t("mode.receipt.amount"), format_fen(payment.amount_fen)),
-        (t("mode.receipt.balance_after"), format_fen(payment.balance_after_fen)),
+        (t("receipt.payment_id"), payment.payment_id),
+        (t("receipt.payer"), f"{mask_name(payer_name)} {mask_id(payment.payer_id)}".strip()),
+        (t("receipt.relative"), f"{mask_name(relative_name)} {mask_id(payment.relative_id)}".strip()),
+        (t("receipt.year"), str(payment.year)),
+        (t("receipt.amount"), format_fen(payment.amount_fen)),
+        (t("receipt.balance_after"), format_fen(payment.balance_after_fen)),
         # the window or kiosk number when known (``经办窗口 3 号``), else the channel
-        (t("mode.receipt.channel"), station or t(f"mode.channel.{channel}")),
+        (t("receipt.channel"), station or t(f"channel.{channel}")),
     ]
     if operator:  # a kiosk has none
-        rows.append((t("mode.receipt.operator"), operator))
-    rows.append((t("mode.receipt.time"), payment.time))
+        rows.append((t("receipt.operator"), operator))
+    rows.append((t("receipt.time"), payment.time))
     if payment.replayed:
-        rows.append((t("mode.receipt.note"), t("mode.receipt.replayed")))
-    return Receipt.make(t("mode.receipt.premium_title"), rows)
+        rows.append((t("receipt.note"), t("replayed")))
+    return Receipt.make(t("receipt.premium_title"), rows)
 
 
 def withdrawal_receipt(receipt: WithdrawalReceipt, *, holder_name: str = "",
                        station: str = "") -> Receipt:
     """The receipt of an executed withdrawal (the account is closed by it)."""
     rows = [
-        (t("mode.receipt.withdrawal_id"), receipt.withdrawal_id),
-        (t("mode.receipt.holder"), f"{mask_name(holder_name)} {mask_id(receipt.person_id)}".strip()),
-        (t("mode.receipt.case"), _case(receipt.case)),
-        (t("mode.receipt.payee"), f"{t('mode.payee.' + receipt.payee)} {mask_name(receipt.payee_name)}"),
-        (t("mode.receipt.account"), mask_card(receipt.payee_account)),
-        (t("mode.receipt.amount"), format_fen(receipt.amount_fen)),
-        (t("mode.receipt.operator"), receipt.operator),
-        (t("mode.receipt.cosigner"), receipt.cosigner),
+        (t("receipt.withdrawal_id"), receipt.withdrawal_id),
+        (t("receipt.holder"), f"{mask_name(holder_name)} {mask_id(receipt.person_id)}".strip()),
+        (t("receipt.case"), _case(receipt.case)),
+        (t("receipt.payee"), f"{t('payee.' + receipt.payee)} {mask_name(receipt.payee_name)}"),
+        (t("receipt.account"), mask_card(receipt.payee_account)),
+        (t("receipt.amount"), format_fen(receipt.amount_fen)),
+        (t("receipt.operator"), receipt.operator),
+        (t("receipt.cosigner"), receipt.cosigner),
         *([(t("print.station"), station)] if station else []),
-        (t("mode.receipt.time"), receipt.time),
-        (t("mode.receipt.note"), t("mode.receipt.closed")),
+        (t("receipt.time"), receipt.time),
+        (t("receipt.note"), t("receipt.closed")),
     ]
     if receipt.replayed:
-        rows.append((t("mode.receipt.note"), t("mode.receipt.replayed")))
-    return Receipt.make(t("mode.receipt.withdrawal_title"), rows)
+        rows.append((t("receipt.note"), t("replayed")))
+    return Receipt.make(t("receipt.withdrawal_title"), rows)
 
 
 def _case(case: str) -> str:
@@ -141,14 +141,14 @@ class SavedReceipt:
     def describe(self) -> str:
         """The lines to show under the receipt: the folder, then each file's name (a long path
         would wrap mid-name in a dialog), or why there is no PDF."""
-        out = t("mode.receipt.saved", path=os.path.join(self.text_path.parent, ""))
+        out = t("receipt.saved", path=os.path.join(self.text_path.parent, ""))
         out += f"\n  {self.text_path.name}"
         if self.pdf_path is not None:
             out += f"\n  {self.pdf_path.name}"
         elif self.pdf_problem == "missing":
-            out += t("mode.receipt.no_pdf", hint=PDF_EXTRA_HINT)
+            out += t("receipt.no_pdf", hint=PDF_EXTRA_HINT)
         elif self.pdf_problem:
-            out += t("mode.receipt.pdf_failed", error=self.pdf_problem)
+            out += t("receipt.pdf_failed", error=self.pdf_problem)
         return out
 
 
@@ -285,7 +285,7 @@ def _render_pdf(receipt: Receipt) -> bytes:
     canvas.setLineWidth(0.8)
     canvas.line(left, y, right, y)
     y -= BODY_SIZE * 2.2
-    colon = t("mode.colon").strip() or ":"
+    colon = t("colon").strip() or ":"
     label_w = max(_width(label + colon, BODY_SIZE) for label, _ in receipt.rows) + BODY_SIZE
     room = right - left - label_w
     for label, value in receipt.rows:

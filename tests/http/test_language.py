@@ -84,7 +84,8 @@ def test_the_language_of_an_error(
 def test_parameters_rendered_by_the_ledger_follow_the_caller(
     live_server: LiveServer, admin_token: str, ids: dict[str, str], process_lang: Any, lang: str
 ) -> None:
-    """A reason the ledger rendered in the process's language is rendered again in the caller's."""
+    """A reason the ledger raises (unrendered, a ``Msg``) is rendered in the caller's language,
+    whatever the server process's language."""
     process_lang("en" if lang == "zh" else "zh")
     good = make_id("110101", dt.date(1991, 1, 1), 77)
     bad = good[:-1] + ("0" if good[-1] != "0" else "1")
@@ -184,6 +185,10 @@ async def test_withdrawal_execute_refusals_in_the_callers_language(
     error = post("w-2", payee_name="", **cosigned)
     assert error["code"] == "INVALID_NAME"
     assert error["message"] == t("error.INVALID_NAME", lang=lang, reason=t("reason.name.empty", lang=lang))
+    error = post("w-account", payee_account="12345", **cosigned)  # once "payee bank account: …" in English
+    assert error["code"] == "INVALID_ARGUMENT"
+    assert error["message"] == t("error.INVALID_ARGUMENT", lang=lang, detail=t("detail.payee_account", lang=lang))
+    assert (CJK.search(error["message"]) is None) == (lang == "en")
     error = post("w-3", **cosigned)  # the answers do not make the case
     assert error == {**error, "code": "WITHDRAWAL_NOT_ELIGIBLE",
                      "message": t("error.WITHDRAWAL_NOT_ELIGIBLE", lang=lang)}
@@ -212,3 +217,20 @@ def test_the_cli_against_the_server_speaks_its_lang(
     expected = _expected_verdict(live_server, ids["a"], lang)
     assert {k: out[k] for k in ("warnings", "materials", "unmet")} == {
         k: expected[k] for k in ("warnings", "materials", "unmet")}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_import_row_reasons_in_the_callers_language(
+    live_server: LiveServer, admin_token: str, process_lang: Any, lang: str
+) -> None:
+    """The ledger leaves each refused row's reason unrendered; the server renders it in the
+    caller's language (it was the server process's)."""
+    process_lang("en" if lang == "zh" else "zh")
+    rows = [{"line": 2, "id": "12345", "name": "张三", "scheme": "employee", "region": "110000"}]
+    r = httpx.post(f"{live_server.url}/v1/import/persons", json={"rows": rows}, timeout=20,
+                   headers={"Authorization": f"Bearer {admin_token}", "Accept-Language": lang,
+                            "Idempotency-Key": f"imp-{lang}"})
+    [error] = r.json()["errors"]
+    assert error["code"] == "INVALID_ID_NUMBER"
+    assert error["reason"] == t("error.INVALID_ID_NUMBER", lang=lang,
+                                reason=t("reason.id.length", lang=lang, n=5))

@@ -43,7 +43,7 @@ def test_import_refuses_an_employee_child(ledger: Ledger):
            "region": "350200", "card": "", "opening_balance": "4564.53"}
     r = ledger.import_persons([row])
     assert r.imported == 0 and [e["code"] for e in r.errors] == ["NOT_WORKING_AGE"]
-    assert "2014-10-01" in r.errors[0]["reason"]
+    assert "2014-10-01" in r.to_json()["errors"][0]["reason"]
 
 
 def test_sample_roster_has_no_employee_child_and_imports(ledger: Ledger):

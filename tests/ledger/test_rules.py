@@ -361,7 +361,7 @@ def test_import_names_the_earlier_line_of_a_duplicate_in_the_users_language(ledg
         for lang, words in (("zh", "与第 2 行重复"), ("en", "as on line 2")):
             set_lang(lang)
             r = ledger.import_persons([row, again])
-            assert r.imported == 0 and r.errors[0]["line"] == 5 and words in r.errors[0]["reason"]
+            assert r.imported == 0 and r.errors[0]["line"] == 5 and words in r.to_json()["errors"][0]["reason"]
     finally:
         set_lang("zh")
 

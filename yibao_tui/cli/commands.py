@@ -306,7 +306,7 @@ async def _import(args: argparse.Namespace, b: Backend, out: Out) -> int:
         err = YibaoError("INVALID_FILE", detail=t("cli.import.failed", n=len(r.errors)))
         if out.as_json:
             data = err.to_json()
-            data["error"]["rows"] = r.errors
+            data["error"]["rows"] = r.to_json()["errors"]
             out.json(data)
         else:
             sys.stderr.write(err.message() + "\n")

@@ -38,7 +38,7 @@ class Out:
 
 def replayed(flag: bool) -> str:
     """The note appended to a write's text when it was an idempotent replay."""
-    return (" " + t("cli.replayed")) if flag else ""
+    return (" " + t("paren", text=t("replayed"))) if flag else ""
 
 
 def pad(text: str, width: int) -> str:

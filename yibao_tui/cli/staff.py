@@ -65,7 +65,7 @@ async def _find(args: argparse.Namespace, b: Backend, out: Out) -> int:
     else:
         lines.append(t("cli.find.none", name=mask_name(args.name.strip())))
     if page.next_cursor:
-        lines.append(t("cli.find.more", cursor=page.next_cursor))
+        lines.append(t("cli.more", cursor=page.next_cursor))
     out.lines(page.to_json(), lines)
     return 0
 
@@ -124,7 +124,7 @@ async def _audit(args: argparse.Namespace, b: Backend, out: Out) -> int:
     if not lines:
         lines.append(t("cli.audit.none"))
     if page.next_cursor:
-        lines.append(t("cli.audit.more", cursor=page.next_cursor))
+        lines.append(t("cli.more", cursor=page.next_cursor))
     # "audit" is the contract's name for the rows (from before paging); "next_cursor" continues
     out.lines({"audit": [r.to_json() for r in page.rows], "next_cursor": page.next_cursor}, lines)
     return 0

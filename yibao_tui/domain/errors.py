@@ -1,7 +1,9 @@
 """The one error type every layer raises: a stable code plus parameters for the message.
 
 The code is a contract (CLI JSON, HTTP API); the message is rendered in the user's language
-from the i18n catalogue at the edge (CLI, TUI, server), never stored in the exception.
+from the i18n catalogue at the edge (CLI, TUI, server), never stored in the exception. A
+parameter that is itself a catalogue text (a reason, a relation) is a ``Msg``: its key and
+parameters, rendered with the message in the language of that call.
 """
 
 from __future__ import annotations
@@ -104,6 +106,43 @@ HTTP_STATUS: dict[str, int] = {
 }
 
 
+class Msg:
+    """A catalogue text not rendered yet: its key and parameters (which may be ``Msg`` too).
+
+    The domain and the ledger put these in an error's parameters (a reason, a relation, a kind
+    of spending) instead of text in the process's language; the edge (CLI, TUI, server) renders
+    them in the language of that call: ``YibaoError.message(lang)``, or ``render(lang)``."""
+
+    __slots__ = ("key", "params")
+
+    def __init__(self, key: str, /, **params: Any) -> None:
+        self.key = key
+        self.params = params
+
+    def render(self, lang: str | None = None) -> str:
+        """The text in ``lang`` (default: the current language)."""
+        from yibao_tui.i18n import t
+
+        return t(self.key, lang=lang, **rendered(self.params, lang))
+
+    def __str__(self) -> str:
+        return self.render()
+
+    def __repr__(self) -> str:
+        return f"Msg({self.key!r}, **{self.params!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Msg) and (self.key, self.params) == (other.key, other.params)
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+
+def rendered(params: dict[str, Any], lang: str | None = None) -> dict[str, Any]:
+    """``params`` with every ``Msg`` rendered in ``lang``."""
+    return {k: v.render(lang) if isinstance(v, Msg) else v for k, v in params.items()}
+
+
 class YibaoError(Exception):
     """A refusal or failure with a stable ``code`` and message parameters."""
 
@@ -135,13 +174,15 @@ class YibaoError(Exception):
             return 422
         return HTTP_STATUS.get(self.code, 500)
 
-    def message(self, lang: str | None = None) -> str:
-        """The one-line message in ``lang`` (default: the current language)."""
-        from yibao_tui.i18n import t
-
+    def text(self) -> Msg:
+        """The message, not rendered yet (to render where the language is known)."""
         variant = self.params.get("variant")  # another wording of the same code
         key = f"error_variant.{self.code}.{variant}" if variant else f"error.{self.code}"
-        return t(key, lang=lang, **self.params)
+        return Msg(key, **self.params)
+
+    def message(self, lang: str | None = None) -> str:
+        """The one-line message in ``lang`` (default: the current language)."""
+        return self.text().render(lang)
 
     def to_json(self, lang: str | None = None) -> dict[str, Any]:
         """``{"error": {"code": ..., "message": ...}}`` as the CLI and the server print it."""

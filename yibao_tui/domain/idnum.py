@@ -14,7 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from yibao_tui.domain.errors import YibaoError
+from yibao_tui.domain.errors import Msg, YibaoError
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
@@ -51,9 +51,7 @@ class IdNumber:
 
 
 def _fail(reason: str, **params: Any) -> YibaoError:
-    from yibao_tui.i18n import t
-
-    return YibaoError("INVALID_ID_NUMBER", reason=t(f"reason.id.{reason}", **params), reason_code=reason)
+    return YibaoError("INVALID_ID_NUMBER", reason=Msg(f"reason.id.{reason}", **params), reason_code=reason)
 
 
 def fold(text: object) -> str:

@@ -266,11 +266,19 @@ class AuditRow(Record):
 
 @dataclass(frozen=True, slots=True)
 class ImportResult(Record):
-    """``yibao import persons``."""
+    """``yibao import persons``. Each error's ``reason`` is its message, which the ledger leaves
+    unrendered (a ``Msg``): ``to_json(lang)`` renders it in the language of that call."""
 
     imported: int
     errors: list[dict[str, Any]]
     replayed: bool = False
+
+    def to_json(self, lang: str | None = None) -> dict[str, Any]:
+        """The contract fields, every reason rendered in ``lang`` (default: the current one)."""
+        from yibao_tui.domain.errors import Msg
+
+        errors = [{k: v.render(lang) if isinstance(v, Msg) else v for k, v in e.items()} for e in self.errors]
+        return {"imported": self.imported, "errors": errors, "replayed": self.replayed}
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ import re
 import unicodedata
 from typing import Any
 
-from yibao_tui.domain.errors import YibaoError
+from yibao_tui.domain.errors import Msg, YibaoError
 
 FEN_PER_YUAN = 100
 #: ¥10,000,000: anything above is a typo, not a medical bill.
@@ -17,9 +17,7 @@ _PREFIXES = ("¥", "￥", "RMB", "CNY", "元")
 
 
 def _bad(reason: str, **params: Any) -> YibaoError:
-    from yibao_tui.i18n import t
-
-    return YibaoError("INVALID_AMOUNT", reason=t(f"reason.amount.{reason}", **params), reason_code=reason)
+    return YibaoError("INVALID_AMOUNT", reason=Msg(f"reason.amount.{reason}", **params), reason_code=reason)
 
 
 def parse_amount(text: str | int, *, allow_zero: bool = False) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from yibao_tui.domain.errors import YibaoError
+from yibao_tui.domain.errors import Msg, YibaoError
 
 
 class Relation(StrEnum):
@@ -61,11 +61,9 @@ def parse_relation(text: str) -> Relation:
 
 def check_plausible(relation: Relation, holder_birth: dt.date, relative_birth: dt.date) -> None:
     """Parents and grandparents are born before the holder; children after."""
-    from yibao_tui.i18n import t
-
     if relation in OLDER and relative_birth >= holder_birth:
         key = "parent_younger" if relation is Relation.PARENT else "grandparent_younger"
-        raise YibaoError("RELATION_IMPLAUSIBLE", detail=t(f"reason.relation.{key}"))
+        raise YibaoError("RELATION_IMPLAUSIBLE", detail=Msg(f"reason.relation.{key}"))
     if relation in YOUNGER and relative_birth <= holder_birth:
         key = "child_older" if relation is Relation.CHILD else "grandchild_older"
-        raise YibaoError("RELATION_IMPLAUSIBLE", detail=t(f"reason.relation.{key}"))
+        raise YibaoError("RELATION_IMPLAUSIBLE", detail=Msg(f"reason.relation.{key}"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from yibao_tui.domain.errors import YibaoError
+from yibao_tui.domain.errors import Msg, YibaoError
 from yibao_tui.domain.policy import SPEND_KINDS, WITHDRAWAL_CASES, RegionPolicy
 from yibao_tui.domain.relations import Relation, check_plausible
 
@@ -57,8 +57,6 @@ def check_binding(
     today: dt.date,
 ) -> None:
     """Every rule a new binding must pass, in the order a counter clerk would check them."""
-    from yibao_tui.i18n import t
-
     if holder.id == relative.id:
         raise YibaoError("SELF_BINDING")
     require_account_usable(holder)
@@ -75,17 +73,17 @@ def check_binding(
         raise YibaoError("BINDING_LIMIT_REACHED", cap=policy.binding_cap)
     cap = policy.relation_caps.get(relation.value)
     if cap is not None and sum(1 for r in active_relations if r == relation.value) >= cap:
-        raise YibaoError("RELATION_LIMIT_REACHED", relation=t(f"relation.{relation.value}"), cap=cap)
+        raise YibaoError("RELATION_LIMIT_REACHED", relation=Msg(f"relation.{relation.value}"), cap=cap)
     if policy.one_way:
         if holder_is_member:
-            raise YibaoError("ONE_WAY_BINDING", detail=t("reason.oneway.holder_is_member"))
+            raise YibaoError("ONE_WAY_BINDING", detail=Msg("reason.oneway.holder_is_member"))
         if relative_is_holder:
-            raise YibaoError("ONE_WAY_BINDING", detail=t("reason.oneway.relative_is_holder"))
+            raise YibaoError("ONE_WAY_BINDING", detail=Msg("reason.oneway.relative_is_holder"))
     age = relative_age(relative.birth_date, today)
     if verified_by == "face" and age < policy.face_age:
-        raise YibaoError("VERIFICATION_NOT_ACCEPTED", detail=t("reason.verify.face_under_16"))
+        raise YibaoError("VERIFICATION_NOT_ACCEPTED", detail=Msg("reason.verify.face_under_16"))
     if verified_by == "letter" and age >= policy.face_age:
-        raise YibaoError("VERIFICATION_NOT_ACCEPTED", detail=t("reason.verify.letter_16_plus"))
+        raise YibaoError("VERIFICATION_NOT_ACCEPTED", detail=Msg("reason.verify.letter_16_plus"))
 
 
 def check_scheme_age(scheme: str, birth: dt.date, today: dt.date, policy: RegionPolicy) -> None:
@@ -101,12 +99,10 @@ def relative_age(birth: dt.date, today: dt.date) -> int:
 
 def check_spend_kind(kind: str) -> None:
     """A known kind of bill; pension is never payable from the account."""
-    from yibao_tui.i18n import t
-
     if kind not in SPEND_KINDS:
         raise YibaoError("INVALID_ARGUMENT", detail=f"--kind {kind}")
     if kind == "pension":
-        raise YibaoError("USE_NOT_ALLOWED", use=t(f"kind.{kind}"))
+        raise YibaoError("USE_NOT_ALLOWED", use=Msg(f"kind.{kind}"))
 
 
 def order_payers(policy: RegionPolicy, payers: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
@@ -134,22 +130,20 @@ def split_bill(amount: int, balances: list[int]) -> tuple[list[int], int]:
 def check_premium(payer: PersonFacts, relative: PersonFacts, bound: bool, payer_policy: RegionPolicy,
                   standard: RegionPolicy, already_paid: bool, balance: int, on: dt.date) -> int:
     """The amount to pay for the relative's resident premium on ``on``, or the refusal."""
-    from yibao_tui.i18n import t
-
     require_account_usable(payer)
     if not bound:
         raise YibaoError("NOT_BOUND")
     if relative.scheme != "resident":
         raise YibaoError("NOT_RESIDENT_INSURED", id=relative.id)
     if not payer_policy.allows("premium"):
-        raise YibaoError("USE_NOT_ALLOWED", use=t("kind.premium"))
+        raise YibaoError("USE_NOT_ALLOWED", use=Msg("kind.premium"))
     if not payer_policy.cross_province and not same_province(payer.region, relative.region):
         raise YibaoError(
             "CROSS_REGION_NOT_ALLOWED", holder_region=payer.region, relative_region=relative.region
         )
     if standard.premium_fen is None:
         raise YibaoError(
-            "POLICY_MISSING", region=relative.region, year=standard.year, item=t("policy.item.premium")
+            "POLICY_MISSING", region=relative.region, year=standard.year, item=Msg("policy.item.premium")
         )
     if already_paid:
         raise YibaoError("PREMIUM_ALREADY_PAID", id=relative.id, year=standard.year)
@@ -161,12 +155,10 @@ def check_premium_window(standard: RegionPolicy, region: str, on: dt.date) -> No
     """The premium of ``standard.year`` is collected in a window the region sets: refused
     outside it (``PREMIUM_PERIOD_CLOSED`` naming it), and when none is configured
     (``POLICY_MISSING``: never a guessed window)."""
-    from yibao_tui.i18n import t
-
     window = standard.premium_window
     if window is None:
         raise YibaoError(
-            "POLICY_MISSING", region=region, year=standard.year, item=t("policy.item.premium_window")
+            "POLICY_MISSING", region=region, year=standard.year, item=Msg("policy.item.premium_window")
         )
     if not window.is_open(on):
         raise YibaoError(

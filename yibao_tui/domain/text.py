@@ -13,7 +13,7 @@ import re
 import unicodedata
 from typing import Any
 
-from yibao_tui.domain.errors import YibaoError
+from yibao_tui.domain.errors import Msg, YibaoError
 
 MAX_NAME = 64
 MAX_MEMO = 200
@@ -31,10 +31,8 @@ def hidden_problem(text: str) -> str | None:
     return None
 
 
-def _reason(key: str, **params: Any) -> str:
-    from yibao_tui.i18n import t
-
-    return t(key, **params)
+def _reason(key: str, **params: Any) -> Msg:
+    return Msg(key, **params)
 
 
 def check_name(name: str) -> str:

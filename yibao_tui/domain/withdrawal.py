@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from yibao_tui.domain.errors import YibaoError
+from yibao_tui.domain.errors import Msg, YibaoError
 from yibao_tui.domain.models import QuestionInfo, WithdrawalVerdict
 from yibao_tui.domain.policy import RegionPolicy
 from yibao_tui.domain.rules import PersonFacts, check_case_name, parse_fact_value
@@ -13,13 +13,14 @@ ALWAYS_WARNINGS = ("forgery", "intermediary", "regional", "closes")
 def verdict(
     person: PersonFacts, balance: int, policy: RegionPolicy, case: str, facts: dict[str, str], lang: str
 ) -> WithdrawalVerdict:
-    """Judge ``case`` for ``person`` from the ledger facts and the answers in ``facts``."""
+    """Judge ``case`` for ``person`` from the ledger facts and the answers in ``facts``; the
+    verdict's texts in ``lang`` (a refusal is raised unrendered)."""
     from yibao_tui.i18n import t
 
     check_case_name(case)
     definition = policy.withdrawal_cases.get(case)
     if definition is None:
-        raise YibaoError("POLICY_MISSING", region=person.region, year=policy.year, item=t("policy.item.withdrawal", lang=lang))
+        raise YibaoError("POLICY_MISSING", region=person.region, year=policy.year, item=Msg("policy.item.withdrawal"))
     known = {q.name: q for q in definition.questions}
     for name in facts:
         if name not in known:

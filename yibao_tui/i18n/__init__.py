@@ -16,6 +16,13 @@ LANGS = ("zh", "en")
 _SECTIONS = ("core", "ui", "modes", "server", "cli")
 _catalogue: dict[str, dict[str, str]] | None = None
 _lang: str = "zh"
+#: A text whose parameter is missing raises ``MissingParameter`` instead of showing ``{name}``
+#: (the test suite sets ``YIBAO_I18N_STRICT=1``; a user never sees a traceback for it).
+_strict: bool = os.environ.get("YIBAO_I18N_STRICT") == "1"
+
+
+class MissingParameter(KeyError):
+    """A catalogue text was rendered without a parameter it names (strict mode only)."""
 
 
 def normalise_lang(value: str | None) -> str:
@@ -71,10 +78,14 @@ def t(key: str, /, lang: str | None = None, **params: Any) -> str:
     text = cat[code].get(key) or cat["zh"].get(key)
     if text is None:
         return key
-    if params:
+    if params or (_strict and "{" in text):
         try:
             return text.format(**params)
-        except (KeyError, IndexError, ValueError):
+        except KeyError as e:
+            if _strict:
+                raise MissingParameter(f"{key} ({code}) lacks the parameter {e}") from None
+            return text
+        except (IndexError, ValueError):
             return text
     return text
 

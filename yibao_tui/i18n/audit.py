@@ -58,7 +58,7 @@ def action_name(action: str, lang: str | None = None) -> str:
 
 def channel_name(channel: str, lang: str | None = None) -> str:
     """``counter`` → 经办窗口; unknown channels as they are."""
-    key = f"audit.channel.{channel}"
+    key = f"channel.{channel}"
     return t(key, lang=lang) if _known(key, lang) else channel
 
 

@@ -16,7 +16,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-from yibao_tui.domain.errors import YibaoError
+from yibao_tui.domain.errors import Msg, YibaoError
 
 if TYPE_CHECKING:
     from yibao_tui.ledger.dialect import Db
@@ -48,10 +48,8 @@ def check_secret(secret: str, stored: str) -> bool:
 MIN_PASSWORD = 8
 
 
-def _t(key: str, **params: object) -> str:
-    from yibao_tui.i18n import t
-
-    return t(key, **params)  # type: ignore[arg-type]
+def _t(key: str, **params: object) -> Msg:
+    return Msg(key, **params)
 
 
 @lru_cache(maxsize=1)

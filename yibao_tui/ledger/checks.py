@@ -7,7 +7,7 @@ import datetime as dt
 import re
 from functools import lru_cache
 
-from yibao_tui.domain.errors import YibaoError
+from yibao_tui.domain.errors import Msg, YibaoError
 from yibao_tui.domain.idnum import fold, is_ascii_alnum, normalise_id, parse_id
 from yibao_tui.domain.text import check_name
 
@@ -21,7 +21,7 @@ def parse_cursor(cursor: str) -> tuple[str, int]:
     64-bit integers) is ``INVALID_ARGUMENT``, never an overflow deep in the database."""
     m = _CURSOR.fullmatch(cursor)
     if m is None or int(m.group(2)) > _INT64_MAX:
-        raise YibaoError("INVALID_ARGUMENT", detail=f"cursor {cursor[:40]!r}")
+        raise YibaoError("INVALID_ARGUMENT", detail=Msg("detail.cursor", value=repr(cursor[:40])))
     return m.group(1), int(m.group(2))
 
 
@@ -35,7 +35,7 @@ def check_operator(op_id: str, name: str, role: str) -> tuple[str, str]:
     """A new operator's number (folded) and name as they are kept; the role must be one we know."""
     op_id = fold(op_id)
     if not (1 <= len(op_id) <= 32 and is_ascii_alnum(op_id)):
-        raise YibaoError("INVALID_ARGUMENT", detail=f"operator id {shown(op_id, 32)!r}")
+        raise YibaoError("INVALID_ARGUMENT", detail=Msg("detail.operator_id", value=repr(shown(op_id, 32))))
     clean = check_name(name)
     if role not in ("clerk", "supervisor"):
         raise YibaoError("INVALID_ARGUMENT", detail=f"--role {role}")
@@ -91,8 +91,6 @@ def valid_id(raw: str, today: dt.date) -> str:
     return parse_id(raw, today=today).value
 
 
-def id_reason(reason: str) -> str:
-    """Why an ID number is refused, in the user's language."""
-    from yibao_tui.i18n import t
-
-    return t(f"reason.id.{reason}")
+def id_reason(reason: str) -> Msg:
+    """Why an ID number is refused (rendered at the edge, in the language of that call)."""
+    return Msg(f"reason.id.{reason}")

@@ -9,7 +9,7 @@ import datetime as dt
 import random
 from typing import TYPE_CHECKING, Any
 
-from yibao_tui.domain.errors import YibaoError
+from yibao_tui.domain.errors import Msg, YibaoError
 from yibao_tui.domain.idnum import make_id
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ def generate(ledger: Ledger, persons: int = 20, seed: int = 1) -> dict[str, Any]
     if persons < 1 or persons > 100_000:
         raise YibaoError("INVALID_ARGUMENT", detail=f"--persons {persons}")
     if not ledger.is_empty():
-        raise YibaoError("INVALID_ARGUMENT", detail="the ledger is not empty")
+        raise YibaoError("INVALID_ARGUMENT", detail=Msg("detail.ledger_not_empty"))
     rng = random.Random(seed)
     # the sample site policy (data/policy_sample.toml: sample figures, not an official
     # standard): its collection windows keep some contribution year open on any date

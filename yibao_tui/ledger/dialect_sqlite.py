@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from yibao_tui.domain.errors import YibaoError
+from yibao_tui.domain.errors import Msg, YibaoError
 from yibao_tui.ledger.limits import MAX_BALANCE_FEN
 
 if TYPE_CHECKING:
@@ -52,7 +52,7 @@ def _check_file(p: Path, create: bool) -> bool:
     (a read-only command never makes a ledger, nor its folders); an existing empty file is not a
     ledger (``DATABASE_CORRUPT``): SQLite would silently take it as a new, empty one."""
     if p.is_dir():
-        raise YibaoError("DATABASE_UNAVAILABLE", path=str(p), detail="a folder, not a file")
+        raise YibaoError("DATABASE_UNAVAILABLE", path=str(p), detail=Msg("detail.folder_not_file"))
     if not p.exists():
         if not create:
             raise YibaoError("LEDGER_NOT_FOUND", path=str(p))

@@ -8,13 +8,12 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from yibao_tui.domain import rules
-from yibao_tui.domain.errors import YibaoError
+from yibao_tui.domain.errors import Msg, YibaoError
 from yibao_tui.domain.idnum import fold, parse_id
 from yibao_tui.domain.models import ImportResult
 from yibao_tui.domain.money import parse_amount
 from yibao_tui.domain.policy import policy_for, valid_region
 from yibao_tui.domain.text import ascii_int
-from yibao_tui.i18n import t
 
 if TYPE_CHECKING:
     from yibao_tui.ledger.dialect import Db
@@ -65,15 +64,15 @@ def import_rows(ledger: Ledger, rows: list[dict[str, str]], key: str | None,
             if opening and scheme != "employee":
                 raise YibaoError("NOT_EMPLOYEE_INSURED", id=pid.value)
             if pid.value in seen_ids:
-                raise YibaoError("PERSON_EXISTS", id=t("cli.import.same_as", value=pid.value, line=seen_ids[pid.value]))
+                raise YibaoError("PERSON_EXISTS", id=Msg("cli.import.same_as", value=pid.value, line=seen_ids[pid.value]))
             if card and card in seen_cards:
-                raise YibaoError("CARD_IN_USE", card=t("cli.import.same_as", value=card, line=seen_cards[card]))
+                raise YibaoError("CARD_IN_USE", card=Msg("cli.import.same_as", value=card, line=seen_cards[card]))
             seen_ids[pid.value] = line
             if card:
                 seen_cards[card] = line
             clean.append((line, pid.value, name, scheme, region, card, pid.birth_date.isoformat(), pid.sex, opening))
         except YibaoError as e:
-            errors.append({"line": line, "code": e.code, "reason": e.message()})
+            errors.append({"line": line, "code": e.code, "reason": e.text()})
         if progress and (i % 200 == 0 or i == total - 1):
             progress(i + 1, total * 2)
     request = {"rows": [c[1:] for c in clean]}
@@ -89,7 +88,7 @@ def import_rows(ledger: Ledger, rows: list[dict[str, str]], key: str | None,
             if card and db.one("SELECT 1 FROM persons WHERE card = ?", (card,)):
                 raise YibaoError("CARD_IN_USE", card=card)
         except YibaoError as e:
-            errors.append({"line": line, "code": e.code, "reason": e.message()})
+            errors.append({"line": line, "code": e.code, "reason": e.text()})
     if errors:
         return ImportResult(imported=0, errors=sorted(errors, key=lambda e: int(e["line"])))
 
@@ -99,7 +98,7 @@ def import_rows(ledger: Ledger, rows: list[dict[str, str]], key: str | None,
             try:
                 insert_person(db, op_id, now, pid, name, scheme, region, card, birth, sex, opening)
             except YibaoError as e:
-                bad.append({"line": line, "code": e.code, "reason": e.message()})
+                bad.append({"line": line, "code": e.code, "reason": e.text()})
             if progress and (j % 200 == 0 or j == len(clean) - 1):
                 progress(total + j + 1, total * 2)
         if bad:

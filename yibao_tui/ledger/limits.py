@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from yibao_tui.domain.errors import YibaoError
+from yibao_tui.domain.errors import Msg, YibaoError
 from yibao_tui.domain.money import MAX_FEN, format_fen
 
 #: Largest balance any account (personal or system) may reach, either sign: 2**53 - 1 fen keeps
@@ -24,9 +24,7 @@ MARK = "amount limit"
 
 
 def _bad(reason: str, **params: Any) -> YibaoError:
-    from yibao_tui.i18n import t
-
-    return YibaoError("INVALID_AMOUNT", reason=t(f"reason.amount.{reason}", **params), reason_code=reason)
+    return YibaoError("INVALID_AMOUNT", reason=Msg(f"reason.amount.{reason}", **params), reason_code=reason)
 
 
 def check_amount(amount: object, *, allow_zero: bool = False, cap: int = MAX_FEN) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from yibao_tui.domain.errors import YibaoError
+from yibao_tui.domain.errors import Msg, YibaoError
 from yibao_tui.domain.models import Charge, CreditResult, SpendResult
 from yibao_tui.domain.text import check_memo
 from yibao_tui.ledger.limits import check_amount
@@ -40,7 +40,6 @@ def spend(led: Ledger, patient: str, amount_fen: int, kind: str, key: str | None
     """A bill: the patient's own account first, then the holders who bound the patient."""
     from yibao_tui.domain import rules
     from yibao_tui.domain.policy import policy_for
-    from yibao_tui.i18n import t
 
     check_amount(amount_fen)
     rules.check_spend_kind(kind)
@@ -71,7 +70,7 @@ def spend(led: Ledger, patient: str, amount_fen: int, kind: str, key: str | None
             candidates.append((bid, acct, bal))
         payers += [(a, b) for _, a, b in rules.order_payers(ppol, candidates)]
         if not allowed_somewhere:
-            raise YibaoError("USE_NOT_ALLOWED", use=t(f"kind.{kind}"))
+            raise YibaoError("USE_NOT_ALLOWED", use=Msg(f"kind.{kind}"))
         parts, cash = rules.split_bill(amount_fen, [b for _, b in payers])
         if cash == amount_fen:
             raise YibaoError("NO_PAYING_ACCOUNT")

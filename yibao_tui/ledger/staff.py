@@ -21,7 +21,7 @@ import hashlib
 import json
 from typing import TYPE_CHECKING, Any
 
-from yibao_tui.domain.errors import YibaoError
+from yibao_tui.domain.errors import Msg, YibaoError
 from yibao_tui.domain.idnum import fold, normalise_id
 from yibao_tui.domain.masking import mask_id, mask_name
 from yibao_tui.domain.models import AuditPage, AuditRow, OperatorInfo, PersonMatch, PersonMatchPage
@@ -65,13 +65,9 @@ def require_supervisor(ledger: Ledger) -> None:
 def _find_query(name: str) -> str:
     key = name_key(name)
     if not key:
-        from yibao_tui.i18n import t
-
-        raise YibaoError("INVALID_NAME", reason=t("reason.name.empty"))
+        raise YibaoError("INVALID_NAME", reason=Msg("reason.name.empty"), reason_code="empty")
     if len(key) > 64:
-        from yibao_tui.i18n import t
-
-        raise YibaoError("INVALID_NAME", reason=t("reason.name.too_long", max=64))
+        raise YibaoError("INVALID_NAME", reason=Msg("reason.name.too_long", max=64), reason_code="too_long")
     return key
 
 
@@ -81,9 +77,9 @@ def _born(born: int | str | None, today: dt.date) -> int | None:
     try:
         year = ascii_int(born)
     except ValueError:
-        raise YibaoError("INVALID_ARGUMENT", detail=f"--born {str(born)[:10]}") from None
+        raise YibaoError("INVALID_ARGUMENT", detail=Msg("detail.born", value=str(born)[:10])) from None
     if not 1900 <= year <= today.year:
-        raise YibaoError("INVALID_ARGUMENT", detail=f"--born {year}")
+        raise YibaoError("INVALID_ARGUMENT", detail=Msg("detail.born", value=year))
     return year
 
 
@@ -98,7 +94,7 @@ def _find_cursor(cursor: str | None) -> tuple[tuple[str, str] | None, int | None
             raise ValueError(cursor)
         return (parts[0], parts[1]), ascii_int(parts[2])
     except ValueError:
-        raise YibaoError("INVALID_ARGUMENT", detail=f"person find cursor {str(cursor)[:40]}") from None
+        raise YibaoError("INVALID_ARGUMENT", detail=Msg("detail.cursor", value=repr(str(cursor)[:40]))) from None
 
 
 def _mask_stored_id(pid: str) -> str:
@@ -186,7 +182,7 @@ def check_operator_id(op_id: str) -> str:
     """1 to 32 ASCII letters or digits."""
     value = str(op_id).strip()
     if not (1 <= len(value) <= 32 and value.isascii() and value.isalnum()):
-        raise YibaoError("INVALID_ARGUMENT", detail=f"operator id {value[:32]!r}")
+        raise YibaoError("INVALID_ARGUMENT", detail=Msg("detail.operator_id", value=repr(value[:32])))
     return value
 
 
@@ -305,7 +301,7 @@ def audit_page(
             where.append("seq < ?")
             args.append(ascii_int(cursor))
         except ValueError:
-            raise YibaoError("INVALID_ARGUMENT", detail=f"audit cursor {str(cursor)[:40]}") from None
+            raise YibaoError("INVALID_ARGUMENT", detail=Msg("detail.cursor", value=repr(str(cursor)[:40]))) from None
     sql = "SELECT seq, time, channel, operator, action, subject, detail FROM audit"
     if where:
         sql += " WHERE " + " AND ".join(where)

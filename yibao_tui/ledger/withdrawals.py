@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from yibao_tui.domain.errors import YibaoError
+from yibao_tui.domain.errors import Msg, YibaoError
 from yibao_tui.domain.idnum import fold
 from yibao_tui.domain.models import WithdrawalReceipt, WithdrawalVerdict
 from yibao_tui.domain.text import check_name
@@ -56,7 +56,7 @@ def withdrawal_execute(led: Ledger, who: str, case: str, facts: dict[str, str], 
     name = check_name(payee_name)
     account_no = fold(payee_account)
     if not (8 <= len(account_no) <= 32 and account_no.isascii() and account_no.isdigit()):
-        raise YibaoError("INVALID_ARGUMENT", detail="payee bank account: 8 to 32 digits")
+        raise YibaoError("INVALID_ARGUMENT", detail=Msg("detail.payee_account"))
     cosigner = operator_login(led, supervisor, supervisor_password)
     if cosigner.role != "supervisor":
         raise YibaoError("COSIGN_REQUIRED")

@@ -254,7 +254,8 @@ class Server:
                 err = cause = e
             except Exception as e:  # the client gets a message, never a traceback
                 # the server's own tables (tokens, idempotency keys) on a database that failed
-                err = self.from_db(e) if isinstance(e, self.db_errors) else YibaoError("INTERNAL")
+                err = (self.from_db(e) if isinstance(e, self.db_errors)
+                       else YibaoError("INTERNAL", detail=type(e).__name__))
                 cause = e
             if err.code == "INTERNAL":  # a bug, logged here; the client gets a reference
                 err = internal_error(op.name, cause, _request_secrets(request))

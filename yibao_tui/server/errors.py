@@ -4,9 +4,8 @@
   token, 403 out of scope, 404 unknown, 405 wrong method, 409 in progress, 422 refused by a rule
   or an idempotency conflict, 503 the ledger unavailable, 500 anything else.
 - The message is rendered in the caller's language (``?lang=`` else ``Accept-Language``, default
-  ``zh``). Some parameters were already rendered where the error was raised, in the server
-  process's language (a reason, a relation, a kind of spending); they are rendered again in the
-  caller's language (``relocalise``).
+  ``zh``), and so is every parameter that is a catalogue text (a ``Msg``: a reason, a relation, a
+  kind of spending), which the domain and the ledger raise unrendered.
 - A full 18-character ID number never leaves in an error or reaches the log: it is masked
   (``110***********002X``) in the message and in every parameter (``redact``).
 - An unavailable ledger (503) is told as the server's condition; the server's file path and the
@@ -16,23 +15,17 @@
 from __future__ import annotations
 
 import logging
-import re
 import sqlite3
-from functools import lru_cache
 from typing import Any
 
 from starlette.responses import JSONResponse
 
 from yibao_tui.backend.http import mask_ids, mask_log
-from yibao_tui.domain.errors import YibaoError
-from yibao_tui.i18n import LANGS, catalogue, normalise_lang, t
+from yibao_tui.domain.errors import Msg, YibaoError
+from yibao_tui.i18n import catalogue, normalise_lang, t
 
 log = logging.getLogger("yibao.server")
 
-#: Catalogue sections whose texts the ledger renders into error parameters.
-_RENDERED_PREFIXES = ("reason.", "kind.", "relation.", "policy.item.", "status.")
-#: The parameters that can carry such a rendered text.
-_RENDERED_PARAMS = frozenset({"reason", "detail", "use", "relation", "item", "status"})
 #: Ledger conditions the client hears about as the server's, without the server's path or detail.
 SERVER_SIDE = frozenset({"DATABASE_BUSY", "DATABASE_CORRUPT", "DATABASE_UNAVAILABLE", "LEDGER_NOT_FOUND"})
 #: Codes answered with ``Retry-After`` (the ``retry_after`` parameter, in seconds; at least 1).
@@ -68,37 +61,6 @@ def pick_lang(query: str | None = None, header: str | None = None) -> str:
     return best
 
 
-@lru_cache(maxsize=4)
-def _templates(lang: str) -> tuple[tuple[re.Pattern[str], str], ...]:
-    """A matcher per rendered catalogue text in ``lang``: fixed text, ``{name}`` a group."""
-    out: list[tuple[re.Pattern[str], str]] = []
-    for key, text in catalogue(lang).items():
-        if not key.startswith(_RENDERED_PREFIXES):
-            continue
-        parts = re.split(r"\{(\w+)\}", text)
-        names = parts[1::2]
-        if len(set(names)) != len(names):
-            continue
-        pattern = "".join(
-            re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)" for i, part in enumerate(parts)
-        )
-        out.append((re.compile(pattern, re.DOTALL), key))
-    return tuple(out)
-
-
-def relocalise(value: str, lang: str) -> str:
-    """A parameter the ledger rendered from the catalogue in another language, rendered again
-    in ``lang``; any other text unchanged."""
-    for source in LANGS:
-        if source == lang:
-            continue
-        for pattern, key in _templates(source):
-            m = pattern.fullmatch(value)
-            if m is not None:
-                return t(key, lang=lang, **m.groupdict())
-    return value
-
-
 def from_sqlite(exc: sqlite3.Error) -> YibaoError:
     """A failure of the server's own tables (tokens, idempotency keys) as a ledger code."""
     text = str(exc).lower()
@@ -111,7 +73,9 @@ def from_sqlite(exc: sqlite3.Error) -> YibaoError:
     return YibaoError("INTERNAL", detail=type(exc).__name__)
 
 
-def _jsonable(value: Any) -> Any:
+def _jsonable(value: Any, lang: str) -> Any:
+    if isinstance(value, Msg):
+        return value.render(lang)
     return value if isinstance(value, int | float | bool) or value is None else str(value)
 
 
@@ -119,10 +83,8 @@ def localised_params(err: YibaoError, lang: str) -> dict[str, Any]:
     """The error's parameters in ``lang`` with ID numbers masked (what the client receives)."""
     params: dict[str, Any] = {}
     for name, value in err.params.items():
-        value = _jsonable(value)
-        if isinstance(value, str):
-            value = redact(relocalise(value, lang) if name in _RENDERED_PARAMS else value)
-        params[name] = value
+        value = _jsonable(value, lang)
+        params[name] = redact(value) if isinstance(value, str) else value
     why = params.get("why")
     if err.code == "INVALID_ARGUMENT" and isinstance(why, str) and f"server.arg.{why}" in catalogue(lang):
         shown = {k: v for k, v in params.items() if k not in ("detail", "why", "field")}

@@ -284,7 +284,7 @@ async def audit(c: Call) -> dict[str, Any]:
 
 
 async def import_persons(c: Call) -> dict[str, Any]:
-    return (await c.backend.import_persons(c.body["rows"], key=c.key)).to_json()
+    return (await c.backend.import_persons(c.body["rows"], key=c.key)).to_json(c.lang)
 
 
 async def operator_add(c: Call) -> dict[str, Any]:

@@ -62,7 +62,7 @@ class AuditScreen(YibaoScreen):
             yield Input(placeholder=t("mode.audit.from"), id="audit-since", max_length=10)
             yield Input(placeholder=t("mode.audit.to"), id="audit-to", max_length=10)
             yield Button(t("mode.audit.search"), id="audit-search", variant="primary")
-            yield Button(t("mode.audit.export"), id="audit-export")
+            yield Button(t("ui.export"), id="audit-export")
         yield DataTable(id="audit-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="audit-info", classes="note")
 

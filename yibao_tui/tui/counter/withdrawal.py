@@ -102,10 +102,10 @@ class CounterWithdrawalScreen(WithdrawalScreen):
         # What is about to happen, as the operator typed it (masked: the public may be watching).
         question.append("\n\n")
         for label, value in (
-            (t("mode.receipt.payee"), mask_name(payee)),
-            (t("mode.receipt.account"), mask_card(account)),
+            (t("receipt.payee"), mask_name(payee)),
+            (t("receipt.account"), mask_card(account)),
         ):  # not the co-signer's 工号 field: it may hold a password typed one field early
-            question.append(f"{label}{t('mode.colon')}", style="dim")
+            question.append(f"{label}{t('colon')}", style="dim")
             question.append(value + "\n")
         question.rstrip()
         facts = self.facts()

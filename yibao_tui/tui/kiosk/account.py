@@ -237,7 +237,7 @@ class KioskFamily(KioskScreen):
             ("status", 8),
             ("since", 12),
         ):
-            table.add_column(t(f"mode.kiosk.col.{key}"), key=key, width=width)
+            table.add_column(t(f"family.col.{key}"), key=key, width=width)
         self.load()
 
     @work(exclusive=True, exit_on_error=False, group="load")
@@ -257,7 +257,7 @@ class KioskFamily(KioskScreen):
                 cell(relation_name(b.relation)),
                 cell(mask_name(b.relative_name)),
                 cell(mask_id(b.relative_id)),
-                cell(t(f"mode.kiosk.binding.{b.status}")),
+                cell(t(f"binding.{b.status}")),
                 cell(short_time(b.bound_at)[:10]),
             )
         if not bindings:

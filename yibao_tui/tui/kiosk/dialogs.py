@@ -62,7 +62,7 @@ class KioskAdminDialog(ModalScreen[None]):
                 yield Button(
                     t("mode.kiosk.admin_exit"), id="admin-ok", variant="error", classes="kiosk-big"
                 )
-                yield Button(t("mode.kiosk.cancel"), id="admin-cancel", classes="kiosk-big")
+                yield Button(t("ui.cancel"), id="admin-cancel", classes="kiosk-big")
 
     @on(Input.Submitted, "#admin-pin")
     @on(Button.Pressed, "#admin-ok")
@@ -117,7 +117,7 @@ class KioskPinConfirm(ModalScreen[bool]):
                     variant="warning",
                     classes="kiosk-big",
                 )
-                yield Button(t("mode.kiosk.cancel"), id="confirm-cancel", classes="kiosk-big")
+                yield Button(t("ui.cancel"), id="confirm-cancel", classes="kiosk-big")
 
     @on(Input.Submitted, "#confirm-pin")
     @on(Button.Pressed, "#confirm-ok")

@@ -103,7 +103,7 @@ class _Entry(Screen[None]):
                     yield Button(
                         t("mode.kiosk.ok"), id="ok", variant="primary", classes="kiosk-big"
                     )
-                    yield Button(t("mode.kiosk.cancel"), id="cancel", classes="kiosk-big")
+                    yield Button(t("ui.cancel"), id="cancel", classes="kiosk-big")
 
     def say(self, text: str, style: str = "bold red") -> None:
         """A message under the input (literal text)."""

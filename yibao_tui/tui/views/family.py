@@ -86,7 +86,7 @@ class FamilyScreen(YibaoScreen):
             "ended": ["2025-01-01 00:00"],
         }
         for key, values in samples.items():
-            label = t(f"ui.family.col.{key}")
+            label = t(f"family.col.{key}")
             table.add_column(label, key=key, width=column_width(label, *values))
         super().on_mount()
 

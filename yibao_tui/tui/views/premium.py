@@ -33,20 +33,20 @@ def receipt_text(payment: PremiumPayment, relative_label: str, masked: bool) -> 
     """The receipt as literal text (the payment id is the number to quote later)."""
     text = Text()
     rows = [
-        (t("ui.receipt.payment_id"), payment.payment_id, "bold"),
-        (t("ui.receipt.payer"), show_id(payment.payer_id, masked), ""),
-        (t("ui.receipt.relative"), relative_label or show_id(payment.relative_id, masked), ""),
-        (t("ui.receipt.year"), str(payment.year), ""),
-        (t("ui.receipt.amount"), format_fen(payment.amount_fen), "bold"),
-        (t("ui.receipt.balance_after"), format_fen(payment.balance_after_fen), ""),
-        (t("ui.receipt.time"), short_time(payment.time), ""),
+        (t("receipt.payment_id"), payment.payment_id, "bold"),
+        (t("receipt.payer"), show_id(payment.payer_id, masked), ""),
+        (t("receipt.relative"), relative_label or show_id(payment.relative_id, masked), ""),
+        (t("receipt.year"), str(payment.year), ""),
+        (t("receipt.amount"), format_fen(payment.amount_fen), "bold"),
+        (t("receipt.balance_after"), format_fen(payment.balance_after_fen), ""),
+        (t("receipt.time"), short_time(payment.time), ""),
     ]
     for label, value, style in rows:
-        text.append(label + t("ui.colon"), style="dim")
+        text.append(label + t("colon"), style="dim")
         text.append(value, style=style)
         text.append("\n")
     if payment.replayed:
-        text.append(t("ui.receipt.replayed"), style="yellow")
+        text.append(t("paren", text=t("replayed")), style="yellow")
     text.rstrip()
     return text
 

@@ -148,8 +148,8 @@ def take_answer(flow: WithdrawalChecklist, event: Select.Changed | Input.Changed
 
 def payee_name(payee: str) -> str:
     """Who receives the money, in the user's language."""
-    name = t(f"ui.payee.{payee}")
-    return payee if name == f"ui.payee.{payee}" else name
+    name = t(f"payee.{payee}")
+    return payee if name == f"payee.{payee}" else name
 
 
 class WithdrawalScreen(YibaoScreen):
@@ -311,10 +311,10 @@ class WithdrawalScreen(YibaoScreen):
         lines = [
             t("ui.checklist.title"),
             "",
-            f"{t('ui.checklist.person')}{t('ui.colon')}{show_name(person.name, self.masked)} "
+            f"{t('ui.checklist.person')}{t('colon')}{show_name(person.name, self.masked)} "
             f"{show_id(person.id, self.masked)}",
-            f"{t('ui.checklist.case')}{t('ui.colon')}{case_name(verdict.case)}",
-            f"{t('ui.checklist.date')}{t('ui.colon')}{self.yapp.today.isoformat()}",
+            f"{t('ui.checklist.case')}{t('colon')}{case_name(verdict.case)}",
+            f"{t('ui.checklist.date')}{t('colon')}{self.yapp.today.isoformat()}",
             "",
             verdict_text(verdict).plain,
             "",
@@ -324,7 +324,7 @@ class WithdrawalScreen(YibaoScreen):
             answer = facts.get(q.name)
             shown = {"yes": t("ui.yes"), "no": t("ui.no")}.get(answer or "", answer or "")
             lines.append(
-                f"- {q.text.get(lang)}{t('ui.colon')}{shown or t('ui.withdrawal.unanswered')}"
+                f"- {q.text.get(lang)}{t('colon')}{shown or t('ui.withdrawal.unanswered')}"
             )
         folder = export_dir()
         stamp = self.yapp.today.strftime("%Y%m%d")
