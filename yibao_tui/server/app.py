@@ -203,7 +203,7 @@ class Server:
         """A failure of the server's own tables as a ledger code."""
         if self.tokens is not None and not isinstance(exc, sqlite3.Error):
             return self.tokens.db.translate(exc)
-        return from_sqlite(exc) if isinstance(exc, sqlite3.Error) else YibaoError("INTERNAL")
+        return from_sqlite(exc) if isinstance(exc, sqlite3.Error) else YibaoError("INTERNAL", detail=type(exc).__name__)
 
     async def start(self) -> None:
         await self.pool.start()  # creates the ledger before our tables go in
