@@ -534,10 +534,24 @@ def _kiosk(args: argparse.Namespace, out: Out) -> int:
 
         set_lang(_lang(args))
         return int(kiosk_admin(["--set-admin-pin"] + (["--config", args.config] if args.config else [])))
+    if args.web:
+        return _web_kiosk(args)
     from yibao_tui.tui.kiosk.config import run_kiosk
 
     return int(run_kiosk(lambda actor: _backend_for(args, actor), config=args.config, lang=_lang(args),
                          printer=args.printer))
+
+
+def _web_kiosk(args: argparse.Namespace) -> int:
+    """``yibao kiosk --web``: the kiosk served to browsers (extra ``web``)."""
+    try:
+        from yibao_tui.web.server import run_web_kiosk
+    except ImportError as e:
+        raise YibaoError("INVALID_ARGUMENT", detail=t("web.no_extra", name=e.name)) from None
+    return int(run_web_kiosk(config=args.config, lang=_lang(args), host=args.host, port=args.port,
+                             allow_remote=args.allow_remote, db=args.db,
+                             backend=args.backend or os.environ.get("YIBAO_BACKEND"),
+                             insecure=args.insecure, printer=args.printer))
 
 
 def _lang(args: argparse.Namespace) -> str:

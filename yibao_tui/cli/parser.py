@@ -242,6 +242,13 @@ def build_parser() -> argparse.ArgumentParser:
                     help="prompt for the admin PIN that leaves the kiosk, store its hash in the config, and exit")
     ks.add_argument("--printer", metavar="NAME",
                     help="the kiosk's CUPS printer ('default': the system default; 'none': no printing); default: the config's")
+    ks.add_argument("--web", action="store_true",
+                    help="serve the kiosk in a browser (textual-serve, extra yibao-tui[web]): one separate session per browser connection")
+    ks.add_argument("--host", default="127.0.0.1",
+                    help="the web kiosk's address (default 127.0.0.1; any other needs --allow-remote)")
+    ks.add_argument("--port", type=int, default=8766, help="the web kiosk's port (default 8766)")
+    ks.add_argument("--allow-remote", action="store_true",
+                    help="let the web kiosk listen on an address other than loopback (put a TLS reverse proxy in front)")
 
     mg = sub.add_parser("migrate", help="copy a whole ledger to another database and prove the copy")
     mg.add_argument("--from", dest="move_from", required=True, metavar="DB",

@@ -190,3 +190,17 @@ class YibaoError(Exception):
 
     def __str__(self) -> str:
         return f"{self.code}: {self.message()}"
+
+
+#: At a self-service card login (a kiosk, through the server or on its own ledger) these
+#: refusals are one: ``BAD_PIN`` with the variant ``uniform`` and no tries left. ``CARD_LOCKED``
+#: or ``UNKNOWN_PERSON`` would tell a stranger at the screen that a card exists. The lock still
+#: holds (the ledger refuses even the right PIN while it lasts) and the uniform message says so.
+CARD_LOGIN_HIDDEN_CODES = frozenset({"UNKNOWN_PERSON", "NO_PIN", "BAD_PIN", "CARD_LOCKED"})
+
+
+def card_login_refusal(err: YibaoError) -> YibaoError:
+    """What a self-service card login shows for ``err``: one refusal for unknown/wrong/locked."""
+    if err.code in CARD_LOGIN_HIDDEN_CODES:
+        return YibaoError("BAD_PIN", variant="uniform")
+    return err

@@ -13,7 +13,7 @@ from importlib import import_module
 from typing import Any
 
 LANGS = ("zh", "en")
-_SECTIONS = ("core", "ui", "modes", "server", "cli")
+_SECTIONS = ("core", "ui", "modes", "server", "cli", "web")
 _catalogue: dict[str, dict[str, str]] | None = None
 _lang: str = "zh"
 #: A text whose parameter is missing raises ``MissingParameter`` instead of showing ``{name}``

@@ -24,7 +24,7 @@ import re
 import threading
 from typing import Any
 
-from yibao_tui.domain.errors import YibaoError
+from yibao_tui.domain.errors import YibaoError, card_login_refusal
 from yibao_tui.domain.masking import mask_card, mask_id, mask_name
 from yibao_tui.server.auth import Clock, Principal, connect
 
@@ -33,13 +33,10 @@ RATE_LIMIT = 20
 RATE_WINDOW = 300.0
 #: To a self-service principal, these refusals are all ``NOT_AVAILABLE``.
 HIDDEN_CODES = frozenset({"UNKNOWN_PERSON", "NOT_BOUND", "NO_PIN"})
-#: At a kiosk's card login, these are all ``BAD_PIN`` without the tries left (an unknown card, a
-#: card without a PIN, a wrong PIN, a locked card): ``CARD_LOCKED`` would tell that the card
-#: exists. The lock still holds (the ledger refuses even the right PIN while it lasts), and the
-#: refusal's message (variant ``uniform``) says that repeated wrong PINs lock a card; the holder
-#: learns more at a service window, where a clerk who has seen their ID sets a new PIN (which
-#: ends the lock).
-LOGIN_HIDDEN_CODES = frozenset({"UNKNOWN_PERSON", "NO_PIN", "BAD_PIN", "CARD_LOCKED"})
+#: A kiosk's card login gets ``domain.errors.card_login_refusal``: one ``BAD_PIN`` (variant
+#: ``uniform``) for an unknown card, a card without a PIN, a wrong PIN and a locked card. The
+#: holder learns more at a service window, where a clerk who has seen their ID sets a new PIN
+#: (which ends the lock).
 #: Codes that do not count against the rate limit (the caller's own condition, not a probe).
 NOT_COUNTED = frozenset({"RATE_LIMITED", "IN_PROGRESS", "SESSION_EXPIRED", "DATABASE_BUSY",
                          "DATABASE_CORRUPT", "DATABASE_UNAVAILABLE", "INTERNAL"})
@@ -56,8 +53,8 @@ def uniform(err: YibaoError, principal: Principal, op_name: str) -> YibaoError:
     """The refusal a self-service principal is given for ``err``."""
     if not self_service(principal):
         return err
-    if op_name == "kioskLogin" and err.code in LOGIN_HIDDEN_CODES:
-        return YibaoError("BAD_PIN", variant="uniform")
+    if op_name == "kioskLogin":
+        return card_login_refusal(err)
     if err.code in HIDDEN_CODES:
         return YibaoError("NOT_AVAILABLE")
     return err

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import gc
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -92,6 +93,9 @@ class KioskApp(HostApp, inherit_bindings=False):
 
     def on_mount(self) -> None:
         self.set_interval(0.5, self.idle_tick, name="idle")
+        # a web session starts with the cyclic collector off (yibao_tui.web.session): on again
+        # once the welcome screen is painted
+        self.call_after_refresh(gc.enable)
 
     # --- lock-down ----------------------------------------------------------------------------
 

@@ -27,7 +27,7 @@ import json
 import os
 import shlex
 import sys
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -138,29 +138,44 @@ def set_admin_pin(path: Path, pin: str) -> KioskConfig:
     return updated
 
 
-def run_kiosk(
-    make_backend: Callable[[Actor], Backend],
-    config: str | Path | None = None,
-    lang: str = "zh",
-    printer: str | None = None,
-) -> int:
-    """``yibao kiosk``: run the locked-down kiosk until an admin leaves it; the exit code."""
-    scrub_environment()  # before Textual is imported (its constants read the environment)
-    import signal
+def checked_config(config: str | Path | None) -> tuple[Path, KioskConfig] | None:
+    """The config's path and settings when a kiosk may start on it; ``None`` after saying why
+    not on stderr (a damaged file, or no admin PIN: there would be no way to leave)."""
+    from yibao_tui.i18n import t
 
-    from yibao_tui.i18n import set_lang, t  # no Textual in the catalogue
-
-    set_lang(lang)
     path = Path(config) if config else default_config_path()
     try:
         cfg = KioskConfig.load(path)
     except ValueError as err:
         print(t("mode.kiosk.cli.bad_config", error=str(err)), file=sys.stderr)
-        return 2
+        return None
     if not cfg.admin_pin_hash:
         command = f"yibao kiosk --set-admin-pin --config {shlex.quote(str(path))}"  # the documented way
         print(t("mode.kiosk.cli.no_admin_pin", path=str(path), command=command), file=sys.stderr)
+        return None
+    return path, cfg
+
+
+def run_kiosk(
+    make_backend: Callable[[Actor], Backend],
+    config: str | Path | None = None,
+    lang: str = "zh",
+    printer: str | None = None,
+    environment: Mapping[str, str] | None = None,
+) -> int:
+    """``yibao kiosk``: run the locked-down kiosk until an admin leaves it; the exit code.
+    ``environment``: variables set after the scrub (the web session's driver, ``yibao_tui.web``)."""
+    scrub_environment()  # before Textual is imported (its constants read the environment)
+    os.environ.update(environment or {})
+    import signal
+
+    from yibao_tui.i18n import set_lang  # no Textual in the catalogue
+
+    set_lang(lang)
+    checked = checked_config(config)
+    if checked is None:
         return 2
+    cfg = checked[1]
     if printer is not None:  # --printer overrides the config
         cfg = dataclasses.replace(cfg, printer=printer_setting(printer))
     for sig in (signal.SIGINT, signal.SIGQUIT):

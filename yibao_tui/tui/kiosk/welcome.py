@@ -11,7 +11,7 @@ from textual.containers import Center, Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Input, Static
 
-from yibao_tui.domain.errors import YibaoError
+from yibao_tui.domain.errors import YibaoError, card_login_refusal
 from yibao_tui.domain.masking import mask_card
 from yibao_tui.i18n import t
 
@@ -123,9 +123,14 @@ class KioskPinScreen(_Entry):
 
     PROMPT = "mode.kiosk.pin_prompt"
 
+    #: Refusals on this screen after which the PIN box closes (the ledger locks a card after
+    #: three wrong PINs; a card already locked is refused in the same words).
+    TRIES = 3
+
     def __init__(self, card: str) -> None:
         super().__init__()
         self.card = card
+        self.refusals = 0
 
     def input_widget(self) -> Input:
         return Input(
@@ -160,8 +165,15 @@ class KioskPinScreen(_Entry):
         kapp: Any = self.app
         try:
             person = await kapp.backend.card_login(self.card, pin)
-        except YibaoError as err:
-            closed = err.code in ("CARD_LOCKED", "NO_PIN")
+        except YibaoError as raw:
+            # One refusal for an unknown card, no PIN, a wrong PIN and a locked card, as the
+            # server gives a kiosk (issue 9): a stranger learns nothing about the card. The PIN
+            # box closes after as many refusals as lock a card, counted on this screen (what the
+            # user typed here, nothing the ledger knows).
+            err = card_login_refusal(raw)
+            if err is not raw:
+                self.refusals += 1
+            closed = self.refusals >= self.TRIES
             self.query_one("#ok", Button).disabled = closed
             self.say(kiosk_error_text(err))
             if closed:
