@@ -92,7 +92,7 @@ ZH: dict[str, str] = {
     "help.paging": "明细下一页 / 上一页",
     "help.privacy": "证件号、姓名默认脱敏显示（前 3 后 4 位）。个人账户的钱属于本人，只能用于医保规定的用途；共济是共享钱，不是共享卡。",
     # person line
-    "ui.person.none": "未选择参保人：按 Ctrl+F 按身份证号或社保卡号查找",
+    "ui.person.none": "未选择参保人：按 Ctrl+F 按身份证号、社保卡号或姓名查找",
     "ui.stale": "⚠ 服务器无法连接，显示的是 {time} 的数据",
     "ui.stale.over": "已重新连接服务器，数据已更新",
     "ui.person.card": "卡号 {card}",
@@ -324,7 +324,7 @@ EN: dict[str, str] = {
     "help.escape": "Close a dialog",
     "help.paging": "Statement next / previous page",
     "help.privacy": "ID numbers and names are masked by default (first 3 and last 4 characters). The account's money belongs to its holder and pays only for what medical insurance allows; sharing shares money, never the card.",
-    "ui.person.none": "No person chosen: press Ctrl+F to find one by ID or card number",
+    "ui.person.none": "No person chosen: press Ctrl+F to find one by ID, card number or name",
     "ui.stale": "⚠ server unreachable: data as of {time}",
     "ui.stale.over": "The server is back: the data is up to date",
     "ui.person.card": "card {card}",
