@@ -12,14 +12,15 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from yibao_tui.i18n import t
+from yibao_tui.tui.widgets.dialogs import IdleCountdown
 
 
-class KioskCountdown(ModalScreen[None]):
-    """``N 秒后将结束服务``: any key or touch keeps the session."""
+class KioskCountdown(IdleCountdown):
+    """``N 秒后将结束服务``: the counter's idle countdown (``show``, ``keep``) in the kiosk's big,
+    centred look; any key or touch keeps the session."""
 
     def __init__(self, seconds: int) -> None:
-        super().__init__(classes="kiosk-modal", id="countdown")
-        self.seconds = seconds
+        super().__init__("mode.kiosk.countdown", seconds, classes="kiosk-modal", id="countdown")
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="kiosk-box"):
@@ -30,19 +31,7 @@ class KioskCountdown(ModalScreen[None]):
                 )
 
     def _text(self) -> Text:
-        return Text(t("mode.kiosk.countdown", n=self.seconds), style="bold", justify="center")
-
-    def show(self, seconds: int) -> None:
-        """Update the seconds left."""
-        if seconds != self.seconds:
-            self.seconds = seconds
-            self.query_one("#countdown-text", Static).update(self._text())
-
-    @on(Button.Pressed, "#continue")
-    def keep(self) -> None:
-        """Continue the session."""
-        if self.app.screen is self:
-            self.dismiss(None)
+        return Text(t(self.key, n=self.seconds), style="bold", justify="center")
 
 
 class KioskAdminDialog(ModalScreen[None]):

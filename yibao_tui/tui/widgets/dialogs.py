@@ -147,8 +147,9 @@ class IdleCountdown(ModalScreen[None]):
     """``N 秒后将自动退出登录``: over the screen, which stays as it is; any key or click keeps
     the session (the app closes this on input)."""
 
-    def __init__(self, key: str, seconds: int) -> None:
-        super().__init__(classes="dialog-screen", id="idle-countdown")
+    def __init__(self, key: str, seconds: int, *, classes: str = "dialog-screen",
+                 id: str = "idle-countdown") -> None:  # noqa: A002 - Textual's own name
+        super().__init__(classes=classes, id=id)
         #: The catalogue key of the text (its ``n`` is the seconds left).
         self.key = key
         self.seconds = seconds
