@@ -22,7 +22,7 @@ from yibao_tui.i18n import catalogue, t
 from yibao_tui.i18n.audit import action_name, channel_name, csv_header, csv_rows, describe
 from yibao_tui.tui.views.base import YibaoScreen
 from yibao_tui.tui.widgets.common import cell, column_width, paging_keys, short_time, show_id
-from yibao_tui.tui.widgets.statement import RowTable
+from yibao_tui.tui.widgets.rowtable import RowTable
 
 #: Records per page.
 PAGE = 50

@@ -31,7 +31,7 @@ from yibao_tui.tui.widgets.common import (
     translate_bindings,
 )
 from yibao_tui.tui.widgets.premium_form import PremiumForm
-from yibao_tui.tui.widgets.statement import RowTable
+from yibao_tui.tui.widgets.rowtable import RowTable
 
 
 def receipt_text(payment: PremiumPayment, relative_label: str, masked: bool) -> Text:
