@@ -93,7 +93,7 @@ class KioskPremium(KioskScreen, PremiumForm):
         flow = self.flow
         if flow is None:
             return
-        if await self.load_flow() is None:
+        if await self.load_premium() is None:
             return
         closed = flow.none_open()
         if not flow.relatives:

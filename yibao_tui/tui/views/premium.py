@@ -153,7 +153,7 @@ class PremiumScreen(YibaoScreen, PremiumForm):
             self.query_one("#relative", Select).set_options([])
             table.clear()
             return
-        rechosen = await self.load_flow()
+        rechosen = await self.load_premium()
         if rechosen is None:
             return
         self.fresh()

@@ -65,7 +65,7 @@ class PremiumForm(Screen[Any]):
 
     # --- the steps ------------------------------------------------------------------------------
 
-    async def load_flow(self) -> bool | None:
+    async def load_premium(self) -> bool | None:
         """The flow's years, relatives and payments read again and the pickers filled: ``True``
         when the choice changed, ``None`` (said) when that failed."""
         flow = self.flow
