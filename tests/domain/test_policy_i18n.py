@@ -143,3 +143,23 @@ def test_region_window_extension_and_year_override(tmp_path, monkeypatch):
     w29 = policy_for("440300", 2029).premium_window
     assert w29 is not None and (w29.opens, w29.last_day) == (dt.date(2028, 10, 15), dt.date(2029, 2, 28))
     assert open_premium_years("440300", dt.date(2028, 10, 1)) == []
+
+
+def test_the_shipped_region_names_read_without_tomllib_are_tomllib_s() -> None:
+    """The app's first screen reads the region names with a plain split; the same as TOML's."""
+    import tomllib
+
+    from yibao_tui.domain.policy_source import (
+        _shipped_region_names,
+        _simple_regions,
+        shipped_policy_text,
+    )
+
+    table = tomllib.loads(shipped_policy_text())["regions"]
+    assert _shipped_region_names() == table
+    start = shipped_policy_text().find("\n[regions]\n")
+    end = shipped_policy_text().find("\n[", start + 1)
+    assert _simple_regions(shipped_policy_text()[start:end]) == table
+    # anything written otherwise goes to tomllib
+    assert _simple_regions('\n[regions]\n"1" = { en = "x", zh = "y" }\n') is None
+    assert _simple_regions('\n[regions]\n"1" = { zh = "a\\"b", en = "x" }\n') is None

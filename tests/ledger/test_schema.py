@@ -10,7 +10,7 @@ from pathlib import Path
 from tests.conftest import Family, frozen_clock, pid
 from yibao_tui.ledger import schema
 from yibao_tui.ledger.audit import GENESIS, chain_hash
-from yibao_tui.ledger.dialect_sqlite import SQLITE
+from yibao_tui.ledger.dialect_sqlite import SCHEMA_DIGEST, SQLITE
 from yibao_tui.ledger.store import Ledger
 
 V4_DDL = Path(__file__).with_name("schema_v4.sql")
@@ -55,6 +55,13 @@ def _version_4_ledger(path: Path) -> str:
     conn.execute("COMMIT")
     conn.close()
     return who
+
+
+def test_the_start_path_knows_the_current_schema_digest() -> None:
+    """Opening a ledger compares its hash with ``SCHEMA_DIGEST`` before importing the schema:
+    a stale constant would leave an older ledger unmigrated."""
+    assert SCHEMA_DIGEST == schema.digest(SQLITE), (
+        f"the schema changed: set SCHEMA_DIGEST in ledger/dialect_sqlite.py to {schema.digest(SQLITE)!r}")
 
 
 def test_a_new_ledger_is_made_at_the_current_version(tmp_path: Path) -> None:

@@ -55,12 +55,36 @@ def region_name(region: str, lang: str = "zh") -> str:
 @lru_cache(maxsize=1)
 def _shipped_region_names() -> dict[str, Any]:
     """The shipped file's ``[regions]`` table, parsed on its own (a dozen lines of ~160)."""
-    import tomllib
-
     text = shipped_policy_text()
     start = text.find("\n[regions]\n")
     if start < 0:
+        import tomllib
+
         return dict(tomllib.loads(text).get("regions", {}))
     end = text.find("\n[", start + 1)
-    table = tomllib.loads(text[start:end if end >= 0 else len(text)])
-    return dict(table.get("regions", {}))
+    table = text[start:end if end >= 0 else len(text)]
+    simple = _simple_regions(table)
+    if simple is not None:
+        return simple
+    import tomllib
+
+    return dict(tomllib.loads(table).get("regions", {}))
+
+
+def _simple_regions(table: str) -> dict[str, Any] | None:
+    """The ``[regions]`` table when every entry is written ``"440300" = { zh = "深圳", en = "Shenzhen" }``
+    (as shipped), without importing ``tomllib`` on the app's start path (about 2 ms,
+    BENCHMARKS.md); ``None`` when any line is written otherwise: ``tomllib`` reads it then."""
+    names: dict[str, Any] = {}
+    for raw in table.splitlines()[2:]:  # after the blank start and the ``[regions]`` line
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        code, sep, rest = line.partition('" = { zh = "')
+        zh, sep2, rest = rest.partition('", en = "')
+        en, sep3, tail = rest.partition('" }')
+        if (not (sep and sep2 and sep3) or tail or not code.startswith('"') or not code[1:].isdigit()
+                or any(c in zh + en for c in '"\\')):
+            return None
+        names[code[1:]] = {"zh": zh, "en": en}
+    return names

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Header, Static
@@ -77,6 +78,7 @@ class YibaoScreen(Screen[None]):
         self._shown: tuple[str, bool] | None = None
         self._resumed = False
         self._retry: Timer | None = None
+        self._styled_once = False
 
     @property
     def yapp(self) -> HostApp:
@@ -113,7 +115,17 @@ class YibaoScreen(Screen[None]):
         self.watch(self.app, "masked", self._mask_changed, init=False)
         self._person_changed(self.person)
 
-    def on_screen_resume(self) -> None:
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        # Shown for the first time: every widget was styled as it was mounted, with the
+        # stylesheet as it still is (the counts match), and a change of state since (focus,
+        # ``disabled``) restyled its widget. Textual (``Screen._on_screen_resume``, which runs
+        # after this handler) restyles the whole screen again on every resume: at start, the
+        # balance screen's 25 widgets once more (BENCHMARKS.md). Later resumes restyle as
+        # Textual does (the theme may have changed meanwhile).
+        if not self._styled_once:
+            self._styled_once = True
+            if self._css_update_count == getattr(self.app, "_css_update_count", None):
+                event.refresh_styles = False
         # Another screen may have changed the data (a payment, a binding): load again.
         if self._resumed and self._shown is not None:
             self.refresh_data()
