@@ -164,3 +164,37 @@ def test_textual_still_splits_wide_characters_under_an_overlay():
 
     assert "导出完成" not in asyncio.run(toast(Plain)), "Textual draws it whole now"
     assert "导出完成，清单已保存" in asyncio.run(toast(widechars.Compositor))
+
+
+async def test_the_statement_memo_stays_in_view_in_english_at_80_columns(backend, tui_ledger):
+    """English at 80 columns: the kind column was as wide as "commercial health insurance" and
+    the amounts as ¥999,999.99, so a memo "for 440***********0081" showed as "for 44" and the rest
+    needed scrolling sideways; there, the kind and amount columns are as wide as the page needs."""
+    app = make_app(backend, person=tui_ledger.owner, lang="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        view = app.screen.query_one("#statement")
+        rows = view.row_texts()
+        assert any(cells[4].startswith("for 440") for cells in rows), rows  # a memo with an ID
+        shown = [view.render_line(y + 1).text for y in range(min(len(rows), view.size.height - 1))]
+        for cells, line in zip(rows, shown, strict=False):
+            assert cells[1] in line and cells[4] in line, (cells, line)
+    async with make_app(backend, person=tui_ledger.owner, lang="en").run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        view = pilot.app.screen.query_one("#statement")
+        # where everything fits, the declared widths: columns do not move from page to page
+        assert view._widths == [c.width for c in view.columns]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+async def test_the_lookup_placeholder_is_whole_at_80_columns(backend, lang):
+    """English at 80 columns: "… or a name (and year o"."""
+    from yibao_tui.i18n import t
+
+    app = make_app(backend, person=HOLDER, lang=lang)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+f")
+        await settle(pilot)
+        painted = "\n".join(_painted(app))
+        assert t("ui.lookup.placeholder") in painted, painted
