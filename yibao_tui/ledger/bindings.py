@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from yibao_tui.domain.errors import YibaoError
 from yibao_tui.domain.models import Binding
 from yibao_tui.domain.relations import parse_relation
-from yibao_tui.ledger.persons import facts, resolve, resolve_id, row_of
+from yibao_tui.ledger.persons import facts, lock_persons, resolve, resolve_id, row_of
 
 if TYPE_CHECKING:
     from yibao_tui.ledger.dialect import Db
@@ -76,6 +76,7 @@ def bind(led: Ledger, holder: str, relative: str, relation: str, verified_by: st
     rid = resolve_id(led, relative)
 
     def body(db: Db, op_id: int, now: str) -> dict[str, Any]:
+        lock_persons(db, hid, rid)  # the caps and who may hold whom: checked and bound under the locks
         hrow = row_of(db, hid)
         hf, rf = facts(hrow), facts(row_of(db, rid))
         policy = policy_for(hf.region, int(now[:4]))
@@ -107,6 +108,7 @@ def unbind(led: Ledger, holder: str, relative: str, key: str | None = None, time
     rid = resolve_id(led, relative)
 
     def body(db: Db, op_id: int, now: str) -> dict[str, Any]:
+        lock_persons(db, hid, rid)
         row = db.one(_ACTIVE_PAIR.replace("SELECT 1", "SELECT id"), (hid, rid))
         if row is None:
             raise YibaoError("NOT_BOUND")

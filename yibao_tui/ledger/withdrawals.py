@@ -65,7 +65,7 @@ def withdrawal_execute(led: Ledger, who: str, case: str, facts: dict[str, str], 
     def body(db: Db, op_id: int, now: str) -> dict[str, Any]:
         facts_ = person_facts(row_of(db, pid))
         rules.require_account_usable(facts_)
-        acct, bal, _ = account(db, pid)
+        acct, bal, _ = account(db, pid, lock=True)  # the whole balance, as it is when paid out
         v = withdrawal_verdict(facts_, bal, policy_for(facts_.region, int(now[:4])), case, facts, get_lang())
         if not v.eligible:
             raise YibaoError("WITHDRAWAL_NOT_ELIGIBLE")
