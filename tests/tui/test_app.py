@@ -357,7 +357,7 @@ async def test_english(bound_backend):
         line = text_of(app.screen.query_one("#person-line", Static))
         assert "employee insurance" in line and "Shenzhen" in line
         descriptions = {b.binding.description for b in app.screen.active_bindings.values()}
-        assert {"Help", "Balance", "Family", "Next page", "Export"} <= descriptions
+        assert {"Help", "Balance", "Family", "Next", "Export"} <= descriptions
         await pilot.press("f3")
         await settle(pilot)
         rows = table_rows(app.screen.query_one("#bindings", DataTable))

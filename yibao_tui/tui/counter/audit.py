@@ -14,7 +14,7 @@ from pathlib import Path
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Input, Select, Static
 
 from yibao_tui.domain.models import AuditRow, Person
@@ -50,15 +50,19 @@ class AuditScreen(YibaoScreen):
         self.last_export: Path | None = None
 
     def compose_body(self) -> ComposeResult:
-        with Horizontal(id="audit-filters", classes="bar"):
-            yield Input(placeholder=t("mode.audit.person"), id="audit-person", max_length=18)
-            yield Input(placeholder=t("mode.audit.operator"), id="audit-operator", max_length=32)
-            yield Select([(self._action_label(a), a) for a in ACTION_FILTERS], prompt=t("mode.audit.action"),
-                         id="audit-action")
-            yield Input(placeholder=t("mode.audit.from"), id="audit-since", max_length=10)
-            yield Input(placeholder=t("mode.audit.to"), id="audit-to", max_length=10)
-            yield Button(t("mode.audit.search"), id="audit-search", variant="primary")
-            yield Button(t("ui.export"), id="audit-export")
+        # two rows: in one, at 80 and 100 columns, the placeholders were cut ("起", "Per") and the
+        # action list's prompt wrapped a letter a line
+        with Vertical(id="audit-filters"):
+            with Horizontal(classes="bar"):
+                yield Input(placeholder=t("mode.audit.person"), id="audit-person", max_length=18)
+                yield Input(placeholder=t("mode.audit.operator"), id="audit-operator", max_length=32)
+                yield Select([(self._action_label(a), a) for a in ACTION_FILTERS],
+                             prompt=t("mode.audit.action"), id="audit-action")
+            with Horizontal(classes="bar"):
+                yield Input(placeholder=t("mode.audit.from"), id="audit-since", max_length=10)
+                yield Input(placeholder=t("mode.audit.to"), id="audit-to", max_length=10)
+                yield Button(t("mode.audit.search"), id="audit-search", variant="primary")
+                yield Button(t("ui.export"), id="audit-export")
         yield RowTable(id="audit-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="audit-info", classes="note")
 

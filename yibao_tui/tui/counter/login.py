@@ -10,10 +10,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Vertical
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Input, Label, Static
+from textual.widgets import Button, Header, Input, Label, Static
 
 from yibao_tui.domain.errors import YibaoError
 from yibao_tui.i18n import t
+from yibao_tui.tui.widgets.keybar import KeyBar
 
 if TYPE_CHECKING:
     from yibao_tui.tui.counter.app import CounterApp
@@ -43,7 +44,7 @@ class CounterLoginScreen(Screen[None]):
                 yield Input(password=True, id="op-pw", max_length=128)
                 yield Button(t("mode.login.submit"), id="login", variant="primary")
                 yield Static("", id="login-message", classes="inline-message")
-        yield Footer()
+        yield KeyBar()  # the bar of every other screen (Textual's Footer drew a stray ▏)
 
     def on_screen_resume(self) -> None:
         """Shown again after a session: empty fields, and why the session ended."""

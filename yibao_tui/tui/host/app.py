@@ -5,7 +5,8 @@ It keeps what the shared views read from their app (``backend``, ``person``, ``m
 and the key descriptions in it, the view keys (F1–F5, ctrl+f), masking (while masked, no
 notification shows a full ID number), errors (a notification in the user's language, never a
 traceback), idle tracking from input events, the theme picker and the command palette in the
-user's language, printing on a thread, and closing the backend at exit. A surface is a thin app
+user's language, printing on a thread, closing the backend at exit, and wide characters drawn
+whole in toasts and lists over other widgets (``widechars``). A surface is a thin app
 on top: its screens, its own keys, its session.
 """
 
@@ -26,6 +27,7 @@ from textual.worker import Worker, WorkerState
 
 from yibao_tui.domain.models import Person
 from yibao_tui.i18n import set_lang, t
+from yibao_tui.tui.host import widechars
 from yibao_tui.tui.host.idle import Clock, IdleTimer
 from yibao_tui.tui.widgets.common import mask_ids_in, report_error, translate_bindings
 
@@ -69,6 +71,7 @@ class HostApp(App[int]):
         close_backend: bool = True,
     ) -> None:
         self.lang = set_lang(lang)
+        widechars.install()  # a toast's 导 is drawn whole over the edges under it
         super().__init__()
         translate_bindings(self)
         self.backend = backend

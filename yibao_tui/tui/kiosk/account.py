@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Iterable
 
 from rich.text import Text
 from textual import on, work
@@ -38,21 +39,26 @@ TIME_W, MONEY_W = 16, 11
 MEMO_MIN = 18
 
 
-def statement_widths(screen_width: int) -> list[tuple[str, int]]:
-    """Column widths that fit ``screen_width`` (80 cells at least): the kind column gets its
-    longest name if there is room, the memo column the rest (never less than a masked ID)."""
+def statement_widths(
+    screen_width: int, kinds: Iterable[str] = KIND_CODES, memos: Iterable[str] = ()
+) -> list[tuple[str, int]]:
+    """Column widths that fit ``screen_width`` (80 cells at least): the kind column gets the
+    longest name of ``kinds`` (a page's kinds) if the memo column keeps room for the longest of
+    ``memos`` (up to a masked ID), the memo column the rest. English at 80 columns: "monthly
+    credit" whole beside "child 吴*华", where every kind's longest name cut it to "monthly cre…"."""
     from rich.cells import cell_len
 
     # the table's margins (2), each column's padding (2 x 5), the two money columns and the time
     room = max(80, screen_width) - 2 - 10 - TIME_W - 2 * MONEY_W
-    longest = max(cell_len(kind_name(k)) for k in KIND_CODES)
-    kind = max(8, min(longest, room - MEMO_MIN))
+    longest = max((cell_len(kind_name(k)) for k in kinds), default=8)
+    memo = min(MEMO_MIN, max((cell_len(m) for m in memos), default=MEMO_MIN))
+    kind = max(8, min(longest, room - memo))
     return [
         ("time", TIME_W),
         ("kind", kind),
         ("amount", MONEY_W),
         ("balance", MONEY_W),
-        ("memo", max(MEMO_MIN, room - kind)),
+        ("memo", max(memo, room - kind)),
     ]
 
 
@@ -181,13 +187,20 @@ class KioskBalance(KioskScreen):
         if page is None:
             return
         table = self.query_one("#statement", DataTable)
-        table.clear()
-        kind_w, memo_w = table.columns[ColumnKey("kind")].width, table.columns[ColumnKey("memo")].width
+        memos = []
         for e in page.entries:
             memo = e.memo
             if e.counterparty:
                 who = self.counterparty(e.counterparty, labels)
                 memo = f"{memo} · {who}" if memo else who
+            memos.append(scrub_ids(memo))
+        # the kind and memo columns share their room as this page's words need it
+        widths = statement_widths(self.app.size.width, {e.kind for e in page.entries}, memos)
+        table.clear(columns=True)
+        for key, width in widths:
+            table.add_column(t(f"ui.col.{key}"), key=key, width=width)
+        kind_w, memo_w = table.columns[ColumnKey("kind")].width, table.columns[ColumnKey("memo")].width
+        for e, memo in zip(page.entries, memos, strict=True):
             table.add_row(
                 cell(short_time(e.time)),
                 fit(kind_name(e.kind), kind_w),  # cut visibly (English names are long)
@@ -197,7 +210,7 @@ class KioskBalance(KioskScreen):
                     style="green" if e.amount_fen > 0 else "red",
                 ),
                 cell(format_fen(e.balance_after_fen), right=True),
-                fit(scrub_ids(memo), memo_w),
+                fit(memo, memo_w),
             )
         pages = pager.pages
         number = f"{pager.number} / {pages}" if pages is not None else str(pager.number)

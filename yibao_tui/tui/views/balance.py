@@ -118,10 +118,10 @@ class BalanceScreen(YibaoScreen):
         yield StatementView(
             [
                 Column(t("ui.col.time"), column_width(t("ui.col.time"), "2025-01-01 00:00")),
-                Column(t("ui.col.kind"), column_width(t("ui.col.kind"), *map(kind_name, KINDS))),
-                Column(t("ui.col.amount"), column_width(t("ui.col.amount"), money), right=True),
-                Column(t("ui.col.balance"), column_width(t("ui.col.balance"), money), right=True),
-                Column(t("ui.col.memo"), column_width(t("ui.col.memo"), minimum=30)),
+                Column(t("ui.col.kind"), column_width(t("ui.col.kind"), *map(kind_name, KINDS)), fit=True),
+                Column(t("ui.col.amount"), column_width(t("ui.col.amount"), money), right=True, fit=True),
+                Column(t("ui.col.balance"), column_width(t("ui.col.balance"), money), right=True, fit=True),
+                Column(t("ui.col.memo"), column_width(t("ui.col.memo"), minimum=30), fit=True),
             ],
             id="statement",
         )

@@ -124,14 +124,14 @@ class YibaoScreen(Screen[None]):
         """The person, and while the server cannot be reached, the time the data is from."""
         line = self.query_one("#person-line", Static)
         person = self.person
-        if person is None:
-            text = Text(t("ui.person.none"), style="dim")
-        else:
-            text = person_line(person, self.masked)
         stale = freshness(self.app).stale_from
-        if stale is not None:
-            text.append("  ")
-            text.append(t("ui.stale", time=stale), style="bold reverse yellow")
+        note = None if stale is None else Text(t("ui.stale", time=stale), style="bold reverse yellow")
+        if person is not None:
+            line.update(person_line(person, self.masked, note))
+            return
+        text = Text(t("ui.person.none"), style="dim")
+        if note is not None:
+            text.append("  ").append_text(note)
         line.update(text)
 
     def _person_changed(self, person: Person | None) -> None:

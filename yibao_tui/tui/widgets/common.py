@@ -11,6 +11,8 @@ import logging
 import re
 from typing import Any
 
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.measure import Measurement
 from rich.text import Text
 from textual.binding import Binding
 from textual.content import Content
@@ -111,23 +113,58 @@ def region_label(region: str) -> str:
     return name if name == region else f"{name} {region}"
 
 
-def person_line(person: Person, masked: bool) -> Text:
-    """``张*  110***********002X · 职工医保 · 深圳 440300 · 正常`` as literal text."""
-    line = Text(no_wrap=True, overflow="ellipsis")
-    line.append(show_name(person.name, masked), style="bold")
-    line.append("  ")
-    line.append(show_id(person.id, masked))
-    parts: list[tuple[str, str]] = [
-        (t(f"scheme.{person.scheme}"), ""),
-        (region_label(person.region), ""),
-        (t(f"status.{person.status}"), "" if person.status == "active" else "bold red"),
-    ]
-    if person.card:
-        parts.append((t("ui.person.card", card=show_card(person.card, masked)), "dim"))
-    for text, style in parts:
-        line.append(" · ", style="dim")
-        line.append(text, style=style)
-    return line
+class FittedLine:
+    """One line of literal text, drawn in the first of its forms that fits the width it gets;
+    the last form, cut with an ellipsis, if none does (``plain`` is the first, fullest form)."""
+
+    def __init__(self, *forms: Text) -> None:
+        self.forms = forms
+
+    @property
+    def plain(self) -> str:
+        return self.forms[0].plain
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = options.max_width
+        yield next((f for f in self.forms if f.cell_len <= width), self.forms[-1])
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement(1, max(f.cell_len for f in self.forms))
+
+
+def person_line(person: Person, masked: bool, note: Text | None = None) -> FittedLine:
+    """``张*  110***********002X · 职工医保 · 深圳 440300 · 正常 · 卡号 *****0001`` as literal
+    text, then ``note`` (the stale-data mark). Where that is too wide (English at 80 columns),
+    the region's code goes first, then the status while it is the normal 正常/active, then the
+    region; the masked card number stays whole. A note that still does not fit comes first, before the
+    person."""
+    from yibao_tui.domain.policy_source import region_name
+
+    def form(*, code: bool = False, active: bool = False, region: bool = True) -> Text:
+        line = Text(no_wrap=True, overflow="ellipsis")
+        line.append(show_name(person.name, masked), style="bold")
+        line.append("  ")
+        line.append(show_id(person.id, masked))
+        parts: list[tuple[str, str]] = [(t(f"scheme.{person.scheme}"), "")]
+        if region:
+            name = region_label(person.region) if code else region_name(person.region, get_lang())
+            parts.append((name, ""))
+        if person.status != "active":
+            parts.append((t(f"status.{person.status}"), "bold red"))
+        elif active:
+            parts.append((t(f"status.{person.status}"), ""))
+        if person.card:
+            parts.append((t("ui.person.card", card=show_card(person.card, masked)), "dim"))
+        for text, style in parts:
+            line.append(" · ", style="dim")
+            line.append(text, style=style)
+        return line
+
+    forms = [form(code=True, active=True), form(active=True), form(), form(region=False)]
+    if note is None:
+        return FittedLine(*forms)
+    last = Text(no_wrap=True, overflow="ellipsis").append_text(note).append("  ").append_text(forms[-1])
+    return FittedLine(*(f.copy().append("  ").append_text(note) for f in forms), last)
 
 
 def kind_name(kind: str) -> str:

@@ -4,6 +4,13 @@ Textual's ``Footer`` rebuilds a widget per key whenever the bindings change (fou
 the app starts); this bar is a single widget that only re-renders, which keeps start-up fast.
 Descriptions come from the catalogue (Textual's own, such as an open list's "Dismiss menu", are
 translated too) and are drawn as plain text (no markup).
+
+When the line is too narrow for every key, a key is left out whole, never cut, in this order
+(``KeyBar.fit``): first the gaps between keys narrow to one space; then the app-wide keys that
+switch to another screen (F2–F5) go, the last first; then the app-wide others (F1, Ctrl+F), then the
+screen's own keys (its actions: n/p, e, a, u …), each the last first. The app's ``KEYBAR_KEEP``
+(the counter's session keys) goes after all of those, and the palette's key (^p, which lists
+every key) never goes. Every key left out is in ^p and F1.
 """
 
 from __future__ import annotations
@@ -19,6 +26,9 @@ from yibao_tui.i18n import t
 
 #: Descriptions of Textual's own bindings that can show in the bar, and their catalogue keys.
 TEXTUAL_DESCRIPTIONS = {"Dismiss menu": "key.dismiss_menu"}
+
+#: Ranks of a key in the bar: the lowest goes first when the line is too narrow.
+SWITCH, GLOBAL, OWN, KEEP = range(4)
 
 
 class KeyBar(Widget):
@@ -56,18 +66,20 @@ class KeyBar(Widget):
     def _bindings_changed(self, screen: Screen[object]) -> None:
         self.refresh()
 
-    def _items(self) -> tuple[list[tuple[str, str, str, str]], tuple[str, str, str] | None]:
-        """(key shown, description, key) of each binding to show, and the palette's.
+    def _items(self) -> tuple[list[tuple[str, str, str, str, int]], tuple[str, str, str] | None]:
+        """(key shown, description, key, binding id, rank) of each binding to show, and the
+        palette's. The rank orders what goes first when the line is too narrow (see ``fit``).
 
         Left out: hidden and disabled bindings, the F-key of the screen already shown, and what
         the app says does not apply now (``key_hidden``: F9 for a clerk); the app may also give
         a binding's description for now (``key_description``: F6 after revealing)."""
-        items: list[tuple[str, str, str, str]] = []
+        items: list[tuple[str, str, str, str, int]] = []
         palette = None
         mode = getattr(self.app, "current_mode", "")
         here = {f"show('{mode}')", "show('balance')" if mode == "_default" else ""}
         hidden = getattr(self.app, "key_hidden", None)
         describe = getattr(self.app, "key_description", None)
+        keep: frozenset[str] = getattr(self.app, "KEYBAR_KEEP", frozenset())
         for key, active in self.screen.active_bindings.items():
             binding = active.binding
             if binding.action in ("command_palette", "app.command_palette"):
@@ -82,8 +94,38 @@ class KeyBar(Widget):
                 description = t(TEXTUAL_DESCRIPTIONS[description])
             if callable(describe):
                 description = describe(binding) or description
-            items.append((self.app.get_key_display(binding), description, key, binding.id or ""))
+            if binding.id and binding.id in keep:
+                rank = KEEP
+            elif active.node is not self.app:
+                rank = OWN
+            elif binding.action.startswith(("show(", "app.show(")):
+                rank = SWITCH
+            else:
+                rank = GLOBAL
+            items.append((self.app.get_key_display(binding), description, key, binding.id or "", rank))
         return items, palette
+
+    @staticmethod
+    def fit(
+        items: list[tuple[str, str, str, str, int]], palette: tuple[str, ...] | None, width: int
+    ) -> tuple[list[tuple[str, str, str, str, int]], int]:
+        """The items that fit in ``width`` cells beside the palette's key, in their order, and
+        the gap after each: the gaps narrow first, then the lowest rank goes, the last first."""
+
+        def measure(shown: str, description: str, gap: int) -> int:
+            return cell_len(shown) + cell_len(description) + 2 + gap
+
+        def total(kept: list[tuple[str, str, str, str, int]], gap: int) -> int:
+            tail = measure(palette[0], palette[1], gap) if palette is not None else 0
+            return sum(measure(i[0], i[1], gap) for i in kept) + tail
+
+        gap = 1 if total(items, 1) <= width else 0
+        kept = list(items)
+        while kept and total(kept, gap) > width:
+            lowest = min(i[4] for i in kept)
+            last = max(n for n, i in enumerate(kept) if i[4] == lowest)
+            kept.pop(last)
+        return kept, gap
 
     def render(self) -> RenderableType:
         key_style = self.get_component_rich_style("keybar--key", partial=True)
@@ -92,22 +134,7 @@ class KeyBar(Widget):
         if not self.app.ENABLE_COMMAND_PALETTE:
             palette = None
         width = self.size.width or 10_000
-
-        def measure(item: tuple[str, ...], gap: int) -> int:
-            return cell_len(item[0]) + cell_len(item[1]) + 2 + gap
-
-        # Whole keys only, never a key cut in half, and the palette's key always: first the
-        # gaps narrow, then the last keys go.
-        gap = 1
-        tail = measure(palette, gap) if palette is not None else 0
-        if sum(measure(i, gap) for i in items) + tail > width:
-            gap = 0
-            tail = measure(palette, gap) if palette is not None else 0
-        # what the app keeps to the last (the counter's F9 and F12) goes after the others
-        keep: frozenset[str] = getattr(self.app, "KEYBAR_KEEP", frozenset())
-        while items and sum(measure(i, gap) for i in items) + tail > width:
-            spare = [n for n, i in enumerate(items) if i[3] not in keep]
-            items.pop(spare[-1] if spare else -1)
+        items, gap = self.fit(items, palette, width)
         line = Text(no_wrap=True, overflow="crop", end="")
         spans: list[tuple[int, int, str]] = []
 
@@ -121,9 +148,10 @@ class KeyBar(Widget):
             line.append(" " * gap)
             spans.append((start, line.cell_len, key))
 
-        for shown, description, key, _ in items:
+        for shown, description, key, _, _ in items:
             add(shown, description, key)
         if palette is not None:
+            tail = cell_len(palette[0]) + cell_len(palette[1]) + 2 + gap
             room = width - line.cell_len - tail
             if room > 0 and width < 10_000:
                 line.append(" " * room)

@@ -21,11 +21,13 @@ from textual.strip import Strip
 
 @dataclass(frozen=True, slots=True)
 class Column:
-    """A fixed-width column (width in terminal cells)."""
+    """A fixed-width column (width in terminal cells); a ``fit`` column is only as wide as the
+    page's widest cell (and its label) needs, up to ``width``."""
 
     label: str
     width: int
     right: bool = False
+    fit: bool = False
 
 
 class StatementView(ScrollView, can_focus=True):
@@ -73,7 +75,8 @@ class StatementView(ScrollView, can_focus=True):
         self.columns = columns
         self._rows: list[list[Text]] = []
         self._strips: dict[int, Strip] = {}
-        self._width = 1 + sum(c.width + 1 for c in columns)
+        self._widths = [c.width for c in columns]
+        self._width = 1 + sum(w + 1 for w in self._widths)
         self.virtual_size = Size(self._width, 1)
 
     # --- data ------------------------------------------------------------------------------
@@ -82,10 +85,31 @@ class StatementView(ScrollView, can_focus=True):
         """Show ``rows`` (one list of cells per row), cursor on the first, scrolled to the top."""
         self._rows = rows
         self._strips.clear()
-        self.virtual_size = Size(self._width, len(rows) + 1)
+        self._fit()
         self.cursor_row = 0
         self.scroll_to(0, 0, animate=False)
         self.refresh()
+
+    def _fit(self) -> None:
+        """The columns' widths: as declared where they fit the view; where they do not (English
+        at 80 columns), each ``fit`` column (the kind: "commercial health insurance" is rare;
+        the amounts: ¥999,999.99 too; the memo) only as wide as this page needs, which keeps
+        the memo in view and, mostly, the page without a sideways scroll bar."""
+        widths = [c.width for c in self.columns]
+        room = self.scrollable_content_region.width
+        if room and 1 + sum(w + 1 for w in widths) > room:
+            for n, c in enumerate(self.columns):
+                if c.fit:
+                    cells = [row[n].cell_len for row in self._rows if n < len(row)]
+                    widths[n] = min(c.width, max([Text(c.label).cell_len, *cells]))
+        if widths != self._widths:
+            self._strips.clear()
+        self._widths = widths
+        self._width = 1 + sum(w + 1 for w in widths)
+        self.virtual_size = Size(self._width, len(self._rows) + 1)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit()
 
     @property
     def row_count(self) -> int:
@@ -100,10 +124,10 @@ class StatementView(ScrollView, can_focus=True):
 
     def _line(self, cells: list[Text]) -> Strip:
         line = Text(" ", no_wrap=True, end="")
-        for column, cell in zip(self.columns, cells, strict=False):
+        for column, width, cell in zip(self.columns, self._widths, cells, strict=False):
             text = cell.copy()
-            text.truncate(column.width, overflow="ellipsis")
-            pad = " " * max(0, column.width - text.cell_len)
+            text.truncate(width, overflow="ellipsis")
+            pad = " " * max(0, width - text.cell_len)
             if column.right:
                 line.append(pad)
                 line.append_text(text)
