@@ -88,3 +88,14 @@ def fresh_schema() -> Iterator[str]:
                 conn.execute(f"DROP SCHEMA {schema} CASCADE")
             except psycopg.errors.LockNotAvailable:
                 pass
+
+
+def admin_headers(url: str, label: str) -> dict[str, str]:
+    """The ``Authorization`` header of a new admin token on the ledger at ``url``."""
+    from yibao_tui.server.auth import TokenStore
+
+    tokens = TokenStore(url)
+    try:
+        return {"Authorization": f"Bearer {tokens.create('admin', label=label)}"}
+    finally:
+        tokens.close()

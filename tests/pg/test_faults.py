@@ -5,10 +5,16 @@ TCP proxy the test cuts and restores: a real network fault, nothing of ours mock
 
 from __future__ import annotations
 
+import os
+import re
 import socket
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -17,8 +23,10 @@ import pytest
 
 from tests.http.conftest import LiveServer
 from tests.pgkit import with_schema
+from yibao_tui.ledger.store import Ledger
 
 PERSON = "110101198005170011"
+YIBAO = str(Path(sys.executable).with_name("yibao"))
 
 
 class Proxy:
@@ -148,3 +156,30 @@ def test_a_dropped_connection_is_opened_again(pg_url: str) -> None:
         r = c.post(f"/v1/persons/{PERSON}/credits", json={"amount_fen": 500, "memo": "x"},
                    headers={"Idempotency-Key": "c1"})
         assert r.status_code == 200, r.text
+
+
+def test_a_worker_starting_while_the_database_is_away_waits_for_it(
+        proxied_url: tuple[str, Proxy]) -> None:
+    """``serve --workers 2`` whose database goes away while its workers start (as when one is
+    started again during a restart of the database): they wait for it and then serve, where
+    uvicorn used to stop the whole server because a worker failed to start."""
+    url, proxy = proxied_url
+    Ledger(url).close()  # made, so that `serve` finds a ledger before its workers start
+    p = subprocess.Popen([YIBAO, "--db", url, "serve", "--port", "0", "--workers", "2"],
+                         stderr=subprocess.PIPE, text=True, env={**os.environ, "YIBAO_LANG": "en"})
+    try:
+        assert p.stderr is not None
+        line = p.stderr.readline()
+        m = re.search(r"http://127\.0\.0\.1:(\d+)", line)
+        assert m, line
+        proxy.cut()  # the workers are still starting (a new interpreter each)
+        time.sleep(3)
+        assert p.poll() is None, p.stderr.read()
+        proxy.restore()
+        with httpx.Client(base_url=f"http://127.0.0.1:{m.group(1)}", timeout=90) as c:
+            r = c.get(f"/v1/persons/{PERSON}/balance")
+        assert r.status_code == 401, r.text  # answered (no token: the tables are there)
+        assert p.poll() is None
+    finally:
+        p.terminate()
+        p.wait(timeout=30)

@@ -22,9 +22,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.pgkit import admin_headers
 from yibao_tui.domain.idnum import make_id
 from yibao_tui.ledger.store import Ledger
-from yibao_tui.server.auth import TokenStore
 
 YIBAO = str(Path(sys.executable).with_name("yibao"))
 REGION = "440300"
@@ -85,12 +85,7 @@ def test_100_payments_from_one_account_across_three_server_processes(servers: tu
             led.bind(payer, r, "child")
     finally:
         led.close()
-    tokens = TokenStore(url)
-    try:
-        token = tokens.create("admin", label="race")
-    finally:
-        tokens.close()
-    headers = {"Authorization": f"Bearer {token}"}
+    headers = admin_headers(url, "race")
     # 100 spends of ¥10 from an account holding ¥600, and every relative's 2025 premium asked
     # for five times (different keys, different servers)
     jobs: list[tuple[str, dict[str, object], str]] = [

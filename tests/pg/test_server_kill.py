@@ -22,9 +22,9 @@ from pathlib import Path
 
 import httpx
 
+from tests.pgkit import admin_headers
 from yibao_tui.domain.idnum import make_id
 from yibao_tui.ledger.store import Ledger
-from yibao_tui.server.auth import TokenStore
 
 YIBAO = str(Path(sys.executable).with_name("yibao"))
 ROUNDS = 20
@@ -49,11 +49,7 @@ def test_sigkill_of_the_server_mid_payment_pays_each_key_once(pg_url: str) -> No
         led.add_person(PATIENT, "张伟", "employee", "440300", opening_balance_fen=10_000_000)
     finally:
         led.close()
-    tokens = TokenStore(pg_url)
-    try:
-        headers = {"Authorization": f"Bearer {tokens.create('admin', label='kill9')}"}
-    finally:
-        tokens.close()
+    headers = admin_headers(pg_url, "kill9")
     paid: set[str] = set()
     unknown: list[str] = []  # sent, no answer: the server died with it
     next_key = 0

@@ -28,6 +28,7 @@ from starlette.routing import Route
 from yibao_tui.backend.base import Actor, Backend
 from yibao_tui.domain.errors import YibaoError
 from yibao_tui.domain.idnum import normalise_id
+from yibao_tui.ledger.dialect import dialect_for, is_url
 from yibao_tui.server import validate
 from yibao_tui.server.auth import LAST_USED_FLUSH_SECONDS, Clock, Principal, TokenStore
 from yibao_tui.server.backends import (
@@ -190,6 +191,10 @@ def default_factory(db: str) -> BackendFactory:
     return make
 
 
+#: How long a server process starting while its PostgreSQL cannot be reached waits for it.
+START_WAIT_SECONDS = 60.0
+
+
 class Server:
     """The parts one app instance shares between requests."""
 
@@ -214,6 +219,29 @@ class Server:
         return from_sqlite(exc) if isinstance(exc, sqlite3.Error) else YibaoError("INTERNAL", detail=type(exc).__name__)
 
     async def start(self) -> None:
+        """Open the ledger and the server's tables. A PostgreSQL that cannot be reached now (it
+        is restarting, failing over) is waited for, up to ``START_WAIT_SECONDS``: ``serve
+        --workers N`` starts a worker again when one dies, and uvicorn stops every worker when
+        one fails to start."""
+        deadline = time.monotonic() + (START_WAIT_SECONDS if is_url(self.db) else 0.0)
+        while True:
+            try:
+                await self._open()
+                return
+            except Exception as e:
+                if not self._unavailable(e) or time.monotonic() >= deadline:
+                    raise
+                log.warning("the database is unavailable at start, trying again: %s", redact(str(e)))
+            await self.stop()
+            await asyncio.sleep(1.0)
+
+    def _unavailable(self, exc: Exception) -> bool:
+        if isinstance(exc, YibaoError):
+            return exc.code == "DATABASE_UNAVAILABLE"
+        dialect = dialect_for(self.db)
+        return isinstance(exc, dialect.error) and dialect.translate(exc, self.db).code == "DATABASE_UNAVAILABLE"
+
+    async def _open(self) -> None:
         await self.pool.start()  # creates the ledger before our tables go in
         self.tokens = TokenStore(self.db, self.clock)
         self.idem = IdempotencyStore(self.db, self.clock)
@@ -245,8 +273,8 @@ class Server:
         """Write down every ``LAST_USED_FLUSH_SECONDS`` when tokens were last used."""
         while True:
             await asyncio.sleep(LAST_USED_FLUSH_SECONDS)
-            if self.tokens is not None:
-                with contextlib.suppress(*self.db_errors):
+            if self.tokens is not None:  # a database away now: the next time (the loop goes on)
+                with contextlib.suppress(*self.db_errors, YibaoError):
                     await asyncio.to_thread(self.tokens.flush_last_used)
 
     async def stop(self) -> None:
@@ -258,7 +286,7 @@ class Server:
         if self._anchorer is not None:
             await self._anchor()  # this process's chain ends here: its last head on chain 0
         if self.tokens is not None:
-            with contextlib.suppress(*self.db_errors):
+            with contextlib.suppress(*self.db_errors, YibaoError):
                 self.tokens.flush_last_used()
         if self.requests is not None:
             self.requests.close()
@@ -269,6 +297,7 @@ class Server:
         if self.tokens is not None:
             self.tokens.close()
         await self.pool.close()
+        self.tokens, self.idem, self.requests, self.limiter, self._flusher = None, None, None, None, None
 
     def endpoint(self, op: Op) -> Callable[[Request], Awaitable[Response]]:
         async def handle(request: Request) -> Response:
@@ -358,18 +387,21 @@ class Server:
             if self.hooks.after_commit is not None:
                 await self.hooks.after_commit(op.name)
         except BaseException as e:
-            with contextlib.suppress(*self.db_errors):  # the request's own failure is what to report
+            # the request's own failure is what to report (a database away now: released later)
+            with contextlib.suppress(*self.db_errors, YibaoError):
                 await self.idem.abandon(owner, key)
             if isinstance(e, YibaoError) and e.params.get("key") == scoped:
                 e.params["key"] = key  # the caller's key, as sent
             raise
+        unstored: tuple[type[Exception], ...] = (*self.db_errors, YibaoError)
         try:
             await self.idem.complete(owner, key, 200, result, secret=op.secret)
-        except self.db_errors as e:
+        except unstored as e:
             # The write has committed: answer it. Without a stored response a retry runs again,
-            # and the ledger's own record of the key makes that a replay, not a second write.
+            # and the ledger's own record of the key makes that a replay, not a second write (a
+            # database that cannot be reached now is a YibaoError: the claim is released later).
             log.warning("could not store the response of %s: %s", op.name, redact(str(e)))
-            with contextlib.suppress(*self.db_errors):
+            with contextlib.suppress(*self.db_errors, YibaoError):
                 await self.idem.abandon(owner, key)
         return JSONResponse(result, headers={"Cache-Control": "no-store"} if op.secret else None)
 

@@ -25,9 +25,12 @@ over: several servers on one ledger never release each other's live claims. A cl
 ``LEASE_SECONDS`` is taken to be dead whatever its owner.
 
 Only successes are stored: a refused request changes nothing, so its retry runs again (exactly as
-``LocalBackend`` treats a key whose request failed). The key is also handed to the backend, which
-records it in the same transaction as the write, so even a response lost before it was stored here
-is replayed by the ledger rather than charged twice.
+``LocalBackend`` treats a key whose request failed). A claim that could not be released because
+the database was away (restarting, cut off) is released again every ``RELEASE_RETRY_SECONDS``
+until it is: otherwise the other server processes, which see its owner alive, would answer
+``IN_PROGRESS`` to its retries for a whole lease although nothing runs it. The key is also
+handed to the backend, which records it in the same transaction as the write, so even a response
+lost before it was stored here is replayed by the ledger rather than charged twice.
 
 The table lives in the ledger file. Its connection commits with ``synchronous=NORMAL`` (no fsync
 of its own): losing a stored response in a power cut is harmless because the ledger's own key
@@ -63,6 +66,8 @@ RETENTION_SECONDS = 7 * 24 * 3600.0
 MAX_KEY_LENGTH = 255
 #: What a 409 ``IN_PROGRESS`` asks the client to wait before it tries again (seconds).
 IN_PROGRESS_RETRY_AFTER = 1
+#: How often a claim this instance failed to release (the database was away) is tried again.
+RELEASE_RETRY_SECONDS = 1.0
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS http_idempotency (
@@ -201,6 +206,10 @@ class IdempotencyStore:
         self._secret = b""
         #: (principal, key) of the requests this instance is running now.
         self._running: set[tuple[int, str]] = set()
+        #: (principal, key) of claims of this instance's that could not be released (or perhaps
+        #: were made: a claim whose commit was lost), released by ``_releasing``.
+        self._unreleased: set[tuple[int, str]] = set()
+        self._releasing: asyncio.Task[None] | None = None
         #: How many claims of dead instances were released when the store opened.
         self.released = 0
         self._heartbeat: asyncio.Task[None] | None = None
@@ -272,14 +281,15 @@ class IdempotencyStore:
 
     async def close(self) -> None:
         """Stop the heartbeat, leave the instance table, close the connection and the thread."""
-        if self._heartbeat is not None:
-            self._heartbeat.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._heartbeat
+        for task in (self._heartbeat, self._releasing):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
         def _close() -> None:
             if self._conn is not None:
-                with contextlib.suppress(self._conn.error):
+                with contextlib.suppress(self._conn.error, YibaoError):  # a database away: gone later
                     self._conn.execute("DELETE FROM http_instances WHERE id = ?", (self.instance.id,))
                 self._conn.close()
                 self._conn = None
@@ -290,7 +300,16 @@ class IdempotencyStore:
     async def begin(self, principal: int, key: str, fp: str) -> Stored | None:
         """Claim ``key`` of ``principal`` for a new request (None), or return the stored success
         to replay."""
-        return await self._run(self._begin, principal, key, fp, self.clock())  # type: ignore[no-any-return]
+        try:
+            return await self._run(self._begin, principal, key, fp, self.clock())  # type: ignore[no-any-return]
+        except YibaoError as e:
+            if e.code != "DATABASE_UNAVAILABLE":
+                raise
+            self._release_later(principal, key)  # its commit may have landed unanswered
+            raise
+        except Exception:
+            self._release_later(principal, key)
+            raise
 
     async def complete(self, principal: int, key: str, status: int, body: Any, secret: bool = False) -> None:
         """Store the success for later replays. A ``secret`` response (it carries a new session
@@ -298,11 +317,34 @@ class IdempotencyStore:
         if secret:
             await self._run(self._abandon, principal, key)
             return
-        await self._run(self._complete, principal, key, status, json.dumps(body, ensure_ascii=False))
+        try:
+            await self._run(self._complete, principal, key, status, json.dumps(body, ensure_ascii=False))
+        except Exception:
+            self._release_later(principal, key)  # not stored: a retry runs again, a replay in the ledger
+            raise
 
     async def abandon(self, principal: int, key: str) -> None:
-        """Forget a claim whose request failed, so that a retry runs again."""
-        await self._run(self._abandon, principal, key)
+        """Forget a claim whose request failed, so that a retry runs again (later, when the
+        database is away now)."""
+        try:
+            await self._run(self._abandon, principal, key)
+        except Exception:
+            self._release_later(principal, key)
+            raise
+
+    def _release_later(self, principal: int, key: str) -> None:
+        """Release the claim every ``RELEASE_RETRY_SECONDS`` until it is released."""
+        self._unreleased.add((principal, key))
+        if self._releasing is not None and not self._releasing.done():
+            return
+
+        async def release() -> None:
+            while self._unreleased:
+                await asyncio.sleep(RELEASE_RETRY_SECONDS)
+                with contextlib.suppress(Exception):  # the database still away: the next time
+                    await self._run(self._release_unreleased)
+
+        self._releasing = asyncio.get_running_loop().create_task(release())
 
     # --- on the store's thread ---
 
@@ -333,31 +375,32 @@ class IdempotencyStore:
                 conn.execute(
                     "DELETE FROM http_idempotency WHERE created_at < ?", (now - RETENTION_SECONDS,)
                 )
-                self._running.add((principal, key))
-                return None
-            row = conn.execute(
-                "SELECT fingerprint, state, status, body, updated_at, owner FROM http_idempotency"
-                " WHERE principal = ? AND key = ?" + conn.dialect.for_update,
-                (principal, key),
-            ).fetchone()
-            if row is None:  # released by its dead owner between the two statements: try again
-                raise YibaoError("IN_PROGRESS")
-            stored_fp, state, status, body, updated, owner = row
-            if stored_fp != fp:
-                raise YibaoError("IDEMPOTENCY_CONFLICT", key=key)
-            if state == "done" and body is not None:
-                return Stored(status=int(status), body=json.loads(body))
-            if (state == "running" and now - float(updated) < LEASE_SECONDS
-                    and not self._owner_gone(conn, owner, principal, key, now)):
-                raise YibaoError("IN_PROGRESS")
-            # a dead claim: run it again (the ledger's key record makes a committed write a replay)
-            conn.execute(
-                "UPDATE http_idempotency SET state = 'running', owner = ?, updated_at = ?"
-                " WHERE principal = ? AND key = ?",
-                (self.instance.id, now, principal, key),
-            )
-            self._running.add((principal, key))
-            return None
+            else:
+                row = conn.execute(
+                    "SELECT fingerprint, state, status, body, updated_at, owner FROM http_idempotency"
+                    " WHERE principal = ? AND key = ?" + conn.dialect.for_update,
+                    (principal, key),
+                ).fetchone()
+                if row is None:  # released by its dead owner between the two statements: try again
+                    raise YibaoError("IN_PROGRESS")
+                stored_fp, state, status, body, updated, owner = row
+                if stored_fp != fp:
+                    raise YibaoError("IDEMPOTENCY_CONFLICT", key=key)
+                if state == "done" and body is not None:
+                    return Stored(status=int(status), body=json.loads(body))
+                if (state == "running" and now - float(updated) < LEASE_SECONDS
+                        and not self._owner_gone(conn, owner, principal, key, now)):
+                    raise YibaoError("IN_PROGRESS")
+                # a dead claim: run it again (the ledger's key record makes a committed write a replay)
+                conn.execute(
+                    "UPDATE http_idempotency SET state = 'running', owner = ?, updated_at = ?"
+                    " WHERE principal = ? AND key = ?",
+                    (self.instance.id, now, principal, key),
+                )
+        # running once the claim has committed: a claim whose commit was lost is not this
+        # instance's to run (``begin`` releases it later), so its retry here takes it over
+        self._running.add((principal, key))
+        return None
 
     def _complete(self, principal: int, key: str, status: int, body: str) -> None:
         self._running.discard((principal, key))
@@ -367,6 +410,14 @@ class IdempotencyStore:
                 " updated_at = ? WHERE principal = ? AND key = ?",
                 (status, body, self.clock(), principal, key),
             )
+
+    def _release_unreleased(self) -> None:
+        pending = set(self._unreleased)
+        with self._tx() as conn:
+            for principal, key in pending - self._running:  # not one a retry here took up again
+                conn.execute("DELETE FROM http_idempotency WHERE principal = ? AND key = ? AND state = 'running'"
+                             " AND owner = ?", (principal, key, self.instance.id))
+        self._unreleased -= pending
 
     def _abandon(self, principal: int, key: str) -> None:
         self._running.discard((principal, key))
