@@ -146,6 +146,9 @@ def test_withdrawal_json(capsys, db):
     assert v["materials"] and len(v["warnings"]) == 4 and v["unmet"] == []
     code, v = run(capsys, "--db", db, "withdrawal", "check", H, "--case", "emigration")
     assert code == 0 and v["eligible"] is False and len(v["unmet"]) == 4
+    # the same conditions as codes (issue 8: text rendered at the edge, the codes in every language)
+    assert len(v["unmet_codes"]) == 4 and {"code": "region"} not in v["unmet_codes"]
+    assert v["warning_codes"] == ["forgery", "intermediary", "regional", "closes"]
 
 
 def test_verify_and_policy(capsys, db):

@@ -113,10 +113,10 @@ def test_parameters_rendered_by_the_ledger_follow_the_caller(
 
 
 def _expected_verdict(server: LiveServer, who: str, lang: str) -> dict[str, Any]:
-    """The checklist as the ledger itself renders it in ``lang``."""
+    """The checklist as the ledger judges it, rendered in ``lang``."""
     ledger = Ledger(server.db)
     try:
-        verdict: dict[str, Any] = ledger.withdrawal_check(who, "emigration", {"settled_abroad": "yes"}, lang).to_json()
+        verdict: dict[str, Any] = ledger.withdrawal_check(who, "emigration", {"settled_abroad": "yes"}).render(lang).to_json()
     finally:
         ledger.close()
     return verdict
@@ -234,3 +234,23 @@ def test_import_row_reasons_in_the_callers_language(
     assert error["code"] == "INVALID_ID_NUMBER"
     assert error["reason"] == t("error.INVALID_ID_NUMBER", lang=lang,
                                 reason=t("reason.id.length", lang=lang, n=5))
+
+
+def test_the_verdicts_codes_are_the_same_in_every_language(
+    live_server: LiveServer, admin_token: str, ids: dict[str, str], process_lang: Any
+) -> None:
+    """Issue 8: the verdict is judged as codes; the texts (unchanged fields) come in the
+    request's language, the codes (added fields) are the same in both."""
+    process_lang("en")
+    answers = {}
+    for lang in ("zh", "en"):
+        r = _get(live_server, f"/v1/persons/{ids['b']}/withdrawal-check", admin_token, lang=lang,
+                 case="death", fact=["death_certified=no"])
+        assert r.status_code == 200
+        answers[lang] = r.json()
+    zh, en = answers["zh"], answers["en"]
+    assert zh["unmet_codes"] == en["unmet_codes"] == [{"code": "fact", "question": "death_certified"},
+                                                      {"code": "unanswered", "question": "heir_proven"}]
+    assert zh["warning_codes"] == en["warning_codes"] == ["forgery", "intermediary", "regional", "closes"]
+    assert CJK.search(" ".join(zh["unmet"])) and CJK.search(" ".join(en["unmet"])) is None
+    assert zh["unmet"][0].startswith(t("withdrawal.unmet.fact", lang="zh", question=""))

@@ -183,10 +183,10 @@ def test_premium_insufficient_balance_changes_nothing(ledger: Ledger, family: Fa
 
 
 def test_withdrawal(ledger: Ledger, family: Family):
-    v = ledger.withdrawal_check(family.holder, "death", {"death_certified": "yes", "heir_proven": "是", "agent": "yes"})
+    v = ledger.withdrawal_check(family.holder, "death", {"death_certified": "yes", "heir_proven": "是", "agent": "yes"}).render("zh")
     assert v.eligible and v.payee == "heir" and v.balance_fen == 500_000
     assert any("授权委托书" in m for m in v.materials) and len(v.warnings) == 4
-    v2 = ledger.withdrawal_check(family.holder, "emigration", {"settled_abroad": "no"})
+    v2 = ledger.withdrawal_check(family.holder, "emigration", {"settled_abroad": "no"}).render("zh")
     assert not v2.eligible and len(v2.unmet) == 4
     v3 = ledger.withdrawal_check(family.child, "death", {"death_certified": "yes", "heir_proven": "yes"})
     assert not v3.eligible  # resident: no personal account
@@ -201,7 +201,7 @@ def test_waiting_time_from_site_policy(ledger: Ledger, family: Family, tmp_path,
     site = tmp_path / "site.toml"
     site.write_text('[region."440300".withdrawal.case.left-employee-insurance]\nwaiting_months = 2\n', encoding="utf-8")
     monkeypatch.setenv("YIBAO_POLICY", str(site))
-    v = ledger.withdrawal_check(family.holder, "left-employee-insurance", {"insurance_stopped": "yes", "months_since_stop": "1"})
+    v = ledger.withdrawal_check(family.holder, "left-employee-insurance", {"insurance_stopped": "yes", "months_since_stop": "1"}).render("zh")
     assert not v.eligible and any("2" in u for u in v.unmet)
     v = ledger.withdrawal_check(family.holder, "left-employee-insurance", {"insurance_stopped": "yes", "months_since_stop": "2"})
     assert v.eligible

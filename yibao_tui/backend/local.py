@@ -189,7 +189,8 @@ class LocalBackend:
         """The withdrawal checklist."""
         from yibao_tui.i18n import get_lang
 
-        return await self._call(self._ledger.withdrawal_check, who, case, facts, get_lang())
+        lang = get_lang()  # the caller's (the language of this call), not the ledger thread's
+        return (await self._call(self._ledger.withdrawal_check, who, case, facts)).render(lang)
 
     async def verify(self) -> VerifyReport:
         """Verify the ledger."""

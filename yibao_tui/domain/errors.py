@@ -108,7 +108,18 @@ HTTP_STATUS: dict[str, int] = {
 }
 
 
-class Msg:
+class Localised:
+    """Something said in every language, rendered in the language of a call (at the edge):
+    a catalogue text (``Msg``) or a text of policy data (``domain.policy.Text``)."""
+
+    __slots__ = ()
+
+    def render(self, lang: str | None = None) -> str:
+        """The text in ``lang``."""
+        raise NotImplementedError
+
+
+class Msg(Localised):
     """A catalogue text not rendered yet: its key and parameters (which may be ``Msg`` too).
 
     The domain and the ledger put these in an error's parameters (a reason, a relation, a kind
@@ -123,8 +134,9 @@ class Msg:
 
     def render(self, lang: str | None = None) -> str:
         """The text in ``lang`` (default: the current language)."""
-        from yibao_tui.i18n import t
+        from yibao_tui.i18n import get_lang, t
 
+        lang = lang or get_lang()
         return t(self.key, lang=lang, **rendered(self.params, lang))
 
     def __str__(self) -> str:
@@ -141,8 +153,8 @@ class Msg:
 
 
 def rendered(params: dict[str, Any], lang: str | None = None) -> dict[str, Any]:
-    """``params`` with every ``Msg`` rendered in ``lang``."""
-    return {k: v.render(lang) if isinstance(v, Msg) else v for k, v in params.items()}
+    """``params`` with every ``Msg`` (every ``Localised``) rendered in ``lang``."""
+    return {k: v.render(lang) if isinstance(v, Localised) else v for k, v in params.items()}
 
 
 class YibaoError(Exception):

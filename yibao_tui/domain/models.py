@@ -322,6 +322,12 @@ class WithdrawalVerdict(Record):
     warnings: list[str]
     unmet: list[str]
     questions: list[QuestionInfo] = field(default_factory=list)
+    #: each of ``unmet`` as a code and its plain parameters, the same in every language:
+    #: ``{"code": "scheme" | "status" | "balance" | "region" | "unanswered" | "fact" | "waiting",
+    #: "question": name, "status": ..., "months": n}`` (the parameters its code has)
+    unmet_codes: list[dict[str, Any]] = field(default_factory=list)
+    #: each of ``warnings`` as its code (``forgery``, ``intermediary``, ``regional``, ``closes``)
+    warning_codes: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from yibao_tui.domain.errors import YibaoError
+from yibao_tui.domain.errors import Localised, YibaoError
 from yibao_tui.domain.policy_source import region_name, shipped_policy_text, site_policy_path
 
 #: Uses the personal account may never pay, whatever a policy file says (DOMAIN.md §3).
@@ -44,7 +44,7 @@ WITHDRAWAL_CASES = (
 
 
 @dataclass(frozen=True, slots=True)
-class Text:
+class Text(Localised):
     """A bilingual text from policy data."""
 
     zh: str
@@ -53,6 +53,10 @@ class Text:
     def get(self, lang: str) -> str:
         """The text in ``lang`` (``zh`` or ``en``)."""
         return self.en if lang == "en" and self.en else self.zh
+
+    def render(self, lang: str | None = None) -> str:
+        """The text in ``lang`` (Chinese when none is given: ``Msg`` gives the call's)."""
+        return self.get(lang or "zh")
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,6 @@ from yibao_tui.domain.models import (
     WithdrawalCaseInfo,
     WithdrawalCases,
     WithdrawalReceipt,
-    WithdrawalVerdict,
 )
 from yibao_tui.domain.text import check_name
 from yibao_tui.ledger.bindings import end_bindings_of_closed
@@ -22,6 +21,7 @@ from yibao_tui.ledger.persons import resolve, resolve_id, row_of
 from yibao_tui.ledger.posting import account, system_account, transfer
 
 if TYPE_CHECKING:
+    from yibao_tui.domain.withdrawal import Judgement
     from yibao_tui.ledger.dialect import Db
     from yibao_tui.ledger.store import Ledger
 
@@ -57,21 +57,22 @@ def withdrawal_cases(led: Ledger, who: str) -> WithdrawalCases:
     return result
 
 
-def withdrawal_check(led: Ledger, who: str, case: str, facts: dict[str, str], lang: str | None = None) -> WithdrawalVerdict:
-    """The checklist verdict from the ledger (status, balance, scheme, region) and the answers."""
+def withdrawal_check(led: Ledger, who: str, case: str, facts: dict[str, str]) -> Judgement:
+    """The checklist verdict from the ledger (status, balance, scheme, region) and the answers,
+    as codes and parameters: the caller renders it in the language of its call
+    (``Judgement.render``)."""
     from yibao_tui.domain import rules
     from yibao_tui.domain.withdrawal import verdict as withdrawal_verdict
-    from yibao_tui.i18n import get_lang
 
     rules.check_case_name(case)
 
-    def run() -> WithdrawalVerdict:
+    def run() -> Judgement:
         row = resolve(led, who)
         f = person_facts(row)
         bal = int(row[9] or 0)
-        return withdrawal_verdict(f, bal, led.policy(f.region, led.today().year), case, facts, lang or get_lang())
+        return withdrawal_verdict(f, bal, led.policy(f.region, led.today().year), case, facts)
 
-    result: WithdrawalVerdict = led.run(run)
+    result: Judgement = led.run(run)
     led.audit_read("withdrawal.check", result.id, json.dumps({"case": case}))
     return result
 
@@ -82,7 +83,6 @@ def withdrawal_execute(led: Ledger, who: str, case: str, facts: dict[str, str], 
     in one transaction."""
     from yibao_tui.domain import rules
     from yibao_tui.domain.withdrawal import verdict as withdrawal_verdict
-    from yibao_tui.i18n import get_lang
     from yibao_tui.ledger.logins import operator_login
 
     if led.channel != "counter" or not led.operator:
@@ -102,7 +102,7 @@ def withdrawal_execute(led: Ledger, who: str, case: str, facts: dict[str, str], 
         facts_ = person_facts(row_of(db, pid))
         rules.require_account_usable(facts_)
         acct, bal, _ = account(db, pid, lock=True)  # the whole balance, as it is when paid out
-        v = withdrawal_verdict(facts_, bal, led.policy(facts_.region, int(now[:4])), case, facts, get_lang())
+        v = withdrawal_verdict(facts_, bal, led.policy(facts_.region, int(now[:4])), case, facts)
         if not v.eligible:
             raise YibaoError("WITHDRAWAL_NOT_ELIGIBLE")
         tid, _, _ = transfer(db, op_id, "withdrawal", acct, system_account(db, "withdrawal"), bal, now,

@@ -30,8 +30,8 @@ ANCHOR_SECONDS = 30.0
 class LedgerBackend(LocalBackend):
     """``LocalBackend`` as the server uses it.
 
-    - The texts the ledger renders (the withdrawal checklist) come in each caller's language,
-      not the server process's.
+    - The withdrawal checklist (judged by the ledger as codes) is rendered in each caller's
+      language, not the server process's.
     - Concurrent balance lookups share trips to the ledger's thread: while one is on the thread,
       the next ones wait together and then go as one job, each still its own audited read (its
       own transaction and audit record, in arrival order, before its answer is sent). One
@@ -64,7 +64,8 @@ class LedgerBackend(LocalBackend):
         """The withdrawal checklist verdict, its texts in ``lang`` (default: the current one)."""
         from yibao_tui.i18n import get_lang
 
-        return await self._call(self.ledger.withdrawal_check, who, case, facts, lang or get_lang())
+        lang = lang or get_lang()
+        return (await self._call(self.ledger.withdrawal_check, who, case, facts)).render(lang)
 
     async def balance(self, who: str) -> Balance:
         """The balance (an audited read), sharing the trip to the ledger's thread when others
