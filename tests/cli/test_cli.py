@@ -151,6 +151,29 @@ def test_withdrawal_json(capsys, db):
     assert v["warning_codes"] == ["forgery", "intermediary", "regional", "closes"]
 
 
+def test_family_rules_and_withdrawal_cases(capsys, db):
+    """Issue 8: what a binding and a withdrawal need, from the system of record's policy (through
+    --backend, the server's), not ``policy show``'s local file."""
+    code, r = run(capsys, "--db", db, "family", "rules", H)
+    assert code == 0 and (r["cap"], r["active"], r["pledge_required"], r["channel"]) == (6, 0, True, "cli")
+    assert [b["methods"] for b in r["methods"]] == [["counter", "letter"], ["counter"]]
+    code, r = run(capsys, "--db", db, "family", "rules", H, "--channel", "kiosk")
+    assert r["methods"][1] == {"min_age": 16, "max_age": None, "methods": ["counter", "face"]}
+    code, c = run(capsys, "--db", db, "withdrawal", "cases", H)
+    assert code == 0 and c["region"] == "440300" and "serious-illness" not in [x["name"] for x in c["cases"]]
+    death = next(x for x in c["cases"] if x["name"] == "death")
+    assert death["payee"] == "heir" and death["questions"][0]["name"] == "death_certified"
+    assert set(death["questions"][0]["text"]) == {"zh", "en"}
+    assert run(capsys, "--db", db, "withdrawal", "cases", pid("440300", "1990-01-01", 99))[1]["error"]["code"] == \
+        "UNKNOWN_PERSON"
+    assert main(["--db", db, "--lang", "en", "family", "rules", H, "--channel", "kiosk"]) == 0
+    text = capsys.readouterr().out
+    assert "0 of 6 relatives bound" in text and "aged 16 and over: at a counter, face check" in text
+    assert main(["--db", db, "withdrawal", "cases", H]) == 0
+    text = capsys.readouterr().out
+    assert "--fact death_certified=yes|no" in text and "参保人死亡" in text
+
+
 def test_verify_and_policy(capsys, db):
     code, r = run(capsys, "--db", db, "verify")
     assert code == 0 and r["ok"] is True and r["failures"] == []

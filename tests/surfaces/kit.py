@@ -1,11 +1,18 @@
-"""Helpers of the mode tests: settling, rendered text, and the full-ID pattern."""
+"""Helpers of the surface tests: settling, rendered text, the full-ID pattern, and the counter's
+steps (log in, look a person up, the F5 withdrawal form)."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
+from textual.widgets import Input, Select
+
+from tests.surfaces.conftest import CLERK, CLERK_PW, SUPER, SUPER_PW
+
 ID18 = re.compile(r"\d{17}[\dX]")
+#: A payee's bank account as an operator types it (the screens show only its last 4 digits).
+ACCOUNT = "6222020200112233"
 
 
 async def settle(pilot: Any, rounds: int = 3) -> None:
@@ -15,6 +22,12 @@ async def settle(pilot: Any, rounds: int = 3) -> None:
         await pilot.pause()
         await app.workers.wait_for_complete()
     await pilot.pause()
+
+
+async def press(pilot: Any, *keys: str) -> None:
+    """Press ``keys``, then settle (what a user sees after typing them)."""
+    await pilot.press(*keys)
+    await settle(pilot)
 
 
 async def click(pilot: Any, selector: str) -> None:
@@ -122,3 +135,56 @@ def burst(app: Any, text: str) -> None:
         event = events.Key(key, char)
         event.set_sender(app)
         driver.send_message(event)
+
+
+# --- the counter's steps --------------------------------------------------------------------------
+
+
+async def login(pilot: Any, op: str = CLERK, pw: str = CLERK_PW) -> None:
+    """The counter's login form, filled and sent."""
+    screen = pilot.app.screen
+    screen.query_one("#op-id", Input).value = op
+    screen.query_one("#op-pw", Input).value = pw
+    await pilot.click("#login")
+    await settle(pilot)
+
+
+async def lookup(pilot: Any, who: str) -> None:
+    """Ctrl+F (unless the lookup is on screen), ``who``, Enter."""
+    app = pilot.app
+    if type(app.screen).__name__ != "LookupScreen":
+        await press(pilot, "ctrl+f")
+    app.screen.query_one("#who", Input).value = who
+    await press(pilot, "enter")
+
+
+async def counter_withdrawal(pilot: Any, person: str, case: str | None = None,
+                             answers: dict[str, str] | None = None) -> Any:
+    """Log in as the clerk, look ``person`` up, F5; ``case`` chosen and its questions answered
+    (``{"q-0": "yes", "q-1": "12"}``: a question's field and its value). The form's screen."""
+    await settle(pilot)
+    await login(pilot)
+    await lookup(pilot, person)
+    await press(pilot, "f5")
+    screen = pilot.app.screen
+    if case is not None:
+        screen.query_one("#case", Select).value = case
+        await settle(pilot)
+    for field, value in (answers or {}).items():
+        screen.query_one(f"#{field}").value = value
+    if answers:
+        await settle(pilot)
+    return screen
+
+
+#: The emigration case answered so that it is eligible (its four questions, all yes).
+EMIGRATION_YES = {f"q-{i}": "yes" for i in range(4)}
+
+
+def fill_payout(screen: Any, name: str = "吴文", account: str = ACCOUNT, sup: str = SUPER,
+                pw: str = SUPER_PW) -> None:
+    """The withdrawal form's payee, account and co-signing supervisor."""
+    screen.query_one("#payee-name", Input).value = name
+    screen.query_one("#payee-account", Input).value = account
+    screen.query_one("#sup-id", Input).value = sup
+    screen.query_one("#sup-pw", Input).value = pw

@@ -7,7 +7,18 @@ from rich.cells import cell_len
 from textual.widgets import Button, Input, Select, Static
 
 from tests.surfaces.conftest import CLERK, CLERK_PW, SUPER, SUPER_PW, TODAY, World
-from tests.surfaces.kit import ID18, screen_text, settle
+from tests.surfaces.kit import (
+    ACCOUNT,
+    EMIGRATION_YES,
+    ID18,
+    counter_withdrawal,
+    fill_payout,
+    login,
+    lookup,
+    press,
+    screen_text,
+    settle,
+)
 from yibao_tui.tui.counter.app import CounterApp
 
 
@@ -16,32 +27,13 @@ def make(world: World, **kw: object) -> CounterApp:
                       cursor_blink=False, **kw)  # type: ignore[arg-type]
 
 
-async def login(pilot, op: str = CLERK, pw: str = CLERK_PW) -> None:
-    screen = pilot.app.screen
-    screen.query_one("#op-id", Input).value = op
-    screen.query_one("#op-pw", Input).value = pw
-    await pilot.click("#login")
-    await settle(pilot)
-
-
-async def lookup(pilot, who: str) -> None:
-    app = pilot.app
-    if type(app.screen).__name__ != "LookupScreen":
-        await pilot.press("ctrl+f")
-        await settle(pilot)
-    app.screen.query_one("#who", Input).value = who
-    await pilot.press("enter")
-    await settle(pilot)
-
-
 async def pay_child_premium(pilot, world: World) -> str:
     """Log in, look the owner up, pay the child's 2026 premium (F4); the receipt dialog's text."""
     app = pilot.app
     await settle(pilot)
     await login(pilot)
     await lookup(pilot, world.owner)
-    await pilot.press("f4")
-    await settle(pilot)
+    await press(pilot, "f4")
     premium = app.screen
     # the sample policy on 2026-03-02: only 2026 is open, the only year offered (issue 10)
     assert [v for _, v in premium.query_one("#year", Select)._options if isinstance(v, int)] == [2026]
@@ -124,8 +116,7 @@ async def test_idle_logout_wipes_the_person(world: World):
         assert app.screen_stack == [app.screen]
         text = screen_text(app)
         assert world.owner[-4:] not in text and world.owner_name not in text
-        await pilot.press("f2")
-        await settle(pilot)
+        await press(pilot, "f2")
         assert type(app.screen).__name__ == "CounterLoginScreen"
         # the next operator starts clean
         await login(pilot, SUPER, SUPER_PW)
@@ -142,8 +133,7 @@ async def test_lookup_and_reveal_are_audited_with_the_operator(world: World):
         line = app.screen.query_one("#person-line", Static).content.plain
         assert world.owner not in line and world.owner_name not in line
         assert not ID18.search(screen_text(app))
-        await pilot.press("f6")
-        await settle(pilot)
+        await press(pilot, "f6")
         assert not app.masked
         assert world.owner in app.screen.query_one("#person-line", Static).content.plain
         app.notify(f"refused: {world.owner}")  # revealed: errors may name the ID
@@ -170,16 +160,13 @@ async def test_audit_screen_is_for_supervisors(world: World):
         await settle(pilot)
         await login(pilot)
         await lookup(pilot, world.owner)
-        await pilot.press("f9")
-        await settle(pilot)
+        await press(pilot, "f9")
         assert type(app.screen).__name__ != "AuditScreen"
-        await pilot.press("f12")
-        await settle(pilot)
+        await press(pilot, "f12")
         assert type(app.screen).__name__ == "CounterLoginScreen"
         await login(pilot, SUPER, SUPER_PW)
         await pilot.press("escape")
-        await pilot.press("f9")
-        await settle(pilot)
+        await press(pilot, "f9")
         screen = app.screen
         assert type(screen).__name__ == "AuditScreen"
         screen.query_one("#audit-operator", Input).value = CLERK
@@ -197,25 +184,12 @@ async def test_audit_screen_is_for_supervisors(world: World):
 async def test_withdrawal_needs_a_supervisor_then_the_account_is_closed(world: World, tmp_path):
     app = make(world)
     async with app.run_test(size=(140, 40)) as pilot:
-        await settle(pilot)
-        await login(pilot)
-        await lookup(pilot, world.owner)
+        screen = await counter_withdrawal(pilot, world.owner, "emigration", EMIGRATION_YES)
         before = app.person.balance_fen
-        await pilot.press("f5")
-        await settle(pilot)
-        screen = app.screen
-        screen.query_one("#case", Select).value = "emigration"
-        await settle(pilot)
-        for i in range(4):
-            screen.query_one(f"#q-{i}", Select).value = "yes"
-        await settle(pilot)
         assert screen.verdict is not None and screen.verdict.eligible
 
         async def execute(sup: str, pw: str) -> str:
-            screen.query_one("#payee-name", Input).value = "吴文"
-            screen.query_one("#payee-account", Input).value = "6222020200112233"
-            screen.query_one("#sup-id", Input).value = sup
-            screen.query_one("#sup-pw", Input).value = pw
+            fill_payout(screen, sup=sup, pw=pw)
             await pilot.click("#execute")
             await settle(pilot)
             await pilot.click("#yes")
@@ -231,14 +205,12 @@ async def test_withdrawal_needs_a_supervisor_then_the_account_is_closed(world: W
         receipt = app.screen.query_one("#message-body", Static).content.plain
         assert "WD" in receipt and CLERK in receipt and SUPER in receipt
         assert not ID18.search(receipt) and "2233" in receipt and "6222020200112233" not in receipt
-        await pilot.press("escape")
-        await settle(pilot)
+        await press(pilot, "escape")
         assert app.person.status == "closed"
         assert "已销户" in screen.query_one("#execute-message", Static).content.plain
         # what follows is refused: closing ended the bindings (rules, issue 10), so the child is
         # no longer offered, and nothing can be paid
-        await pilot.press("f4")
-        await settle(pilot)
+        await press(pilot, "f4")
         premium = app.screen
         offered = [v for _, v in premium.query_one("#relative", Select)._options]
         assert world.child not in offered
@@ -282,23 +254,11 @@ async def test_premium_at_the_counter_one_audit_row_and_a_receipt(world: World, 
 
 
 async def eligible_withdrawal(pilot, world: World):
-    """Log in, look up the owner, F5, the emigration case answered so that it is eligible."""
-    await settle(pilot)
-    await login(pilot)
-    await lookup(pilot, world.owner)
-    await pilot.press("f5")
-    await settle(pilot)
-    screen = pilot.app.screen
-    screen.query_one("#case", Select).value = "emigration"
-    await settle(pilot)
-    for i in range(4):
-        screen.query_one(f"#q-{i}", Select).value = "yes"
-    await settle(pilot)
+    """Log in, look up the owner, F5, the emigration case answered so that it is eligible, the
+    payee and the supervisor filled in."""
+    screen = await counter_withdrawal(pilot, world.owner, "emigration", EMIGRATION_YES)
     assert screen.verdict is not None and screen.verdict.eligible
-    screen.query_one("#payee-name", Input).value = "欧阳小明"
-    screen.query_one("#payee-account", Input).value = "6222 0202 0011 2233"
-    screen.query_one("#sup-id", Input).value = SUPER
-    screen.query_one("#sup-pw", Input).value = SUPER_PW
+    fill_payout(screen, name="欧阳小明", account="6222 0202 0011 2233")
     return screen
 
 
@@ -339,8 +299,7 @@ async def test_withdrawal_confirmation_defaults_to_cancel_and_says_to_whom(world
         assert f"  withdrawal-{wd_id}.txt" in body and f"  withdrawal-{wd_id}.pdf" in body
         pdf = PdfReader(folder / f"withdrawal-{wd_id}.pdf").pages[0].extract_text().replace(" ", "")
         assert wd_id in pdf and "复核人：S001" in pdf and "经办人：A001" in pdf and not ID18.search(pdf)
-        await pilot.press("escape")
-        await settle(pilot)
+        await press(pilot, "escape")
         message = screen.query_one("#execute-message", Static).content.plain
         assert wd_id in message and "已销户" in message
         assert screen.query_one("#execute", Button).disabled
@@ -368,8 +327,7 @@ async def test_audit_screen_masks_payee_names_and_accounts(world: World):
         await login(pilot, SUPER, "wrong-password")
         await login(pilot, SUPER, SUPER_PW)
         await pilot.press("escape")
-        await pilot.press("f9")
-        await settle(pilot)
+        await press(pilot, "f9")
         screen = app.screen
         assert type(screen).__name__ == "AuditScreen"
         table = screen.query_one("#audit-table")
@@ -390,8 +348,7 @@ async def test_help_keeps_f6_with_its_words(world: World):
         await settle(pilot)
         await login(pilot)
         await pilot.press("escape")
-        await pilot.press("f1")
-        await settle(pilot)
+        await press(pilot, "f1")
         assert "；F6 显示完整号码" in screen_text(app)
 
 
@@ -443,30 +400,18 @@ async def test_counter_withdrawal_tab_order_and_the_password_never_in_plain(worl
     主管工号. Tab follows the form; a password is masked in every field it can land in."""
     app = make(world)
     async with app.run_test(size=(140, 40)) as pilot:
-        await settle(pilot)
-        await login(pilot)
-        await lookup(pilot, world.owner)
-        await pilot.press("f5")
-        await settle(pilot)
-        screen = app.screen
-        screen.query_one("#case", Select).value = "emigration"
-        await settle(pilot)
-        for i in range(4):
-            screen.query_one(f"#q-{i}", Select).value = "yes"
-        await settle(pilot)
+        screen = await counter_withdrawal(pilot, world.owner, "emigration", EMIGRATION_YES)
         screen.query_one("#q-3", Select).focus()
         await settle(pilot)
         order = []
         for _ in range(6):
-            await pilot.press("tab")
-            await settle(pilot)
+            await press(pilot, "tab")
             order.append(app.focused.id if app.focused else None)
         assert order == ["payee-name", "payee-account", "sup-id", "sup-pw", "execute", "case"] or \
             order[:5] == ["payee-name", "payee-account", "sup-id", "sup-pw", "execute"], order
         screen.query_one("#payee-name", Input).focus()
         await settle(pilot)
-        await pilot.press(*"wu wen", "tab", *"6222020200112233", "tab", *SUPER, "tab", *SUPER_PW)
-        await settle(pilot)
+        await press(pilot, *"wu wen", "tab", *ACCOUNT, "tab", *SUPER, "tab", *SUPER_PW)
         assert screen.query_one("#sup-id", Input).value == SUPER
         assert screen.query_one("#sup-pw", Input).value == SUPER_PW
         # every field the password can land in masks it (the co-signer's 工号 beside it too)
@@ -484,26 +429,14 @@ async def test_counter_withdrawal_needs_the_verdict_on_the_answers_shown(world: 
     executed on it. No verdict, and no 办理提取, while an answer is invalid."""
     app = make(world)
     async with app.run_test(size=(140, 40)) as pilot:
-        await settle(pilot)
-        await login(pilot)
-        await lookup(pilot, world.owner)
-        await pilot.press("f5")
-        await settle(pilot)
-        screen = app.screen
-        screen.query_one("#case", Select).value = "left-employee-insurance"
-        await settle(pilot)
-        screen.query_one("#q-0", Select).value = "yes"
-        screen.query_one("#q-1", Input).value = "12"
-        await settle(pilot)
+        screen = await counter_withdrawal(pilot, world.owner, "left-employee-insurance",
+                                          {"q-0": "yes", "q-1": "12"})
         assert screen.verdict is not None and screen.verdict.eligible
         screen.query_one("#q-1", Input).value = "-1"
         await settle(pilot)
         assert screen.verdict is None
         assert "符合提取条件" not in screen.query_one("#verdict", Static).content.plain
-        screen.query_one("#payee-name", Input).value = "吴文"
-        screen.query_one("#payee-account", Input).value = "6222020200112233"
-        screen.query_one("#sup-id", Input).value = SUPER
-        screen.query_one("#sup-pw", Input).value = SUPER_PW
+        fill_payout(screen)
         await pilot.click("#execute")
         await settle(pilot)
         assert type(app.screen).__name__ == "CounterWithdrawalScreen"  # no confirmation asked
@@ -517,12 +450,7 @@ async def test_idle_warns_with_a_countdown_before_losing_a_half_filled_form(worl
 
     app = make(world)
     async with app.run_test(size=(120, 30)) as pilot:
-        await settle(pilot)
-        await login(pilot)
-        await lookup(pilot, world.owner)
-        await pilot.press("f5")
-        await settle(pilot)
-        form = app.screen
+        form = await counter_withdrawal(pilot, world.owner)
         form.query_one("#payee-name", Input).value = "欧阳小明"  # half filled
         world.idle.advance(5 * 60 - 30 + 1)
         app.idle_tick()
@@ -560,18 +488,15 @@ async def test_the_key_bar_fits_and_says_what_applies(world: World):
         await login(pilot)
         await lookup(pilot, world.owner)
         for key in ("f2", "f3", "f4", "f5"):
-            await pilot.press(key)
-            await settle(pilot)
+            await press(pilot, key)
             bar = app.screen.query_one("#keybar").render().plain
             assert "f12 退出登录" in bar and "…" not in bar, bar
             assert "f9" not in bar and "f8" not in bar, bar  # a clerk's bar
         assert "f6 显示证件号" in bar
-        await pilot.press("f6")
-        await settle(pilot)
+        await press(pilot, "f6")
         bar = app.screen.query_one("#keybar").render().plain
         assert "f6 隐藏证件号" in bar and "显示证件号" not in bar, bar
-        await pilot.press("f12")
-        await settle(pilot)
+        await press(pilot, "f12")
         await login(pilot, SUPER, SUPER_PW)
         await lookup(pilot, world.owner)
         bar = app.screen.query_one("#keybar").render().plain

@@ -9,8 +9,8 @@ import csv
 from textual.widgets import DataTable, Input, Select, Static
 
 from tests.surfaces.conftest import CLERK, CLERK_PW, SUPER, SUPER_PW, World
-from tests.surfaces.kit import ID18, screen_text, settle
-from tests.surfaces.test_counter import login, lookup, make
+from tests.surfaces.kit import ID18, login, lookup, press, screen_text, settle
+from tests.surfaces.test_counter import make
 from yibao_tui.backend.base import Actor
 
 
@@ -21,16 +21,14 @@ def _cells(table: DataTable) -> list[list[str]]:
 async def _as_supervisor(pilot) -> None:
     await settle(pilot)
     await login(pilot, SUPER, SUPER_PW)
-    await pilot.press("escape")
-    await settle(pilot)
+    await press(pilot, "escape")
 
 
 async def test_supervisor_disables_unlocks_and_resets_a_clerk(world: World):
     app = make(world)
     async with app.run_test(size=(140, 36)) as pilot:
         await _as_supervisor(pilot)
-        await pilot.press("f8")
-        await settle(pilot)
+        await press(pilot, "f8")
         screen = app.screen
         assert type(screen).__name__ == "OperatorsScreen"
         table = screen.query_one("#operators-table", DataTable)
@@ -50,15 +48,13 @@ async def test_supervisor_disables_unlocks_and_resets_a_clerk(world: World):
         await settle(pilot, 6)
         assert _cells(table)[0][3] == "已停用"
         # the clerk's login is now refused exactly like a wrong password
-        await pilot.press("f12")
-        await settle(pilot)
+        await press(pilot, "f12")
         await login(pilot, CLERK, CLERK_PW)
         refused = app.screen.query_one("#login-message", Static).content.plain
         assert type(app.screen).__name__ == "CounterLoginScreen" and "工号或密码错误" in refused
         await login(pilot, SUPER, SUPER_PW)
         await pilot.press("escape")
-        await pilot.press("f8")
-        await settle(pilot)
+        await press(pilot, "f8")
         screen = app.screen
         table = screen.query_one("#operators-table", DataTable)
         table.move_cursor(row=0)
@@ -99,8 +95,7 @@ async def test_a_clerk_gets_neither_the_operators_nor_the_audit_screen(world: Wo
         await login(pilot)
         await pilot.press("escape")
         for key in ("f8", "f9"):
-            await pilot.press(key)
-            await settle(pilot)
+            await press(pilot, key)
             assert type(app.screen).__name__ not in ("OperatorsScreen", "AuditScreen")
 
 
@@ -111,11 +106,9 @@ async def test_audit_screen_pages_filters_reads_and_exports(world: World, tmp_pa
         await login(pilot)  # the clerk reads the owner's data many times
         for _ in range(30):
             await lookup(pilot, world.owner)
-        await pilot.press("f12")
-        await settle(pilot)
+        await press(pilot, "f12")
         await _as_supervisor(pilot)
-        await pilot.press("f9")
-        await settle(pilot)
+        await press(pilot, "f9")
         screen = app.screen
         assert type(screen).__name__ == "AuditScreen"
         screen.query_one("#audit-operator", Input).value = CLERK

@@ -8,7 +8,7 @@ import weakref
 from textual.widgets import Select, Static
 
 from tests.surfaces.conftest import PIN, TODAY, World
-from tests.surfaces.kit import ID18, click, find_in_memory, screen_text, settle, widget_texts
+from tests.surfaces.kit import ID18, click, find_in_memory, press, screen_text, settle, widget_texts
 from yibao_tui.ledger.access import hash_secret
 from yibao_tui.tui.kiosk.app import KioskApp
 from yibao_tui.tui.kiosk.config import KioskConfig
@@ -27,13 +27,11 @@ def name(app: KioskApp) -> str:
 
 async def insert_card(pilot, card: str) -> None:
     """What a keyboard-wedge reader does: type the number, then Enter."""
-    await pilot.press(*card, "enter")
-    await settle(pilot)
+    await press(pilot, *card, "enter")
 
 
 async def enter_pin(pilot, pin: str) -> None:
-    await pilot.press(*pin, "enter")
-    await settle(pilot)
+    await press(pilot, *pin, "enter")
 
 
 async def sign_in(pilot, world: World) -> None:
@@ -60,8 +58,7 @@ async def test_card_pin_and_every_service_is_masked(world: World):
         assert world.owner[-4:] in screen_text(app)  # masked, not absent
         for key, screen in (("1", "KioskBalance"), ("2", "KioskFamily"), ("3", "KioskPremium"),
                             ("4", "KioskWithdrawal")):
-            await pilot.press(key)
-            await settle(pilot)
+            await press(pilot, key)
             assert name(app) == screen
             assert_nothing_unmasked(app, world)
             await pilot.click("#back")
@@ -105,17 +102,14 @@ async def test_quit_keys_palette_and_selection_do_nothing(world: World):
         await settle(pilot)
         for stage in ("welcome", "card", "home"):
             if stage == "card":
-                await pilot.press("4")
-                await settle(pilot)
+                await press(pilot, "4")
             if stage == "home":
-                await pilot.press(*world.owner_card[1:], "enter")
-                await settle(pilot)
+                await press(pilot, *world.owner_card[1:], "enter")
                 await enter_pin(pilot, PIN)
                 assert name(app) == "KioskHome"
             before = list(app.screen_stack)
             for key in ("ctrl+q", "ctrl+c", "ctrl+z", "ctrl+backslash", "ctrl+p", "ctrl+s"):
-                await pilot.press(key)
-                await settle(pilot)
+                await press(pilot, key)
                 assert app.is_running and app.return_code is None, key
                 assert list(app.screen_stack) == before, key
                 assert "CommandPalette" not in {type(s).__name__ for s in app.screen_stack}
@@ -127,14 +121,11 @@ async def test_quit_keys_palette_and_selection_do_nothing(world: World):
         assert not any(b.action in ("quit", "screenshot", "command_palette", "suspend_process")
                        for _, b in app._bindings)
         # the admin key asks for the admin PIN; a wrong one keeps the kiosk running
-        await pilot.press(CONFIG.admin_key)
-        await settle(pilot)
+        await press(pilot, CONFIG.admin_key)
         assert name(app) == "KioskAdminDialog"
-        await pilot.press(*"11112222", "enter")
-        await settle(pilot)
+        await press(pilot, *"11112222", "enter")
         assert app.is_running and "错误" in app.screen.query_one("#admin-message", Static).content.plain
-        await pilot.press(*ADMIN_PIN, "enter")
-        await settle(pilot)
+        await press(pilot, *ADMIN_PIN, "enter")
     assert app.return_code == 0
 
 
@@ -142,21 +133,16 @@ async def test_three_wrong_admin_pins_close_the_admin_dialog_for_a_while(world: 
     app = make(world)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        await pilot.press(CONFIG.admin_key)
-        await settle(pilot)
+        await press(pilot, CONFIG.admin_key)
         for _ in range(3):
-            await pilot.press(*"00000000", "enter")
-            await settle(pilot)
+            await press(pilot, *"00000000", "enter")
         assert name(app) == "KioskWelcome"
-        await pilot.press(CONFIG.admin_key)
-        await settle(pilot)
+        await press(pilot, CONFIG.admin_key)
         assert name(app) == "KioskWelcome"  # refused for five minutes
         world.idle.advance(301)
-        await pilot.press(CONFIG.admin_key)
-        await settle(pilot)
+        await press(pilot, CONFIG.admin_key)
         assert name(app) == "KioskAdminDialog"
-        await pilot.press(*ADMIN_PIN, "enter")
-        await settle(pilot)
+        await press(pilot, *ADMIN_PIN, "enter")
     assert app.return_code == 0
 
 
@@ -165,8 +151,7 @@ async def test_idle_countdown_then_everything_is_wiped(world: World):
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         await sign_in(pilot, world)
-        await pilot.press("1")
-        await settle(pilot)
+        await press(pilot, "1")
         home = weakref.ref(app.screen_stack[1])
         balance = weakref.ref(app.screen)
         world.idle.advance(59)
@@ -222,8 +207,7 @@ async def test_end_service_wipes_at_once(world: World):
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         await sign_in(pilot, world)
-        await pilot.press("2")
-        await settle(pilot)
+        await press(pilot, "2")
         assert name(app) == "KioskFamily"
         refs = [weakref.ref(s) for s in app.screen_stack[1:]]
         await pilot.press("f10")  # the key of 结束服务
@@ -246,8 +230,7 @@ async def test_premium_needs_the_pin_again(world: World):
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         await sign_in(pilot, world)
-        await pilot.press("3")
-        await settle(pilot)
+        await press(pilot, "3")
         screen = app.screen
         screen.query_one("#relative", Select).value = screen.choices.index(world.child)
         screen.query_one("#year", Select).value = 2026
@@ -257,11 +240,9 @@ async def test_premium_needs_the_pin_again(world: World):
         await settle(pilot)
         assert name(app) == "KioskPinConfirm"
         assert not ID18.search(screen_text(app))
-        await pilot.press(*"111111", "enter")
-        await settle(pilot)
+        await press(pilot, *"111111", "enter")
         assert "密码错误" in app.screen.query_one("#confirm-message", Static).content.plain
-        await pilot.press(*PIN, "enter")
-        await settle(pilot)
+        await press(pilot, *PIN, "enter")
         assert name(app) == "KioskPremium"
         receipt = screen.query_one("#receipt", Static).content.plain
         assert "PM" in receipt and "自助终端" in receipt
@@ -279,8 +260,7 @@ async def test_withdrawal_checklist_only(world: World):
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         await sign_in(pilot, world)
-        await pilot.press("4")
-        await settle(pilot)
+        await press(pilot, "4")
         screen = app.screen
         screen.query_one("#case", Select).value = "emigration"
         await settle(pilot)
@@ -319,8 +299,7 @@ async def test_unknown_card_and_card_without_pin(world: World):
         await enter_pin(pilot, "123456")
         message = app.screen.query_one("#message", Static).content.plain
         assert message == wrong_pin and "99999999" not in screen_text(app)
-        await pilot.press("escape")
-        await settle(pilot)
+        await press(pilot, "escape")
         await insert_card(pilot, "123")
         assert name(app) == "KioskWelcome" and "太短" in screen_text(app)
 
@@ -390,8 +369,7 @@ async def test_premium_receipt_fits_80x24(world: World):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await sign_in(pilot, world)
-        await pilot.press("3")
-        await settle(pilot)
+        await press(pilot, "3")
         screen = app.screen
         # on 2026-03-02 (the sample policy) only 2026 is open: the form opens on it
         assert screen.query_one("#year", Select).value == 2026
@@ -400,8 +378,7 @@ async def test_premium_receipt_fits_80x24(world: World):
         await settle(pilot)
         await pilot.click("#pay")
         await settle(pilot)
-        await pilot.press(*PIN, "enter")
-        await settle(pilot)
+        await press(pilot, *PIN, "enter")
         assert name(app) == "KioskPremium"
         receipt = screen.query_one("#receipt", Static)
         text = receipt.content.plain
@@ -447,10 +424,8 @@ async def test_pin_box_and_countdown_are_centred(world: World):
             assert abs(left - right) <= 1, (size, left, right)
             text = app.screen.query_one("#countdown-text")
             assert text.region.width == inner.width
-            await pilot.press("space")
-            await settle(pilot)
-            await pilot.press("f10")
-            await settle(pilot)
+            await press(pilot, "space")
+            await press(pilot, "f10")
 
 
 # --- issue 8: safety defects (each test failed before its fix) ---------------------------------

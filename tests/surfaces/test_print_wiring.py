@@ -22,7 +22,7 @@ from tests.printing.cups import (
     wait_for_note,
 )
 from tests.surfaces.conftest import PIN, World
-from tests.surfaces.kit import settle
+from tests.surfaces.kit import press, settle
 from tests.surfaces.test_counter import make as make_counter
 from tests.surfaces.test_counter import pay_child_premium
 from tests.surfaces.test_kiosk import CONFIG, sign_in
@@ -51,16 +51,14 @@ def kiosk(world: World) -> KioskApp:
 
 async def kiosk_pay(pilot, world: World) -> str:
     await sign_in(pilot, world)
-    await pilot.press("3")
-    await settle(pilot)
+    await press(pilot, "3")
     screen = pilot.app.screen
     screen.query_one("#relative", Select).value = screen.choices.index(world.child)
     screen.query_one("#year", Select).value = 2026
     await settle(pilot)
     await pilot.click("#pay")
     await settle(pilot)
-    await pilot.press(*PIN, "enter")
-    await settle(pilot)
+    await press(pilot, *PIN, "enter")
     receipt = screen.query_one("#receipt").content.plain
     assert "自助终端 K07 号" in receipt
     return payment_id_in(receipt)
@@ -81,8 +79,7 @@ async def test_kiosk_prints_the_slip_and_a_twelve_month_statement(world: World):
         await wait_for_note(pilot, "已送打印机")
         slip = wait_for_new_pdf(before, payment_id).replace(" ", "")
         assert mask_id(world.owner) in slip and "¥400.00" in slip and world.owner not in slip
-        await pilot.press("escape")
-        await settle(pilot)
+        await press(pilot, "escape")
         await pilot.press("1")
         await settle(pilot, rounds=5)
         assert type(app.screen).__name__ == "KioskBalance"

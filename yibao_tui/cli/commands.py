@@ -25,11 +25,13 @@ from yibao_tui.backend.base import Actor, Backend
 from yibao_tui.cli.output import (
     Out,
     binding_lines,
+    binding_rules_lines,
     pad,
     person_lines,
     replayed,
     statement_lines,
     verdict_lines,
+    withdrawal_cases_lines,
 )
 from yibao_tui.domain.errors import YibaoError
 from yibao_tui.domain.money import fen_to_plain, format_fen, parse_amount
@@ -228,6 +230,13 @@ async def _family_list(args: argparse.Namespace, b: Backend, out: Out) -> int:
     return 0
 
 
+@command("family", "rules")
+async def _family_rules(args: argparse.Namespace, b: Backend, out: Out) -> int:
+    r = await b.binding_rules(args.holder_id, args.channel)
+    out.lines(r.to_json(), binding_rules_lines(r))
+    return 0
+
+
 @command("family", "bind")
 async def _family_bind(args: argparse.Namespace, b: Backend, out: Out) -> int:
     r = await b.bind(args.holder_id, args.relative_id, args.relation, args.verified_by, True, args.key)
@@ -276,6 +285,13 @@ async def _premium_list(args: argparse.Namespace, b: Backend, out: Out) -> int:
     rows = await b.premium_payments(args.id)
     out.lines({"id": args.id, "payments": [x.to_json() for x in rows]},
               [f"{x.time}  {x.payment_id}  {x.year}  {x.relative_id}  {format_fen(x.amount_fen)}" for x in rows])
+    return 0
+
+
+@command("withdrawal", "cases")
+async def _withdrawal_cases(args: argparse.Namespace, b: Backend, out: Out) -> int:
+    c = await b.withdrawal_cases(args.id)
+    out.lines(c.to_json(), withdrawal_cases_lines(c))
     return 0
 
 

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from typing import IO, Any
 
-from yibao_tui.domain.models import Binding
+from yibao_tui.domain.models import Binding, BindingRules, WithdrawalCases
 from yibao_tui.i18n import get_lang, name_of, t
 
 
@@ -67,6 +67,39 @@ def binding_lines(rows: list[Binding]) -> list[str]:
         return [t("cli.no_bindings")]
     return [f"{pad(t('relation.' + x.relation), 10)}{x.relative_id}  {pad(x.relative_name, 10)}"
             f"{t('binding.' + x.status)}  {x.bound_at[:10]}  {t('verified.' + x.verified_by)}" for x in rows]
+
+
+def binding_rules_lines(r: BindingRules) -> list[str]:
+    """``family rules`` as text: the cap, the pledge, the methods per age band."""
+    lines = [t("ui.family.count", n=r.active, cap=r.cap)]
+    if r.pledge_required:
+        lines.append(t("cli.family.pledge_required"))
+    lines.append(t("cli.family.methods", channel=name_of("channel.", r.channel)) + ":")
+    for band in r.methods:
+        ages = (t("cli.family.ages", lo=band.min_age, hi=band.max_age) if band.max_age is not None
+                else t("cli.family.ages_from", lo=band.min_age))
+        sep = "、" if get_lang() == "zh" else ", "
+        methods = sep.join(t("verified." + m) for m in band.methods) if band.methods else t("cli.family.no_method")
+        lines.append(f"  - {ages}{t('colon')}{methods}")
+    return lines
+
+
+def withdrawal_cases_lines(c: WithdrawalCases) -> list[str]:
+    """``withdrawal cases`` as text: each case with the ``--fact`` answers it asks for and its
+    materials (the policy's texts in the current language)."""
+    lang = get_lang()
+    lines = [t("cli.withdrawal.always") + ":", *(f"  - {m.get(lang) or m['zh']}" for m in c.always_materials)]
+    for case in c.cases:
+        name = name_of("ui.case.", case.name)
+        lines += ["", f"{name}（{case.name}）" if lang == "zh" else f"{name} ({case.name})"]
+        if case.questions:
+            lines.append("  " + t("cli.withdrawal.questions") + ":")
+            lines += [f"    --fact {q.name}={'N' if q.type == 'int' else 'yes|no'}  {q.text_in(lang)}"
+                      for q in case.questions]
+        if case.materials:
+            lines.append("  " + t("cli.materials") + ":")
+            lines += [f"    - {m.get(lang) or m['zh']}" for m in case.materials]
+    return lines
 
 
 def verdict_lines(v: dict[str, Any]) -> list[str]:

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from typing import NoReturn
 
 from yibao_tui.domain.errors import YibaoError
+from yibao_tui.domain.rules import CHANNELS
 from yibao_tui.domain.text import ascii_int
 from yibao_tui.i18n import catalogue, load_section, t
 
@@ -178,6 +179,9 @@ def build_parser() -> argparse.ArgumentParser:
     fb.add_argument("--relation", required=True)
     fb.add_argument("--verified-by", choices=["counter", "face", "letter"], default="counter")
     fb.add_argument("--key")
+    fr = fam.add_parser("rules")
+    fr.add_argument("holder_id")
+    fr.add_argument("--channel", choices=list(CHANNELS), default=None)
     fu = fam.add_parser("unbind")
     fu.add_argument("holder_id")
     fu.add_argument("relative_id")
@@ -197,6 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
     py.add_argument("--relative", metavar="RELATIVE_ID")
 
     w = sub.add_parser("withdrawal", help="withdrawal eligibility (个人账户提取)").add_subparsers(dest="sub", required=True, parser_class=_Parser)
+    w.add_parser("cases").add_argument("id")
     wc = w.add_parser("check")
     wc.add_argument("id")
     wc.add_argument("--case", required=True)

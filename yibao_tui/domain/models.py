@@ -10,9 +10,34 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Self
 
+# Every record below is ``@dataclass(frozen=True, slots=True, repr=False, eq=False)``: its
+# ``repr``, ``==`` and ``hash`` are ``Record``'s, the same as the dataclass module's (the fields
+# in order; equal only to the same class), written once instead of compiled again for each of
+# the records when this module is imported (about 4 ms of the app's start-up, BENCHMARKS.md).
+
 
 class Record:
-    """Mixin: JSON round trip for frozen dataclasses of plain values."""
+    """Mixin: JSON round trip for frozen dataclasses of plain values, and their ``repr``,
+    ``==`` and ``hash``, written once here (see ``record``)."""
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={value!r}" for name, value in zip(self._names(), self._values(), strict=True))
+        return f"{type(self).__qualname__}({fields})"
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._values() == other._values()  # type: ignore[attr-defined, no-any-return]
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def _names(self) -> tuple[str, ...]:
+        names: tuple[str, ...] = getattr(type(self), "__match_args__", ())
+        return names
+
+    def _values(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in self._names())
 
     def to_json(self) -> dict[str, Any]:
         """The contract fields as a JSON-ready dict."""
@@ -33,7 +58,7 @@ class Record:
         return cls(**kwargs)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False, eq=False)
 class Person(Record):
     """A registered person (and their account, for employee members)."""
 
@@ -50,7 +75,7 @@ class Person(Record):
     replayed: bool = False  # ``person add`` answered from its idempotency key
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False, eq=False)
 class Balance(Record):
     """``yibao balance``."""
 
@@ -60,7 +85,7 @@ class Balance(Record):
     name: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False, eq=False)
 class Entry(Record):
     """One line of a statement: a movement on the person's account."""
 
@@ -73,7 +98,7 @@ class Entry(Record):
     counterparty: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False, eq=False)
 class StatementPage(Record):
     """A page of a statement. ``opening``/``closing`` are right under the date filter."""
 
@@ -86,7 +111,7 @@ class StatementPage(Record):
     total: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False, eq=False)
 class Summary(Record):
     """The figures at the top of the balance screen."""
 
@@ -99,7 +124,7 @@ class Summary(Record):
     month_balances_fen: list[int] = field(default_factory=list)  # balance at each month's end
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False, eq=False)
 class Binding(Record):
     """A family mutual-aid binding (current or ended: history is kept)."""
 
@@ -118,7 +143,7 @@ class Binding(Record):
     ended_reason: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False, eq=False)
 class PremiumQuote(Record):
     """``yibao premium quote``."""
 
@@ -136,7 +161,7 @@ class PremiumQuote(Record):
     closes: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False, eq=False)
 class PremiumWindowInfo(Record):
     """One year's collection window in a region (ISO dates)."""
 
@@ -153,7 +178,7 @@ class PremiumWindowInfo(Record):
     note: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False, eq=False)
 class PremiumYears(Record):
     """Which contribution years of a region can be paid today, and the windows around."""
 
@@ -170,7 +195,7 @@ class PremiumYears(Record):
         return min(later, key=lambda w: w.opens) if later else None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False, eq=False)
 class MethodBand(Record):
     """The verification methods a binding accepts for a relative aged ``min_age`` to
     ``max_age`` (None: no upper bound), in the order a form offers them."""
@@ -180,7 +205,7 @@ class MethodBand(Record):
     methods: list[str]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False, eq=False)
 class BindingRules(Record):
     """What a binding form must know before anything is typed: the holder's region's cap and
     how many bindings are active, the caps per relation, and the verification methods accepted
@@ -212,7 +237,7 @@ class BindingRules(Record):
         return sorted(out, key=lambda m: order.index(m) if m in order else len(order))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False, eq=False)
 class CaseQuestion(Record):
     """A question of a withdrawal case as the region's policy asks it (texts in both languages:
     policy data, picked by language where it is shown)."""
@@ -230,7 +255,7 @@ class CaseQuestion(Record):
         return self.text.get(lang) or self.text.get("zh", self.name)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False, eq=False)
 class WithdrawalCaseInfo(Record):
     """A withdrawal case a region enables: who is paid, the waiting time, the materials (both
     languages) and the questions."""
@@ -242,7 +267,7 @@ class WithdrawalCaseInfo(Record):
     questions: list[CaseQuestion] = field(default_factory=list)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False, eq=False)
 class WithdrawalCases(Record):
     """The withdrawal cases enabled in a person's region this year (the ledger's policy), in
     the policy's order, and the materials every case needs."""
@@ -254,7 +279,7 @@ class WithdrawalCases(Record):
     always_materials: list[dict[str, str]] = field(default_factory=list)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False, eq=False)
 class PremiumPayment(Record):
     """``yibao premium pay`` and the list of past payments."""
 
@@ -268,7 +293,7 @@ class PremiumPayment(Record):
     replayed: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False, eq=False)
 class Charge(Record):
     """One account's share of a bill."""
 
@@ -276,7 +301,7 @@ class Charge(Record):
     amount_fen: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False, eq=False)
 class SpendResult(Record):
     """``yibao spend``."""
 
@@ -288,7 +313,7 @@ class SpendResult(Record):
     replayed: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False, eq=False)
 class CreditResult(Record):
     """``yibao credit``."""
 
@@ -298,7 +323,7 @@ class CreditResult(Record):
     replayed: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False, eq=False)
 class QuestionInfo(Record):
     """A checklist question as the UI shows it."""
 
@@ -309,7 +334,7 @@ class QuestionInfo(Record):
     met: bool | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False, eq=False)
 class WithdrawalVerdict(Record):
     """``yibao withdrawal check``."""
 
@@ -330,7 +355,7 @@ class WithdrawalVerdict(Record):
     warning_codes: list[str] = field(default_factory=list)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False, eq=False)
 class VerifyReport(Record):
     """``yibao verify``."""
 
@@ -341,7 +366,7 @@ class VerifyReport(Record):
     audit: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False, eq=False)
 class AuditRow(Record):
     """One audit log record."""
 
@@ -354,7 +379,7 @@ class AuditRow(Record):
     detail: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False, eq=False)
 class ImportResult(Record):
     """``yibao import persons``. Each error's ``reason`` is its message, which the ledger leaves
     unrendered (a ``Msg``): ``to_json(lang)`` renders it in the language of that call."""
@@ -371,7 +396,7 @@ class ImportResult(Record):
         return {"imported": self.imported, "errors": errors, "replayed": self.replayed}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False, eq=False)
 class Operator(Record):
     """A member of staff at a service window."""
 
@@ -380,7 +405,7 @@ class Operator(Record):
     role: str  # clerk | supervisor
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False, eq=False)
 class WithdrawalReceipt(Record):
     """An executed withdrawal: the balance paid out and the account closed."""
 
@@ -417,7 +442,7 @@ class PersonMatch(Record):
     status: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False, eq=False)
 class PersonMatchPage(Record):
     """One keyset page of ``person find``; ``total`` counts every match of the query."""
 
@@ -426,7 +451,7 @@ class PersonMatchPage(Record):
     total: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False, eq=False)
 class OperatorInfo(Record):
     """A member of staff as a supervisor manages them (never the password hash)."""
 
@@ -440,7 +465,7 @@ class OperatorInfo(Record):
     created_at: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False, eq=False)
 class AuditPage(Record):
     """One keyset page of the audit log, newest first; ``cursor`` continues after ``next_cursor``."""
 

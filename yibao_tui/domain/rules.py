@@ -16,6 +16,8 @@ from yibao_tui.domain.relations import Relation, check_plausible
 VERIFY_METHODS = ("counter", "face", "letter")
 #: Verification methods in the order a form offers them.
 FORM_METHODS = ("counter", "letter", "face")
+#: The channels a binding form may be on (``Actor.channel``).
+CHANNELS = ("app", "cli", "counter", "http", "kiosk", "tui")
 #: Channels with a camera and liveness check: the only ones that can verify a face.
 FACE_CHANNELS = frozenset({"app", "kiosk"})
 _YES = {"yes", "y", "true", "1", "是", "对", "有"}

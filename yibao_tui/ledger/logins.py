@@ -1,6 +1,7 @@
 """Staff and card logins: add an operator, an operator's password login, a card's PIN and its
 kiosk login. Hashes and lockout counters live in the ledger (``access``); every attempt is
-audited, a refused one too."""
+audited, a refused one too. ``access`` (scrypt, hmac, the password lists) is imported by the
+first login or password set: the laptop app opens the ledger without it."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 from yibao_tui.domain.errors import YibaoError
 from yibao_tui.domain.idnum import fold, parse_id
 from yibao_tui.domain.models import Operator, Person
-from yibao_tui.ledger import access
 from yibao_tui.ledger.checks import check_operator
 from yibao_tui.ledger.persons import person_row, resolve_id
 
@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 def operator_add(led: Ledger, op_id: str, name: str, role: str, password: str) -> Operator:
     """Add a member of staff; only a scrypt hash of the password is stored."""
+    from yibao_tui.ledger import access
+
     op_id, clean = check_operator(op_id, name, role)
     pw_hash = access.hash_secret(access.check_password(password, op_id))
 
@@ -39,6 +41,8 @@ def operator_add(led: Ledger, op_id: str, name: str, role: str, password: str) -
 def _attempt(led: Ledger, table: str, key_col: str, key: str, secret: str, action: str, subject: str | None,
              max_failures: int, lock: dt.timedelta, locked_code: str, bad_code: str) -> Any:
     """One audited login attempt; a failure's count commits with its audit record."""
+    from yibao_tui.ledger import access
+
 
     def run() -> Any:
         db = led.db
@@ -67,6 +71,8 @@ def _attempt(led: Ledger, table: str, key_col: str, key: str, secret: str, actio
 
 def operator_login(led: Ledger, op_id: str, password: str) -> Operator:
     """Check an operator's password; five failures lock the operator for 15 minutes."""
+    from yibao_tui.ledger import access
+
     row = _attempt(led, "operators", "id", fold(op_id), password, "operator.login", None,
                    access.OPERATOR_MAX_FAILURES, access.OPERATOR_LOCK, "OPERATOR_LOCKED", "BAD_CREDENTIALS")
     return Operator(id=row[0], name=row[1], role=row[2])
@@ -74,6 +80,8 @@ def operator_login(led: Ledger, op_id: str, password: str) -> Operator:
 
 def card_set_pin(led: Ledger, card: str, pin: str) -> str:
     """Set the PIN of a card (or ID number); returns the person's ID."""
+    from yibao_tui.ledger import access
+
     pid = resolve_id(led, card)
     # not the holder's birth date in any usual form (the ID number tells it)
     pin_hash = access.hash_secret(access.check_pin(pin, parse_id(pid, today=led.today()).birth_date))
@@ -92,6 +100,8 @@ def card_set_pin(led: Ledger, card: str, pin: str) -> str:
 
 def card_login(led: Ledger, card: str, pin: str) -> Person:
     """A kiosk session: card (or ID) + PIN. Three failures lock the card for 30 minutes."""
+    from yibao_tui.ledger import access
+
     pid = resolve_id(led, card)
     if led.run(lambda: led.db.one("SELECT 1 FROM card_pins WHERE person_id = ?", (pid,))) is None:
         raise YibaoError("NO_PIN")

@@ -11,6 +11,7 @@ import functools
 from typing import Any
 
 from yibao_tui.domain.errors import YibaoError
+from yibao_tui.domain.rules import CHANNELS
 from yibao_tui.domain.text import ascii_int
 from yibao_tui.server import backends
 from yibao_tui.server.auth import COUNTER_TTL, KIOSK_TTL
@@ -35,8 +36,6 @@ from yibao_tui.server.spec import (
 
 PERSONAL_ROLES = frozenset({"admin", "counter", "kiosk", "personal"})
 SELF_SERVICE_ROLES = frozenset({"kiosk", "personal"})
-#: The channels a binding form may be on (``Actor.channel``).
-CHANNELS = ("app", "cli", "counter", "http", "kiosk", "tui")
 #: Verification that a scoped principal (an app or a kiosk) may not claim for itself.
 STAFF_ONLY_VERIFICATION = frozenset({"counter"})
 

@@ -14,7 +14,6 @@ from pathlib import Path
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Button, DataTable, Input, Select, Static
 
@@ -22,8 +21,8 @@ from yibao_tui.domain.models import AuditRow, Person
 from yibao_tui.i18n import catalogue, t
 from yibao_tui.i18n.audit import action_name, channel_name, csv_header, csv_rows, describe
 from yibao_tui.tui.views.base import YibaoScreen
-from yibao_tui.tui.widgets.common import cell, column_width, short_time, show_id
-from yibao_tui.tui.widgets.statement import RowTable
+from yibao_tui.tui.widgets.common import cell, column_width, paging_keys, short_time, show_id
+from yibao_tui.tui.widgets.rowtable import RowTable
 
 #: Records per page.
 PAGE = 50
@@ -39,11 +38,7 @@ class AuditScreen(YibaoScreen):
 
     NAME_KEY = "mode.audit.title"
     AUTO_FOCUS = "#audit-person"
-    BINDINGS = [
-        Binding("n", "next_page", "key.next_page", id="next_page"),
-        Binding("p", "prev_page", "key.prev_page", id="prev_page"),
-        Binding("e", "export", "key.export", id="export"),
-    ]
+    BINDINGS = [*paging_keys()]
 
     def __init__(self) -> None:
         super().__init__()

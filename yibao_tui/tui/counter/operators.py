@@ -21,7 +21,7 @@ from yibao_tui.domain.models import OperatorInfo, Person
 from yibao_tui.i18n import t
 from yibao_tui.tui.views.base import YibaoScreen
 from yibao_tui.tui.widgets.common import cell, column_width, error_text, translate_bindings
-from yibao_tui.tui.widgets.statement import RowTable
+from yibao_tui.tui.widgets.rowtable import RowTable
 
 #: The actions, their button and the confirmation each asks.
 ACTIONS = ("disable", "enable", "unlock", "reset_password")

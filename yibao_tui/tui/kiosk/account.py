@@ -21,7 +21,7 @@ from yibao_tui.receipts import scrub_ids
 from yibao_tui.tui.flows.pager import StatementPager
 from yibao_tui.tui.kiosk.base import KioskScreen
 from yibao_tui.tui.widgets.common import cell, kind_name, relation_name, short_time
-from yibao_tui.tui.widgets.statement import RowTable
+from yibao_tui.tui.widgets.rowtable import RowTable
 
 #: Statement rows per page when the table's height is not known yet.
 PAGE = 10

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on, work
@@ -17,17 +17,20 @@ from yibao_tui.i18n import t
 from yibao_tui.tui.flows.premium import PremiumFlow
 from yibao_tui.tui.kiosk.base import KioskScreen
 from yibao_tui.tui.widgets.common import relation_name
+from yibao_tui.tui.widgets.premium_form import PremiumForm
 
 if TYPE_CHECKING:
     from yibao_tui.printing import PrintOutcome
     from yibao_tui.receipts import Receipt
 
 
-class KioskPremium(KioskScreen):
+class KioskPremium(KioskScreen, PremiumForm):
     """Pay a bound relative's resident premium from the holder's account."""
 
     TITLE_KEY = "mode.kiosk.svc.premium"
     AUTO_FOCUS = "#relative"
+    #: Nothing chosen for the holder: at a kiosk the relative is always picked by hand.
+    PICK_ONLY_RELATIVE = False
 
     def __init__(self) -> None:
         super().__init__()
@@ -90,24 +93,26 @@ class KioskPremium(KioskScreen):
         flow = self.flow
         if flow is None:
             return
-        try:
-            await flow.load()
-        except Exception as err:  # noqa: BLE001
-            self.say_error(self.query_one("#quote", Static), err)
+        if await self.load_premium() is None:
             return
-        # Nothing chosen for the holder: at a kiosk the relative is always picked by hand.
-        flow.choose(None, flow.year)
-        self.query_one("#relative", Select).set_options(
-            [(Text(self.label(rid)), i) for i, rid in enumerate(self.choices)]
-        )
-        years = self.query_one("#year", Select)
-        years.set_options([(str(y), y) for y in flow.years])
-        years.value = flow.year if flow.year is not None else Select.NULL
         closed = flow.none_open()
         if not flow.relatives:
             self.query_one("#quote", Static).update(Text(t("mode.kiosk.family_none")))
         elif closed is not None:  # no year open today: say so, and when the next window opens
             self.query_one("#quote", Static).update(Text(closed))
+
+    def relative_options(self, flow: PremiumFlow) -> list[tuple[Text, Any]]:
+        return [(Text(self.label(rid)), i) for i, rid in enumerate(self.choices)]
+
+    def relative_value(self, relative_id: str) -> Any:
+        return self.choices.index(relative_id)
+
+    def picked_relative(self, value: object) -> str | None:
+        choices = self.choices
+        return choices[value] if isinstance(value, int) and 0 <= value < len(choices) else None
+
+    def premium_failed(self, err: BaseException) -> None:
+        self.say_error(self.query_one("#quote", Static), err)
 
     def _show_receipt_panel(self, shown: bool) -> None:
         """The receipt, or the quote and the pay button."""
@@ -116,36 +121,14 @@ class KioskPremium(KioskScreen):
         self.query_one("#pay-row").display = not shown
         self.query_one("#slip-row").display = False
 
-    @on(Select.Changed, "#relative, #year")
-    def _changed(self) -> None:
-        flow = self.flow
-        if flow is None:
-            return
-        index = self.query_one("#relative", Select).value
-        year = self.query_one("#year", Select).value
-        choices = self.choices
-        relative = choices[index] if isinstance(index, int) and 0 <= index < len(choices) else None
-        if not flow.choose(relative, year if isinstance(year, int) else None):
-            return
-        self.query_one("#pay", Button).disabled = True
+    def premium_rechosen(self) -> None:
         if self.query_one("#receipt", Static).display:
             self.query_one("#quote", Static).update(Text(t("mode.kiosk.premium_hint")))
             self._show_receipt_panel(False)
-        if flow.chosen:
-            self.get_quote()
 
-    @work(exclusive=True, exit_on_error=False, group="quote")
-    async def get_quote(self) -> None:
+    def premium_quoted(self, flow: PremiumFlow) -> None:
         """The quote, or the rule's refusal (masked)."""
         panel = self.query_one("#quote", Static)
-        flow = self.flow
-        if flow is None:
-            return
-        try:
-            await flow.fetch_quote()
-        except Exception as err:  # noqa: BLE001
-            self.say_error(panel, err)
-            return
         quote = flow.quote
         if quote is None:
             if flow.refusal is not None:
@@ -167,16 +150,14 @@ class KioskPremium(KioskScreen):
         if flow.refusal is not None:
             text.append("\n" + t("mode.kiosk.short"), style="bold red")
         panel.update(text)
-        self.query_one("#pay", Button).disabled = not flow.payable
 
     @on(Button.Pressed, "#pay")
     def pay(self) -> None:
         """Ask for the PIN again, then pay with this confirmation's idempotency key."""
         from yibao_tui.tui.kiosk.dialogs import KioskPinConfirm
 
-        flow = self.flow
-        quote = flow.confirm() if flow else None
-        if flow is None or quote is None:
+        quote = self.flow.confirm() if self.flow else None
+        if quote is None:
             return
         question = Text(
             t(
@@ -186,30 +167,12 @@ class KioskPremium(KioskScreen):
                 year=quote.year,
             )
         )
+        self.confirm_payment(KioskPinConfirm(question), lambda _ok: self.pay_confirmed())
 
-        def confirmed(ok: bool | None) -> None:
-            if ok and flow.quote is quote:
-                self.query_one("#pay", Button).disabled = True
-                self.do_pay()
-            elif not ok:
-                flow.cancel()
-
-        self.app.push_screen(KioskPinConfirm(question), confirmed)
-
-    @work(exclusive=True, exit_on_error=False, group="pay")
-    async def do_pay(self) -> None:
-        """The payment, all or nothing; the receipt on screen."""
-        panel = self.query_one("#quote", Static)
-        flow = self.flow
-        if flow is None:
-            return
-        try:
-            payment = await flow.pay()
-        except Exception as err:  # noqa: BLE001
-            self.query_one("#pay", Button).disabled = False
-            self.say_error(panel, err)
-            return
-        panel.update(Text(t("mode.kiosk.paid", id=payment.payment_id), style="bold green"))
+    def premium_paid(self, payment: PremiumPayment) -> None:
+        self.query_one("#quote", Static).update(
+            Text(t("mode.kiosk.paid", id=payment.payment_id), style="bold green")
+        )
         self.show_receipt(payment)
 
     def show_receipt(self, payment: PremiumPayment) -> None:

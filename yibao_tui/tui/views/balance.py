@@ -19,7 +19,14 @@ from yibao_tui.domain.money import fen_to_plain, format_fen
 from yibao_tui.i18n import t
 from yibao_tui.tui.flows.pager import StatementFilter, StatementPager
 from yibao_tui.tui.views.base import YibaoScreen
-from yibao_tui.tui.widgets.common import cell, column_width, kind_name, short_time, show_id
+from yibao_tui.tui.widgets.common import (
+    cell,
+    column_width,
+    kind_name,
+    paging_keys,
+    short_time,
+    show_id,
+)
 from yibao_tui.tui.widgets.link import LinkButton
 from yibao_tui.tui.widgets.picker import Picker
 from yibao_tui.tui.widgets.statement import Column, StatementView
@@ -68,9 +75,7 @@ class BalanceScreen(YibaoScreen):
     NAME_KEY = "ui.screen.balance"
     AUTO_FOCUS = "#statement"
     BINDINGS = [
-        Binding("n", "next_page", "key.next_page", id="next_page"),
-        Binding("p", "prev_page", "key.prev_page", id="prev_page"),
-        Binding("e", "export", "key.export", id="export"),
+        *paging_keys(),
         Binding("d", "print_statement", "key.print", id="print_statement"),
         Binding("x", "clear_filters", "key.clear_filters", id="clear_filters", show=False),
     ]

@@ -39,7 +39,7 @@ from yibao_tui.tui.widgets.common import (
     translate_bindings,
     verified_name,
 )
-from yibao_tui.tui.widgets.statement import RowTable
+from yibao_tui.tui.widgets.rowtable import RowTable
 
 
 class FamilyScreen(YibaoScreen):

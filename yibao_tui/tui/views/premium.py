@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -28,7 +30,8 @@ from yibao_tui.tui.widgets.common import (
     show_name,
     translate_bindings,
 )
-from yibao_tui.tui.widgets.statement import RowTable
+from yibao_tui.tui.widgets.premium_form import PremiumForm
+from yibao_tui.tui.widgets.rowtable import RowTable
 
 
 def receipt_text(payment: PremiumPayment, relative_label: str, masked: bool) -> Text:
@@ -53,7 +56,7 @@ def receipt_text(payment: PremiumPayment, relative_label: str, masked: bool) -> 
     return text
 
 
-class PremiumScreen(YibaoScreen):
+class PremiumScreen(YibaoScreen, PremiumForm):
     """Pick a bound relative and a year, see the quote, confirm, pay; the past payments."""
 
     NAME_KEY = "ui.screen.premium"
@@ -69,8 +72,6 @@ class PremiumScreen(YibaoScreen):
         #: The payment flow of the person shown (``None``: nobody).
         self.flow: PremiumFlow | None = None
         self.date_only = False
-        #: The years the year picker offers (the flow's open years when last loaded).
-        self.years_shown: list[int] = []
 
     @property
     def relatives(self) -> dict[str, Binding]:
@@ -126,7 +127,7 @@ class PremiumScreen(YibaoScreen):
             self.flow = None
             if person is not None:
                 self.flow = PremiumFlow(self.backend, person.id)
-                self.years_shown = []
+                self.years_shown = ()
                 self.query_one("#year", Select).set_options([])
             self.query_one("#pay", Button).disabled = True
             self._panel(Text(t("ui.premium.hint"), style="dim"))
@@ -147,29 +148,15 @@ class PremiumScreen(YibaoScreen):
     async def load(self) -> None:
         """The bound relatives (for the picker) and the past payments."""
         person, flow = self.person, self.flow
-        select = self.query_one("#relative", Select)
         table = self.query_one("#payments", DataTable)
         if person is None or flow is None:
-            select.set_options([])
+            self.query_one("#relative", Select).set_options([])
             table.clear()
             return
-        try:
-            rechosen = await flow.load()
-        except Exception as err:  # noqa: BLE001
-            self.report(err)
+        rechosen = await self.load_premium()
+        if rechosen is None:
             return
         self.fresh()
-        with self.app.batch_update():
-            select.set_options(
-                [(Text(self.relative_label(b.relative_id)), b.relative_id) for b in flow.relatives]
-            )
-            if flow.relative is not None:
-                select.value = flow.relative
-            years = self.query_one("#year", Select)
-            if self.years_shown != flow.years:
-                self.years_shown = list(flow.years)
-                years.set_options([(str(y), y) for y in flow.years])
-            years.value = flow.year if flow.year is not None else Select.NULL
         table.clear()
         for p in flow.payments:
             who = p.relative_id if p.payer_id == person.id else p.payer_id
@@ -193,27 +180,11 @@ class PremiumScreen(YibaoScreen):
             else:
                 self._panel(Text(t("ui.premium.hint"), style="dim"))
 
-    def _chosen(self) -> tuple[str, int] | None:
-        relative = self.query_one("#relative", Select).value
-        year = self.query_one("#year", Select).value
-        if not isinstance(relative, str) or not isinstance(year, int):
-            return None
-        return relative, year
+    def relative_options(self, flow: PremiumFlow) -> list[tuple[Text, Any]]:
+        return [(Text(self.relative_label(b.relative_id)), b.relative_id) for b in flow.relatives]
 
-    @on(Select.Changed, "#relative, #year")
-    def _choice_changed(self) -> None:
-        flow = self.flow
-        if flow is None:
-            return
-        relative = self.query_one("#relative", Select).value
-        year = self.query_one("#year", Select).value
-        if not flow.choose(
-            relative if isinstance(relative, str) else None, year if isinstance(year, int) else None
-        ):
-            return  # the options were refreshed, the choice is the same
-        self.query_one("#pay", Button).disabled = True
-        if flow.chosen:
-            self.action_quote()
+    def premium_failed(self, err: BaseException) -> None:
+        self.report(err)
 
     @on(Button.Pressed, "#quote")
     def action_quote(self) -> None:
@@ -226,18 +197,8 @@ class PremiumScreen(YibaoScreen):
     def _panel(self, text: Text) -> None:
         self.query_one("#quote-panel", Static).update(text)
 
-    @work(exclusive=True, exit_on_error=False, group="quote")
-    async def get_quote(self) -> None:
+    def premium_quoted(self, flow: PremiumFlow) -> None:
         """The quote, or the refusal's message in the panel."""
-        flow = self.flow
-        if flow is None:
-            return
-        try:
-            await flow.fetch_quote()
-        except Exception as err:  # noqa: BLE001
-            self.report(err)
-            return
-        self.query_one("#pay", Button).disabled = not flow.payable
         quote, refusal = flow.quote, flow.refusal
         if quote is None:
             if refusal is not None:
@@ -271,17 +232,14 @@ class PremiumScreen(YibaoScreen):
                 self.action_quote()
             return  # refused: the quote on screen says why (the key does not do what the
             # disabled button would not)
+        self.confirm_payment(
+            PremiumConfirm(flow, self.relative_label(quote.relative_id)), self.premium_paid
+        )
 
-        def paid(payment: PremiumPayment | None) -> None:
-            if payment is None:
-                flow.cancel()
-                return
-            self.query_one("#pay", Button).disabled = True
-            self._panel(Text(t("ui.premium.paid", id=payment.payment_id), style="green"))
-            self.show_receipt(payment)
-            self.after_payment()
-
-        self.app.push_screen(PremiumConfirm(flow, self.relative_label(quote.relative_id)), paid)
+    def premium_paid(self, payment: PremiumPayment) -> None:
+        self._panel(Text(t("ui.premium.paid", id=payment.payment_id), style="green"))
+        self.show_receipt(payment)
+        self.after_payment()
 
     @work(exclusive=True, exit_on_error=False, group="after")
     async def after_payment(self) -> None:

@@ -166,6 +166,16 @@ def column_width(label: str, *samples: str, minimum: int = 0) -> int:
     return max([minimum, cell_len(label), *(cell_len(x) for x in samples)])
 
 
+def paging_keys() -> list[Binding]:
+    """n / p turn a paged list (older, newer), e exports all of it to CSV: the keys of every
+    paged list (the statement on F2, the counter's audit log); descriptions are catalogue keys."""
+    return [
+        Binding("n", "next_page", "key.next_page", id="next_page"),
+        Binding("p", "prev_page", "key.prev_page", id="prev_page"),
+        Binding("e", "export", "key.export", id="export"),
+    ]
+
+
 def focus_keys() -> list[Binding]:
     """Tab and Shift+Tab as priority bindings: focus moves as the key arrives.
 

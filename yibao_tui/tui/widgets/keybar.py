@@ -110,7 +110,9 @@ class KeyBar(Widget):
             items.pop(spare[-1] if spare else -1)
         line = Text(no_wrap=True, overflow="crop", end="")
         spans: list[tuple[int, int, str]] = []
-        for shown, description, key, _ in items:
+
+        def add(shown: str, description: str, key: str) -> None:
+            """`` key description`` and the gap; the span a click on it presses."""
             start = line.cell_len
             line.append(" ")
             line.append(shown, style=key_style)
@@ -118,18 +120,14 @@ class KeyBar(Widget):
             line.append(description, style=text_style)
             line.append(" " * gap)
             spans.append((start, line.cell_len, key))
+
+        for shown, description, key, _ in items:
+            add(shown, description, key)
         if palette is not None:
-            shown, description, key = palette
             room = width - line.cell_len - tail
             if room > 0 and width < 10_000:
                 line.append(" " * room)
-            start = line.cell_len
-            line.append(" ")
-            line.append(shown, style=key_style)
-            line.append(" ")
-            line.append(description, style=text_style)
-            line.append(" " * gap)
-            spans.append((start, line.cell_len, key))
+            add(*palette)
         self._spans = spans
         return line
 

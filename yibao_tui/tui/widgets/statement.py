@@ -9,7 +9,6 @@ paging costs little more than the query (the Toolong approach, DESIGN.md). Every
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Self
 
 from rich.text import Text
 from textual import events
@@ -18,7 +17,6 @@ from textual.geometry import Size
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
-from textual.widgets import DataTable
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,52 +185,3 @@ class StatementView(ScrollView, can_focus=True):
             index = self.scroll_offset.y + event.y - 1
             if 0 <= index < len(self._rows):
                 self.cursor_row = index
-
-
-class RowTable(DataTable[Any]):
-    """A row table whose Home and End move the row cursor to the first and the last row (a
-    ``DataTable`` scrolls sideways with them), and that knows whether the user picked a row
-    (moved the cursor, clicked or selected one) since it was last filled."""
-
-    BINDINGS = [
-        Binding("home", "scroll_top", show=False),
-        Binding("end", "scroll_bottom", show=False),
-    ]
-
-    #: Whether the user chose the cursor's row (``clear`` forgets it).
-    picked = False
-
-    def clear(self, columns: bool = False) -> Self:
-        self.picked = False
-        return super().clear(columns)
-
-    def _pick(self) -> None:
-        self.picked = True
-
-    def action_cursor_up(self) -> None:
-        self._pick()
-        super().action_cursor_up()
-
-    def action_cursor_down(self) -> None:
-        self._pick()
-        super().action_cursor_down()
-
-    def action_page_up(self) -> None:
-        self._pick()
-        super().action_page_up()
-
-    def action_page_down(self) -> None:
-        self._pick()
-        super().action_page_down()
-
-    def action_scroll_top(self) -> None:
-        self._pick()
-        super().action_scroll_top()
-
-    def action_scroll_bottom(self) -> None:
-        self._pick()
-        super().action_scroll_bottom()
-
-    async def _on_click(self, event: events.Click) -> None:
-        self._pick()
-        await super()._on_click(event)
