@@ -9,7 +9,7 @@ import datetime as dt
 
 import pytest
 
-from yibao_tui.domain.errors import Msg
+from yibao_tui.domain.errors import Msg, YibaoError
 from yibao_tui.domain.policy import policy_for
 from yibao_tui.domain.rules import PersonFacts
 from yibao_tui.domain.withdrawal import Judgement, verdict
@@ -66,3 +66,19 @@ def test_a_status_is_named_in_the_language_of_the_call():
     j = _judge(SUSPENDED)
     assert j.render("en").unmet[0] == t("withdrawal.unmet.status", lang="en", status=t("status.suspended", lang="en"))
     assert j.render("zh").unmet[0] == t("withdrawal.unmet.status", lang="zh", status=t("status.suspended", lang="zh"))
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_an_invalid_answer_is_said_with_its_question_in_the_language_of_the_call(lang):
+    """Issue 8 defect 14 ("情况说明无效：months_since_stop=-1") on every surface: the refusal
+    names the question as people read it, in the language it is rendered in."""
+    with pytest.raises(YibaoError) as info:
+        _judge(facts={"insurance_stopped": "yes", "months_since_stop": "-1"})
+    assert info.value.code == "INVALID_FACT"
+    question = next(q for q in SHENZHEN.withdrawal_cases["left-employee-insurance"].questions
+                    if q.name == "months_since_stop")
+    message = info.value.message(lang)
+    assert question.text.get(lang) in message and "-1" in message and "months_since_stop" not in message
+    with pytest.raises(YibaoError) as info:
+        _judge(case="death", facts={"agent": "maybe"})
+    assert "maybe" in info.value.message(lang) and "agent=" not in info.value.message(lang)

@@ -106,7 +106,14 @@ def verdict(
     for name in facts:
         if name not in known:
             raise YibaoError("INVALID_FACT", detail=f"{name} ({', '.join(known)})")
-    answers = {name: parse_fact_value(known[name].type, name, v) for name, v in facts.items()}
+    answers: dict[str, bool | int] = {}
+    for name, value in facts.items():
+        q = known[name]
+        try:
+            answers[name] = parse_fact_value(q.type, name, value)
+        except YibaoError:  # said with the question as people read it, never ``name=value``
+            reason = "reason.fact.number" if q.type == "int" else "reason.fact.yes_no"
+            raise YibaoError("INVALID_FACT", detail=Msg(reason, question=q.text, value=str(value)[:20])) from None
 
     unmet: list[Unmet] = []
     if person.scheme != "employee":
