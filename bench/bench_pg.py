@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_http import Result, build_ledger, run_payments, run_phase  # noqa: E402
 
+from yibao_tui.ledger.store import Ledger  # noqa: E402
 from yibao_tui.server.auth import TokenStore  # noqa: E402
 
 YIBAO = str(Path(sys.executable).with_name("yibao"))
@@ -164,7 +165,12 @@ async def main_async(args: argparse.Namespace) -> list[str]:
         store = TokenStore(db)
         token = store.create("admin", label="bench")
         store.close()
-        work = [(h, c, y) for h, c in pairs for y in (2024, 2025)]
+        # the sample policy (data/policy_sample.toml: sample figures): the years open today, any day
+        ledger = Ledger(db)
+        ledger.use_sample_policy()
+        years = ledger.premium_years(holders[0]).open_years
+        ledger.close()
+        work = [(h, c, y) for h, c in pairs for y in years]
         random.Random(2).shuffle(work)
         results = await measure(db, workers, args.clients, args.seconds, args.rounds, holders, work, token)
         for r in results:

@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from yibao_tui.ledger.dialect import Db
 
 GENESIS = "0" * 64
+#: A chain's head (``?``: the chain), read by ``Dialect.chain_head`` under the chain's lock.
+HEAD = "SELECT hash FROM audit WHERE chain = ? ORDER BY seq DESC LIMIT 1"
 
 
 def chain_hash(prev: str, time: str, channel: str, operator: str | None, action: str, subject: str | None, detail: str) -> str:
@@ -37,14 +39,12 @@ def append(
     chain: int = 0,
 ) -> int:
     """Append one record to ``chain`` inside a write transaction (a chain is serial: its head is
-    read and extended under the chain's lock, ``Dialect.lock_chain``, held until the transaction
+    read and extended under the chain's lock, ``Dialect.chain_head``, held until the transaction
     ends, so a chain's order is its ``seq`` order). Several chains let several writers go side by
     side (a PostgreSQL server process each, anchored together). On SQLite the head is found
     scanning back from the newest record (one row while there is one chain; no index to keep up on
     every write); PostgreSQL has the ``audit_chain`` index."""
-    db.dialect.lock_chain(db, chain)
-    row = db.one("SELECT hash FROM audit WHERE chain = ? ORDER BY seq DESC LIMIT 1", (chain,))
-    prev = row[0] if row else GENESIS
+    prev = db.dialect.chain_head(db, chain) or GENESIS
     h = chain_hash(prev, time, channel, operator, action, subject, detail)
     return db.insert(
         "INSERT INTO audit (time, channel, operator, action, subject, detail, prev_hash, hash, chain)"
@@ -61,7 +61,7 @@ def _head(db: Db, chain: int) -> tuple[int, str] | None:
 def open_chain(db: Db, time: str, channel: str, operator: str | None) -> int:
     """A new chain (inside a write transaction): its number, recorded on chain 0 (the record's
     subject is ``chain:N``: the chains opened so far are found through the subject index)."""
-    db.dialect.lock_chain(db, 0)  # two writers opening at once get two numbers
+    db.dialect.chain_head(db, 0)  # locked: two writers opening at once get two numbers
     chain = max(_opened(db), default=0) + 1
     append(db, time, channel, operator, OPEN, f"chain:{chain}", json.dumps({"chain": chain}), 0)
     return chain
@@ -78,7 +78,7 @@ def anchor(db: Db, time: str, channel: str, operator: str | None) -> int:
     """Record every other chain's head on chain 0 (inside a write transaction); the record's seq.
     A chain whose writer is gone (a server process killed) just ends: its last head stays."""
     heads = {}
-    db.dialect.lock_chain(db, 0)
+    db.dialect.chain_head(db, 0)  # locked: anchors in the order of chain 0
     for chain in _opened(db):
         head = _head(db, chain)
         if head is not None:

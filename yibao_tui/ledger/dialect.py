@@ -66,11 +66,12 @@ class Dialect(Protocol):
     #: How many times the kernel runs a unit of work whose failure is :meth:`retryable`.
     max_attempts: int
 
-    def lock_chain(self, db: Db, chain: int) -> None:
-        """Inside a write transaction: wait until no other transaction appends to audit ``chain``
-        and keep it so until this one ends (the chain's head is read and extended under it, so a
-        chain's order is its records' ``seq`` order). SQLite: nothing (``BEGIN IMMEDIATE`` is the
-        one writer); PostgreSQL: a transaction-level advisory lock per chain."""
+    def chain_head(self, db: Db, chain: int) -> str | None:
+        """Inside a write transaction: the hash of audit ``chain``'s newest record (``None``: no
+        record yet), read once no other transaction appends to the chain, which none does until
+        this one ends (a chain's order is then its records' ``seq`` order). SQLite: the read
+        (``BEGIN IMMEDIATE`` is the one writer); PostgreSQL: a transaction-level advisory lock per
+        chain, taken and the head read in one round trip."""
 
     def connect(self, target: str, create: bool) -> Any:
         """Open a connection (with the engine's session settings); ``create=False``: the ledger

@@ -17,7 +17,7 @@ on different accounts and persons run side by side (and share the WAL's fsyncs):
   first one's commit and then replays its response;
 - the audit chain: each server process appends to a chain of its own (``Kernel.own_chain``,
   ``server.backends.LedgerBackend.init``), its head read and extended under a transaction-level
-  advisory lock per chain (``lock_chain``: a chain's order is its ``seq`` order); the chains'
+  advisory lock per chain (``chain_head``: a chain's order is its ``seq`` order); the chains'
   heads are anchored on chain 0 every ``ANCHOR_SECONDS`` and when a server stops. A chain whose
   process was killed just ends; ``verify`` checks every chain, opening and anchor. The CLI and
   tools write chain 0.
@@ -263,8 +263,16 @@ class PgDialect(PgDdl):
     def rollback(self, raw: PgConn, relaxed: bool = False) -> None:
         raw.rollback()
 
-    def lock_chain(self, db: Db, chain: int) -> None:
-        db.execute("SELECT pg_advisory_xact_lock(?, ?)", (CHAIN_LOCK, chain))
+    def chain_head(self, db: Db, chain: int) -> str | None:
+        from yibao_tui.ledger.audit import HEAD
+
+        # two statements in one round trip (the simple query protocol: no parameters, the chain's
+        # number is an int); in READ COMMITTED the second one's snapshot is taken after the lock
+        n = int(chain)
+        cur = db.raw.raw.execute(f"SELECT pg_advisory_xact_lock({CHAIN_LOCK}, {n}); {HEAD.replace('?', str(n))}")
+        cur.nextset()
+        row = cur.fetchone()
+        return str(row[0]) if row else None
 
     def retryable(self, exc: Exception) -> bool:
         sqlstate = getattr(exc, "sqlstate", None)

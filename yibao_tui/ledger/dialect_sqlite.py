@@ -170,8 +170,11 @@ class SqliteDialect:
     def retryable(self, exc: Exception) -> bool:
         return False
 
-    def lock_chain(self, db: Db, chain: int) -> None:
-        return  # BEGIN IMMEDIATE: one writer at a time
+    def chain_head(self, db: Db, chain: int) -> str | None:
+        from yibao_tui.ledger.audit import HEAD
+
+        row = db.one(HEAD, (chain,))  # BEGIN IMMEDIATE: one writer at a time
+        return str(row[0]) if row else None
 
     def translate(self, exc: Exception, where: str) -> YibaoError:
         assert isinstance(exc, sqlite3.Error)

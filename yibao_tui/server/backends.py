@@ -46,7 +46,7 @@ class LedgerBackend(LocalBackend):
     async def init(self) -> str:
         """Create or migrate the ledger; on PostgreSQL, open an audit chain of its own: the
         server's first backend does, and the pool's other backends append to it too (its head is
-        serialised by ``Dialect.lock_chain``), so server processes never wait on each other's
+        serialised by ``Dialect.chain_head``), so server processes never wait on each other's
         chain heads. ``anchor`` records the chains' heads on chain 0."""
         path = await super().init()
         if is_url(path):
