@@ -112,13 +112,15 @@ async def test_premium_a_new_relative_keeps_the_choice_and_can_be_chosen(backend
 
 
 async def test_checklist_offers_only_the_cases_the_region_enables(backend):
-    flow = WithdrawalChecklist(backend, HOLDER, "440300", 2025)
+    flow = WithdrawalChecklist(backend, HOLDER)
+    await flow.load()
     assert "serious-illness" not in flow.cases and "death" in flow.cases
     assert not flow.choose_case("serious-illness") and flow.case is None
 
 
 async def test_checklist_verdict_only_for_the_answers_now(backend):
-    flow = WithdrawalChecklist(backend, HOLDER, "440300", 2025)
+    flow = WithdrawalChecklist(backend, HOLDER)
+    await flow.load()
     flow.choose_case("left-employee-insurance")
     flow.answer("insurance_stopped", "yes")
     flow.answer("months_since_stop", "12")
@@ -137,7 +139,8 @@ async def test_checklist_verdict_only_for_the_answers_now(backend):
 async def test_checklist_asks_once_per_distinct_answers(backend):
     """Issue 8 defect 10: one ``withdrawal.check`` audit record per verdict, not per keystroke."""
     before = await checks(backend, HOLDER)
-    flow = WithdrawalChecklist(backend, HOLDER, "440300", 2025)
+    flow = WithdrawalChecklist(backend, HOLDER)
+    await flow.load()
     flow.choose_case("left-employee-insurance")
     flow.answer("insurance_stopped", "yes")
     await flow.judge()
@@ -171,7 +174,9 @@ async def test_binding_form_checks_as_typed_and_names_once_complete(backend):
     assert form.methods() == ["counter", "letter"]
     await form.type_id(RELATIVE)
     assert form.methods() == ["counter"]  # an adult: no letter either
-    assert "face" in BindingForm(backend, holder, dt.date(2025, 12, 1), channel="kiosk").methods()
+    kiosk = BindingForm(backend, holder, dt.date(2025, 12, 1), channel="kiosk")
+    await kiosk.load()
+    assert "face" in kiosk.methods()
     await form.type_id(CHILD)
     form.relation = "child"
     first = form.request()

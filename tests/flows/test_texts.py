@@ -42,7 +42,8 @@ async def test_an_invalid_answer_is_said_with_its_question(backend, lang):
     """"情况说明无效：months_since_stop=-1"."""
     set_lang(lang)
     try:
-        flow = WithdrawalChecklist(backend, HOLDER, "440300", 2025)
+        flow = WithdrawalChecklist(backend, HOLDER)
+        await flow.load()
         flow.choose_case("left-employee-insurance")
         flow.answer("months_since_stop", "-1")
         assert isinstance(flow.problem, YibaoError)

@@ -191,3 +191,21 @@ def test_token_create_checks_role_and_person(tmp_path: object, live_server: Live
         with pytest.raises(YibaoError) as info:
             token_create(str(live_server.db), role, person)
         assert info.value.code == code
+
+
+async def test_binding_rules_and_cases_to_a_personal_token(live_server: LiveServer, ids: dict[str, str]) -> None:
+    """A personal token reads its own rules and cases only; it binds through binding requests,
+    so no verification method is offered to it (the counter's check least of all)."""
+    token = live_server.token("personal", ids["a"])
+    for path in (f"/v1/persons/{ids['b']}/binding-rules", f"/v1/persons/{ids['b']}/withdrawal-cases"):
+        r = _get(live_server, path, token)
+        assert r.status_code == 403 and _code(r) == "FORBIDDEN", path
+    hb = HttpBackend(live_server.url, token)
+    try:
+        rules = await hb.binding_rules(ids["a"], "app")
+        assert rules.active == 1 and all(band.methods == [] for band in rules.methods)
+        assert [c.name for c in (await hb.withdrawal_cases(ids["a"])).cases]
+    finally:
+        await hb.close()
+    r = _get(live_server, f"/v1/persons/{ids['a']}/binding-rules?channel=fax", live_server.token("admin"))
+    assert r.status_code == 400 and _code(r) == "INVALID_ARGUMENT"

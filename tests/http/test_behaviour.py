@@ -192,3 +192,35 @@ async def test_premium_years_and_the_window_are_the_same_through_the_server(back
     assert e.value.code == "PREMIUM_PERIOD_CLOSED"
     assert (e.value.params["opens"], e.value.params["closes"], e.value.params["year"]) == ("2024-07-01", "2025-12-31", 2025)
     assert "2024-07-01" in e.value.message("en") and "2025-12-31" in e.value.message("zh")
+
+
+async def test_binding_rules_and_withdrawal_cases_are_the_ledgers_policy(backend: Backend) -> None:
+    """Issue 8 "policy through the backend": what a binding form and the withdrawal checklist
+    need to know first comes from the system of record (its policy, its today), the same on the
+    local ledger and through the real server."""
+    from yibao_tui.domain.policy import policy_for
+
+    ids = await seed(backend)
+    policy = policy_for(REGION, 2026)
+    rules = await backend.binding_rules(ids["a"], "tui")
+    assert (rules.holder_id, rules.region, rules.today, rules.year) == (ids["a"], REGION, "2026-11-22", 2026)
+    assert (rules.cap, rules.active, rules.face_age, rules.pledge_required) == (policy.binding_cap, 0,
+                                                                                 policy.face_age, True)
+    assert rules.methods_for(10) == ["counter", "letter"] and rules.methods_for(40) == ["counter"]
+    assert rules.methods_for(None) == ["counter", "letter"]  # no camera on a laptop: never a face
+    await backend.bind(ids["a"], ids["parent"], "parent")
+    kiosk = await backend.binding_rules("C0000001", "kiosk")  # by card number too
+    assert (kiosk.active, kiosk.pledge_required, kiosk.channel) == (1, False, "kiosk")
+    assert kiosk.methods_for(40) == ["counter", "face"] and kiosk.methods_for(15) == ["counter", "letter"]
+    cases = await backend.withdrawal_cases(ids["a"])
+    assert (cases.id, cases.region, cases.year) == (ids["a"], REGION, 2026)
+    assert [c.name for c in cases.cases] == [c for c in policy.withdrawal_cases if c in policy.enabled_cases]
+    death = next(c for c in cases.cases if c.name == "death")
+    assert death.payee == policy.withdrawal_cases["death"].payee
+    assert [(q.name, q.type, q.text_in("zh"), q.text_in("en")) for q in death.questions] == [
+        (q.name, q.type, q.text.zh, q.text.en) for q in policy.withdrawal_cases["death"].questions]
+    assert [m["zh"] for m in cases.always_materials] == [m.zh for m in policy.always_materials]
+    assert await _code(backend.binding_rules(make_id("110101", dt.date(1970, 1, 1), 99))) == "UNKNOWN_PERSON"
+    assert await _code(backend.withdrawal_cases(make_id("110101", dt.date(1970, 1, 1), 99))) == "UNKNOWN_PERSON"
+    actions = [r.action for r in await backend.audit(person=ids["a"], limit=50)]
+    assert actions.count("family.rules") == 2 and actions.count("withdrawal.cases") == 1

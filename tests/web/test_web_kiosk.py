@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.modes.conftest import PIN, World
-from tests.modes.conftest import _modes_env as _modes_env  # noqa: F401 - the fixture
-from tests.modes.conftest import world as world  # noqa: F401 - the fixture
+from tests.surfaces.conftest import PIN, World
+from tests.surfaces.conftest import _surfaces_env as _surfaces_env  # noqa: F401 - the fixture
+from tests.surfaces.conftest import world as world  # noqa: F401 - the fixture
 from tests.web.kit import (
     ID18,
     chromium,

@@ -19,6 +19,7 @@ from yibao_tui.domain.models import (
     AuditRow,
     Balance,
     Binding,
+    BindingRules,
     CreditResult,
     ImportResult,
     Operator,
@@ -32,6 +33,7 @@ from yibao_tui.domain.models import (
     StatementPage,
     Summary,
     VerifyReport,
+    WithdrawalCases,
     WithdrawalReceipt,
     WithdrawalVerdict,
 )
@@ -127,6 +129,11 @@ class Backend(Protocol):
     async def unbind(self, holder: str, relative: str, key: str | None = None) -> Binding:
         """End a binding (history is kept)."""
 
+    async def binding_rules(self, holder: str, channel: str | None = None) -> BindingRules:
+        """What a binding form must know first, from the system of record's policy: the cap and
+        the holder's active bindings, the pledge, and the verification methods accepted per
+        age band on ``channel`` (default: this backend's actor's) (audited read)."""
+
     async def premium_quote(self, payer: str, relative: str, year: int) -> PremiumQuote:
         """What paying the relative's resident premium for ``year`` would cost."""
 
@@ -139,6 +146,10 @@ class Backend(Protocol):
     async def premium_years(self, payer: str, relative: str | None = None, lang: str | None = None) -> PremiumYears:
         """The contribution years open for payment today in the region of ``relative`` (else of
         ``payer``) and the collection windows around (notes in ``lang``; audited read)."""
+
+    async def withdrawal_cases(self, who: str) -> WithdrawalCases:
+        """The withdrawal cases enabled in ``who``'s region, from the system of record's policy,
+        with their questions and materials (audited read)."""
 
     async def withdrawal_check(self, who: str, case: str, facts: dict[str, str]) -> WithdrawalVerdict:
         """The withdrawal checklist verdict (audited read)."""

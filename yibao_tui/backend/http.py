@@ -43,6 +43,7 @@ from yibao_tui.domain.models import (
     AuditRow,
     Balance,
     Binding,
+    BindingRules,
     CreditResult,
     ImportResult,
     Operator,
@@ -56,6 +57,7 @@ from yibao_tui.domain.models import (
     StatementPage,
     Summary,
     VerifyReport,
+    WithdrawalCases,
     WithdrawalReceipt,
     WithdrawalVerdict,
 )
@@ -477,6 +479,12 @@ class HttpBackend:
         return await self._post("persons", holder, "bindings", relative, "unbind", body={}, key=key,
                                 parse=Binding.from_json)
 
+    async def binding_rules(self, holder: str, channel: str | None = None) -> BindingRules:
+        """What a binding form must know first: the server's policy and today, the methods it
+        accepts on ``channel`` (default: this backend's actor's) from this caller."""
+        params: list[tuple[str, Any]] = [("channel", channel or self.actor.channel)]
+        return await self._get("persons", holder, "binding-rules", params=params, parse=BindingRules.from_json)
+
     async def premium_quote(self, payer: str, relative: str, year: int) -> PremiumQuote:
         """What paying the relative's premium would cost."""
         params = [("relative", relative), ("year", year)]
@@ -497,6 +505,10 @@ class HttpBackend:
         """The years open for payment today (the server's today; notes in the client's language)."""
         return await self._get("persons", payer, "premium-years", params=[("relative", relative)],
                                parse=PremiumYears.from_json)
+
+    async def withdrawal_cases(self, who: str) -> WithdrawalCases:
+        """The withdrawal cases the server's policy enables in ``who``'s region."""
+        return await self._get("persons", who, "withdrawal-cases", parse=WithdrawalCases.from_json)
 
     async def withdrawal_check(self, who: str, case: str, facts: dict[str, str]) -> WithdrawalVerdict:
         """The withdrawal checklist verdict (its texts in the current language)."""

@@ -20,6 +20,7 @@ from yibao_tui.domain.models import (
     AuditRow,
     Balance,
     Binding,
+    BindingRules,
     CreditResult,
     ImportResult,
     Operator,
@@ -33,6 +34,7 @@ from yibao_tui.domain.models import (
     StatementPage,
     Summary,
     VerifyReport,
+    WithdrawalCases,
     WithdrawalReceipt,
     WithdrawalVerdict,
 )
@@ -157,6 +159,10 @@ class LocalBackend:
         """Unbind a relative."""
         return await self._call(self._ledger.unbind, holder, relative, key)
 
+    async def binding_rules(self, holder: str, channel: str | None = None) -> BindingRules:
+        """What a binding form must know first."""
+        return await self._call(self._ledger.binding_rules, holder, channel or self.actor.channel)
+
     async def premium_quote(self, payer: str, relative: str, year: int) -> PremiumQuote:
         """Quote a premium."""
         return await self._call(self._ledger.premium_quote, payer, relative, year)
@@ -174,6 +180,10 @@ class LocalBackend:
         from yibao_tui.i18n import get_lang
 
         return await self._call(self._ledger.premium_years, payer, relative, lang or get_lang())
+
+    async def withdrawal_cases(self, who: str) -> WithdrawalCases:
+        """The withdrawal cases of ``who``'s region."""
+        return await self._call(self._ledger.withdrawal_cases, who)
 
     async def withdrawal_check(self, who: str, case: str, facts: dict[str, str]) -> WithdrawalVerdict:
         """The withdrawal checklist."""

@@ -171,6 +171,90 @@ class PremiumYears(Record):
 
 
 @dataclass(frozen=True, slots=True)
+class MethodBand(Record):
+    """The verification methods a binding accepts for a relative aged ``min_age`` to
+    ``max_age`` (None: no upper bound), in the order a form offers them."""
+
+    min_age: int
+    max_age: int | None
+    methods: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class BindingRules(Record):
+    """What a binding form must know before anything is typed: the holder's region's cap and
+    how many bindings are active, the caps per relation, and the verification methods accepted
+    per age band on the channel asked about (the ledger's policy and today)."""
+
+    holder_id: str
+    region: str
+    year: int
+    today: str
+    cap: int
+    active: int
+    relation_caps: dict[str, int]
+    face_age: int
+    cross_province: bool
+    one_way: bool
+    #: the holder has not signed the pledge (承诺书) yet: the next binding needs it
+    pledge_required: bool
+    channel: str
+    methods: list[MethodBand] = field(default_factory=list)
+
+    def methods_for(self, age: int | None) -> list[str]:
+        """The methods accepted for a relative of ``age`` (None: not known yet, every method
+        some age would accept, in form order)."""
+        out: list[str] = []
+        for band in self.methods:
+            if age is None or (band.min_age <= age and (band.max_age is None or age <= band.max_age)):
+                out += [m for m in band.methods if m not in out]
+        order = ("counter", "letter", "face")
+        return sorted(out, key=lambda m: order.index(m) if m in order else len(order))
+
+
+@dataclass(frozen=True, slots=True)
+class CaseQuestion(Record):
+    """A question of a withdrawal case as the region's policy asks it (texts in both languages:
+    policy data, picked by language where it is shown)."""
+
+    name: str
+    type: str  # bool | int
+    text: dict[str, str]
+    #: the answer a yes/no question needs (None: any)
+    expect: bool | None = None
+    #: a material asked for when the answer is yes
+    material: dict[str, str] | None = None
+
+    def text_in(self, lang: str) -> str:
+        """The question in ``lang`` (Chinese when there is no text in it)."""
+        return self.text.get(lang) or self.text.get("zh", self.name)
+
+
+@dataclass(frozen=True, slots=True)
+class WithdrawalCaseInfo(Record):
+    """A withdrawal case a region enables: who is paid, the waiting time, the materials (both
+    languages) and the questions."""
+
+    name: str
+    payee: str
+    waiting_months: int
+    materials: list[dict[str, str]]
+    questions: list[CaseQuestion] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class WithdrawalCases(Record):
+    """The withdrawal cases enabled in a person's region this year (the ledger's policy), in
+    the policy's order, and the materials every case needs."""
+
+    id: str
+    region: str
+    year: int
+    cases: list[WithdrawalCaseInfo]
+    always_materials: list[dict[str, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
 class PremiumPayment(Record):
     """``yibao premium pay`` and the list of past payments."""
 
@@ -365,4 +449,7 @@ _NESTED: dict[tuple[str, str], type[Record]] = {
     ("PersonMatchPage", "matches"): PersonMatch,
     ("AuditPage", "rows"): AuditRow,
     ("PremiumYears", "windows"): PremiumWindowInfo,
+    ("BindingRules", "methods"): MethodBand,
+    ("WithdrawalCaseInfo", "questions"): CaseQuestion,
+    ("WithdrawalCases", "cases"): WithdrawalCaseInfo,
 }

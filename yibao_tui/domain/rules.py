@@ -14,6 +14,10 @@ from yibao_tui.domain.policy import SPEND_KINDS, WITHDRAWAL_CASES, RegionPolicy
 from yibao_tui.domain.relations import Relation, check_plausible
 
 VERIFY_METHODS = ("counter", "face", "letter")
+#: Verification methods in the order a form offers them.
+FORM_METHODS = ("counter", "letter", "face")
+#: Channels with a camera and liveness check: the only ones that can verify a face.
+FACE_CHANNELS = frozenset({"app", "kiosk"})
 _YES = {"yes", "y", "true", "1", "是", "对", "有"}
 _NO = {"no", "n", "false", "0", "否", "不", "无", "没有"}
 
@@ -84,6 +88,26 @@ def check_binding(
         raise YibaoError("VERIFICATION_NOT_ACCEPTED", detail=Msg("reason.verify.face_under_16"))
     if verified_by == "letter" and age >= policy.face_age:
         raise YibaoError("VERIFICATION_NOT_ACCEPTED", detail=Msg("reason.verify.letter_16_plus"))
+
+
+def accepted_methods(policy: RegionPolicy, channel: str, age: int) -> list[str]:
+    """The verification methods ``check_binding`` accepts for a relative aged ``age``, of those
+    ``channel`` can perform, in the order a form offers them: the counter's check always, a
+    letter under ``face_age``, a face from it and only where there is a camera."""
+    out = []
+    for m in FORM_METHODS:
+        if m == "face" and (channel not in FACE_CHANNELS or age < policy.face_age):
+            continue
+        if m == "letter" and age >= policy.face_age:
+            continue
+        out.append(m)
+    return out
+
+
+def method_bands(policy: RegionPolicy, channel: str) -> list[tuple[int, int | None, list[str]]]:
+    """``accepted_methods`` by age band: ``(min_age, max_age or None, methods)``."""
+    return [(0, policy.face_age - 1, accepted_methods(policy, channel, 0)),
+            (policy.face_age, None, accepted_methods(policy, channel, policy.face_age))]
 
 
 def check_scheme_age(scheme: str, birth: dt.date, today: dt.date, policy: RegionPolicy) -> None:

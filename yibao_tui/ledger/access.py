@@ -150,8 +150,9 @@ def attempt(
     bad_code: str,
 ) -> Any:
     """One login attempt inside a write transaction: lockout, check, count."""
+    # the row locked (PostgreSQL): concurrent attempts count one after another, none is lost
     row = db.execute(
-        f"SELECT * FROM {table} WHERE {key_col} = ?", (key,)  # noqa: S608 - table names are constants
+        f"SELECT * FROM {table} WHERE {key_col} = ?{db.dialect.for_update}", (key,)  # noqa: S608 - constants
     ).fetchone()
     cols = [d[0] for d in db.execute(f"SELECT * FROM {table} LIMIT 0").description]
     rec = dict(zip(cols, row, strict=True)) if row is not None else {}
@@ -163,7 +164,7 @@ def attempt(
         # password does: the same tries left, the same lockout, the same scrypt time
         db.execute("INSERT INTO operator_unknown (id) VALUES (?) ON CONFLICT (id) DO NOTHING", (key,))
         table, key_col = "operator_unknown", "id"
-        row = db.one("SELECT * FROM operator_unknown WHERE id = ?", (key,))
+        row = db.one("SELECT * FROM operator_unknown WHERE id = ?" + db.dialect.for_update, (key,))
         cols = [d[0] for d in db.execute("SELECT * FROM operator_unknown LIMIT 0").description]
         rec = dict(zip(cols, row, strict=True))
     if rec["locked_until"] and rec["locked_until"] > now:

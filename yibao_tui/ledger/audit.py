@@ -37,10 +37,12 @@ def append(
     chain: int = 0,
 ) -> int:
     """Append one record to ``chain`` inside a write transaction (a chain is serial: its head is
-    read and extended in the same transaction). Several chains are the hook for several writers
-    that should not all wait on one head (a PostgreSQL server process each, anchored together);
-    today every record is on chain 0. On SQLite the head is found scanning back from the newest
-    record (one row while there is one chain; no index to keep up on every write)."""
+    read and extended under the chain's lock, ``Dialect.lock_chain``, held until the transaction
+    ends, so a chain's order is its ``seq`` order). Several chains let several writers go side by
+    side (a PostgreSQL server process each, anchored together). On SQLite the head is found
+    scanning back from the newest record (one row while there is one chain; no index to keep up on
+    every write); PostgreSQL has the ``audit_chain`` index."""
+    db.dialect.lock_chain(db, chain)
     row = db.one("SELECT hash FROM audit WHERE chain = ? ORDER BY seq DESC LIMIT 1", (chain,))
     prev = row[0] if row else GENESIS
     h = chain_hash(prev, time, channel, operator, action, subject, detail)
@@ -59,18 +61,26 @@ def _head(db: Db, chain: int) -> tuple[int, str] | None:
 def open_chain(db: Db, time: str, channel: str, operator: str | None) -> int:
     """A new chain (inside a write transaction): its number, recorded on chain 0 (the record's
     subject is ``chain:N``: the chains opened so far are found through the subject index)."""
-    opened = [int(r[0][6:]) for r in db.all(
-        "SELECT subject FROM audit WHERE subject >= 'chain:' AND subject < 'chain;'") if r[0][6:].isdigit()]
-    chain = max(opened, default=0) + 1
+    db.dialect.lock_chain(db, 0)  # two writers opening at once get two numbers
+    chain = max(_opened(db), default=0) + 1
     append(db, time, channel, operator, OPEN, f"chain:{chain}", json.dumps({"chain": chain}), 0)
     return chain
 
 
+def _opened(db: Db) -> list[int]:
+    """The chains opened on chain 0 (found through the subject index)."""
+    return sorted(int(r[0][6:]) for r in db.all(
+        "SELECT subject FROM audit WHERE subject >= 'chain:' AND subject < 'chain;' AND chain = 0")
+        if r[0][6:].isdigit())
+
+
 def anchor(db: Db, time: str, channel: str, operator: str | None) -> int:
-    """Record every other chain's head on chain 0 (inside a write transaction); the record's seq."""
+    """Record every other chain's head on chain 0 (inside a write transaction); the record's seq.
+    A chain whose writer is gone (a server process killed) just ends: its last head stays."""
     heads = {}
-    for (chain,) in db.all("SELECT DISTINCT chain FROM audit WHERE chain <> 0 ORDER BY chain"):
-        head = _head(db, int(chain))
+    db.dialect.lock_chain(db, 0)
+    for chain in _opened(db):
+        head = _head(db, chain)
         if head is not None:
             heads[str(chain)] = list(head)
     return append(db, time, channel, operator, ANCHOR, None, json.dumps({"heads": heads}, sort_keys=True), 0)

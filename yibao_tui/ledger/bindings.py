@@ -8,9 +8,9 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from yibao_tui.domain.errors import YibaoError
-from yibao_tui.domain.models import Binding
+from yibao_tui.domain.models import Binding, BindingRules, MethodBand
 from yibao_tui.domain.relations import parse_relation
-from yibao_tui.ledger.persons import facts, resolve, resolve_id, row_of
+from yibao_tui.ledger.persons import facts, lock_persons, resolve, resolve_id, row_of
 
 if TYPE_CHECKING:
     from yibao_tui.ledger.dialect import Db
@@ -65,20 +65,45 @@ def bound_by(led: Ledger, who: str) -> list[Binding]:
     return result  # type: ignore[no-any-return]
 
 
+def binding_rules(led: Ledger, holder: str, channel: str) -> BindingRules:
+    """What a binding form for ``holder`` must know first (the rules ``bind`` applies, from
+    this ledger's policy and today): the cap and the active bindings, the caps per relation,
+    the pledge, and the verification methods accepted per age band on ``channel``."""
+    from yibao_tui.domain import rules
+
+    def run() -> BindingRules:
+        row = resolve(led, holder)
+        pid, region = row[0], row[3]
+        today = led.today()
+        policy = led.policy(region, today.year)
+        active = led.db.one("SELECT COUNT(*) FROM bindings WHERE holder_id = ? AND status = 'active'", (pid,))[0]
+        return BindingRules(
+            holder_id=pid, region=region, year=today.year, today=today.isoformat(), cap=policy.binding_cap,
+            active=int(active), relation_caps=dict(policy.relation_caps), face_age=policy.face_age,
+            cross_province=policy.cross_province, one_way=policy.one_way, pledge_required=row[7] is None,
+            channel=channel,
+            methods=[MethodBand(min_age=lo, max_age=hi, methods=ms) for lo, hi, ms in rules.method_bands(policy, channel)],
+        )
+
+    result: BindingRules = led.run(run)
+    led.audit_read("family.rules", result.holder_id, json.dumps({"channel": channel}))
+    return result
+
+
 def bind(led: Ledger, holder: str, relative: str, relation: str, verified_by: str = "counter",
          pledge_accepted: bool = True, key: str | None = None, time: str | None = None) -> Binding:
     """Bind a close relative, after every rule has passed."""
     from yibao_tui.domain import rules
-    from yibao_tui.domain.policy import policy_for
 
     rel = parse_relation(relation)
     hid = resolve_id(led, holder)
     rid = resolve_id(led, relative)
 
     def body(db: Db, op_id: int, now: str) -> dict[str, Any]:
+        lock_persons(db, hid, rid)  # the caps and who may hold whom: checked and bound under the locks
         hrow = row_of(db, hid)
         hf, rf = facts(hrow), facts(row_of(db, rid))
-        policy = policy_for(hf.region, int(now[:4]))
+        policy = led.policy(hf.region, int(now[:4]))
         active = [r[0] for r in db.all("SELECT relation FROM bindings WHERE holder_id = ? AND status = 'active'", (hid,))]
         already = is_bound(db, hid, rid)
         holder_is_member = db.one("SELECT 1 FROM bindings WHERE relative_id = ? AND status = 'active'", (hid,)) is not None
@@ -107,6 +132,7 @@ def unbind(led: Ledger, holder: str, relative: str, key: str | None = None, time
     rid = resolve_id(led, relative)
 
     def body(db: Db, op_id: int, now: str) -> dict[str, Any]:
+        lock_persons(db, hid, rid)
         row = db.one(_ACTIVE_PAIR.replace("SELECT 1", "SELECT id"), (hid, rid))
         if row is None:
             raise YibaoError("NOT_BOUND")

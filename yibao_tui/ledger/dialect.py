@@ -66,6 +66,12 @@ class Dialect(Protocol):
     #: How many times the kernel runs a unit of work whose failure is :meth:`retryable`.
     max_attempts: int
 
+    def lock_chain(self, db: Db, chain: int) -> None:
+        """Inside a write transaction: wait until no other transaction appends to audit ``chain``
+        and keep it so until this one ends (the chain's head is read and extended under it, so a
+        chain's order is its records' ``seq`` order). SQLite: nothing (``BEGIN IMMEDIATE`` is the
+        one writer); PostgreSQL: a transaction-level advisory lock per chain."""
+
     def connect(self, target: str, create: bool) -> Any:
         """Open a connection (with the engine's session settings); ``create=False``: the ledger
         must already exist (``LEDGER_NOT_FOUND``)."""
@@ -161,11 +167,13 @@ class Dialect(Protocol):
 class Db:
     """One connection of one engine with the portable SQL interface the ledger's code uses."""
 
-    __slots__ = ("dialect", "raw", "execute")
+    __slots__ = ("dialect", "raw", "execute", "known")
 
     def __init__(self, dialect: Dialect, raw: Any) -> None:
         self.dialect = dialect
         self.raw = raw
+        #: values that never change for this database once read (the system accounts' ids)
+        self.known: dict[str, Any] = {}
         #: ``execute(sql, args=())``: one portable statement, a DB-API cursor back
         self.execute: Execute = dialect.executor(raw)
 

@@ -1,20 +1,35 @@
 """The PostgreSQL dialect: one ledger for several server processes on several machines.
 
 psycopg 3 (the ``postgres`` extra). A connection runs in autocommit mode: a read is one
-statement, as on SQLite. A write transaction is::
+statement, as on SQLite. A write transaction is ``BEGIN ISOLATION LEVEL READ COMMITTED``, and
+each rule that is a read-then-write reads under the row locks of what it depends on, so writes
+on different accounts and persons run side by side (and share the WAL's fsyncs):
 
-    BEGIN ISOLATION LEVEL READ COMMITTED; LOCK TABLE audit IN SHARE ROW EXCLUSIVE MODE
+- a balance: the accounts a transfer touches are locked first (``posting.lock_accounts``,
+  ``SELECT … FOR UPDATE``; personal accounts before system ones, each by id: one order for every
+  writer), and its time is never before the newest entry of those accounts (read under the
+  locks), so an account's entries in (time, id) order are its running balances' order;
+- a binding cap and who may hold whom: the holder's and the relative's person rows
+  (``persons.lock_persons``); one premium per relative and year: the relative's row (and the
+  ``UNIQUE (relative_id, year)`` constraint); a bill's payers: their accounts, before it is split;
+- an idempotency key: ``INSERT … ON CONFLICT (idem_key) DO NOTHING RETURNING id`` claims it in the
+  statement that makes the operation's row; a concurrent request with the same key waits for the
+  first one's commit and then replays its response;
+- the audit chain: each server process appends to a chain of its own (``Kernel.own_chain``,
+  ``server.backends.LedgerBackend.init``), its head read and extended under a transaction-level
+  advisory lock per chain (``lock_chain``: a chain's order is its ``seq`` order); the chains'
+  heads are anchored on chain 0 every ``ANCHOR_SECONDS`` and when a server stops. A chain whose
+  process was killed just ends; ``verify`` checks every chain, opening and anchor. The CLI and
+  tools write chain 0.
 
-the ledger's one write lock, as SQLite's ``BEGIN IMMEDIATE``: the lock (which conflicts with
-itself and with nothing a reader takes) is granted before the transaction's first statement, so
-every statement after it sees every write committed before, and no other writer commits until
-this one has. Every rule that is a read-then-write (a balance, a binding cap, one premium per
-relative and year, the audit chain's head) holds whichever server process runs it, and nothing
-is refused for a race. ``SERIALIZABLE`` under the same lock only adds predicate locks (one run
-of bench/bench_pg.py: 75 against 123 payments/s); without the lock every write still reads the
-newest transfer (``Kernel.monotonic_now``) and the audit chain's head, so writers would conflict
-on those anyway: it stays one lock until they are split (per account, per chain). A deadlock (``40P01``) or a serialization failure (``40001``) runs the whole unit of
-work again with the same idempotency key (``retryable``), after a short random wait.
+A deadlock (``40P01``), a serialization failure (``40001``) or a unique violation (``23505``: a
+concurrent writer committed the same key, premium or person first) runs the whole unit of work
+again with the same idempotency key (``retryable``), after a short random wait: the rerun's own
+check then sees the winner's row and answers as it would have (a replay, ``PREMIUM_ALREADY_PAID``).
+
+Until issue 11's second round every write began with ``LOCK TABLE audit IN SHARE ROW EXCLUSIVE
+MODE``, one write lock as SQLite's ``BEGIN IMMEDIATE`` (BENCHMARKS.md has the figures before and
+after: 112 payments/s with one server process, no scaling with more).
 
 A connection that drops (the server restarted, a network cut) is opened again before the next
 statement outside a transaction; a unit of work that lost it before its ``COMMIT`` was sent runs
@@ -52,15 +67,19 @@ if TYPE_CHECKING:
 #: Seconds a statement waits for a lock before the write is ``DATABASE_BUSY`` (SQLite's busy timeout).
 LOCK_TIMEOUT_S = 15
 CONNECT_TIMEOUT_S = 5
-#: Begins a write transaction (see the module's doc).
-BEGIN = "BEGIN ISOLATION LEVEL READ COMMITTED; LOCK TABLE audit IN SHARE ROW EXCLUSIVE MODE"
+#: Begins a write transaction (see the module's doc): its rules take row locks.
+BEGIN = "BEGIN ISOLATION LEVEL READ COMMITTED"
 #: An audited read's transaction: the read's record may be lost on a crash of the database server
 #: (never half-written), as SQLite's ``synchronous=NORMAL``.
 BEGIN_RELAXED = BEGIN + "; SET LOCAL synchronous_commit TO off"
 #: A migration's transaction: each statement sees what the one before it committed, after the lock.
-BEGIN_SCHEMA = "BEGIN ISOLATION LEVEL READ COMMITTED"
-#: SQLSTATEs after which the unit of work runs again: serialization failure, deadlock.
-_RETRY = frozenset({"40001", "40P01"})
+BEGIN_SCHEMA = BEGIN
+#: ``pg_advisory_xact_lock(CHAIN_LOCK, chain)``: the lock on one audit chain's head ("YBAU").
+CHAIN_LOCK = 0x59_42_41_55
+#: SQLSTATEs after which the unit of work runs again: serialization failure, deadlock, and a unique
+#: violation (a concurrent writer committed the same key, premium or person first: run again, the
+#: rule's own check now sees it and answers as it would have: a replay, ``PREMIUM_ALREADY_PAID`` …).
+_RETRY = frozenset({"40001", "40P01", "23505"})
 
 
 def where(target: str) -> str:
@@ -243,6 +262,9 @@ class PgDialect(PgDdl):
 
     def rollback(self, raw: PgConn, relaxed: bool = False) -> None:
         raw.rollback()
+
+    def lock_chain(self, db: Db, chain: int) -> None:
+        db.execute("SELECT pg_advisory_xact_lock(?, ?)", (CHAIN_LOCK, chain))
 
     def retryable(self, exc: Exception) -> bool:
         sqlstate = getattr(exc, "sqlstate", None)

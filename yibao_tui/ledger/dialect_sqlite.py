@@ -167,6 +167,9 @@ class SqliteDialect:
     def retryable(self, exc: Exception) -> bool:
         return False
 
+    def lock_chain(self, db: Db, chain: int) -> None:
+        return  # BEGIN IMMEDIATE: one writer at a time
+
     def translate(self, exc: Exception, where: str) -> YibaoError:
         assert isinstance(exc, sqlite3.Error)
         return translate(exc, where)

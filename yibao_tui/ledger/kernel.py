@@ -5,8 +5,14 @@ One write is one transaction that holds, all or nothing: the idempotency record 
 rows (a transfer through ``posting``, a binding, a payment record …) and its audit record
 (``audit``, hash-chained). A key used again for the same request gets the stored response
 (``replayed``); for another request ``IDEMPOTENCY_CONFLICT``. When the engine says the
-transaction lost a race (``Dialect.retryable``: PostgreSQL's serialization failures) the whole
-unit runs again, with the same key, so a payment is made once.
+transaction lost a race (``Dialect.retryable``: PostgreSQL's deadlocks, serialization failures
+and unique violations) the whole unit runs again, with the same key, so a payment is made once.
+
+A write's rules read what they depend on under row locks (``posting.lock_accounts``, a person's
+row ``FOR UPDATE``), so on PostgreSQL writes on different accounts run side by side; its time is
+the clock's (or the given back-dated one), and a transfer's is never before the newest entry of
+the accounts it touches (``posting.transfer``). Its audit record goes on this ledger object's
+chain (``chain``: 0, or one of its own on a PostgreSQL server process, ``own_chain``).
 
 Reads of a person's data are audited too, several in one transaction (``audit_reads``).
 A ``Kernel`` owns one connection and is used from one thread at a time.
@@ -54,6 +60,11 @@ def stored_response(db: Db, key: str, request_hash: str) -> dict[str, Any] | Non
         raise YibaoError("IDEMPOTENCY_CONFLICT", key=key)
     stored: dict[str, Any] = json.loads(row[1])
     return stored
+
+
+#: A new operation's row (``write``).
+_NEW_OPERATION = ("INSERT INTO operations (kind, idem_key, request_hash, time, channel, operator)"
+                  " VALUES (?, ?, ?, ?, ?, ?)")
 
 
 def audit_detail(request: dict[str, Any]) -> dict[str, Any]:
@@ -129,13 +140,6 @@ class Kernel:
         """Today in China time (from the ledger's clock)."""
         return self.clock().astimezone(CN_TZ).date()
 
-    def monotonic_now(self, db: Db, time: str | None = None) -> str:
-        """Now (or the given back-dated time), never before the newest transfer: statements are
-        ordered by time, and running balances must follow that order."""
-        now = time or self.now()
-        row = db.one("SELECT time FROM transfers ORDER BY id DESC LIMIT 1")
-        return max(now, row[0]) if row else now
-
     # ----------------------------------------------------------------- running
     def run(self, fn: Callable[[], Any]) -> Any:
         """``fn()`` with the engine's errors as ``YibaoError``; a unit of work that lost a race
@@ -168,16 +172,18 @@ class Kernel:
         def once() -> tuple[dict[str, Any], bool]:
             db = self.db
             with db.transaction():
-                if key is not None:
-                    stored = stored_response(db, key, h)
-                    if stored is not None:
+                now = time or self.now()
+                args = (kind, key, h, now, self.channel, self.operator)
+                if key is None:
+                    op_id = db.insert(_NEW_OPERATION, args)
+                else:  # the key's check and the operation's row in one statement
+                    row = db.one(_NEW_OPERATION + " ON CONFLICT (idem_key) DO NOTHING RETURNING id", args)
+                    if row is None:  # used before (or by a concurrent writer that has committed)
+                        stored = stored_response(db, key, h)
+                        if stored is None:  # cannot be: operations are never deleted
+                            raise YibaoError("INTERNAL", detail=f"operation {key[:40]} not found")
                         return stored, True
-                now = self.monotonic_now(db, time)
-                op_id = db.insert(
-                    "INSERT INTO operations (kind, idem_key, request_hash, time, channel, operator)"
-                    " VALUES (?, ?, ?, ?, ?, ?)",
-                    (kind, key, h, now, self.channel, self.operator),
-                )
+                    op_id = int(row[0])
                 response = body(db, op_id, now)
                 db.execute("UPDATE operations SET response = ? WHERE id = ?",
                            (json.dumps(response, ensure_ascii=False), op_id))

@@ -9,7 +9,7 @@ from yibao_tui.domain.models import Charge, CreditResult, SpendResult
 from yibao_tui.domain.text import check_memo
 from yibao_tui.ledger.limits import check_amount
 from yibao_tui.ledger.persons import facts, resolve_id, row_of
-from yibao_tui.ledger.posting import account, system_account, transfer
+from yibao_tui.ledger.posting import account, lock_accounts, system_account, transfer
 
 if TYPE_CHECKING:
     from yibao_tui.ledger.dialect import Db
@@ -46,6 +46,12 @@ def spend(led: Ledger, patient: str, amount_fen: int, kind: str, key: str | None
     pid = resolve_id(led, patient)
 
     def body(db: Db, op_id: int, now: str) -> dict[str, Any]:
+        provider = system_account(db, "provider")
+        if db.dialect.for_update:  # the accounts that may pay, locked before the bill is split
+            lock_accounts(db, provider, *(int(r[0]) for r in db.all(
+                "SELECT id FROM accounts WHERE person_id = ? UNION SELECT a.id FROM bindings b"
+                " JOIN accounts a ON a.person_id = b.holder_id WHERE b.relative_id = ? AND b.status = 'active'",
+                (pid, pid))))
         pf = facts(row_of(db, pid))
         year = int(now[:4])
         ppol = policy_for(pf.region, year)
@@ -74,7 +80,6 @@ def spend(led: Ledger, patient: str, amount_fen: int, kind: str, key: str | None
         parts, cash = rules.split_bill(amount_fen, [b for _, b in payers])
         if cash == amount_fen:
             raise YibaoError("NO_PAYING_ACCOUNT")
-        provider = system_account(db, "provider")
         charges = []
         for (acct, _), part in zip(payers, parts, strict=True):
             if part:

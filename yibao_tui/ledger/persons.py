@@ -49,6 +49,16 @@ def row_of(db: Db, pid: str) -> Any:
     return db.one(PERSON_SQL + " WHERE p.id = ?", (pid,))
 
 
+def lock_persons(db: Db, *ids: str) -> None:
+    """Lock persons' rows for the rest of the write transaction, by id (one order for every
+    writer): the rules about a person that are a read then a write (a holder's binding cap, one
+    premium per relative and year) hold whichever server process runs them (``Dialect.for_update``;
+    nothing on SQLite, whose writer is alone)."""
+    if db.dialect.for_update:
+        db.all(f"SELECT id FROM persons WHERE id IN ({', '.join('?' * len(ids))}) ORDER BY id{db.dialect.for_update}",
+               ids)
+
+
 def resolve(led: Ledger, who: str) -> Any:
     """A person row by ID number or card number (``UNKNOWN_PERSON``; a malformed ID says why)."""
     raw = normalise_id(who)

@@ -11,7 +11,7 @@ from yibao_tui.domain.errors import YibaoError
 from yibao_tui.domain.models import PremiumPayment, PremiumQuote, PremiumWindowInfo, PremiumYears
 from yibao_tui.ledger.bindings import is_bound
 from yibao_tui.ledger.checks import check_year
-from yibao_tui.ledger.persons import facts, resolve, resolve_id, row_of
+from yibao_tui.ledger.persons import facts, lock_persons, resolve, resolve_id, row_of
 from yibao_tui.ledger.posting import account, fmt, system_account, transfer
 
 if TYPE_CHECKING:
@@ -100,6 +100,7 @@ def premium_pay(led: Ledger, payer: str, relative: str, year: int, key: str | No
     rid = resolve_id(led, relative)
 
     def body(db: Db, op_id: int, now: str) -> dict[str, Any]:
+        lock_persons(db, rid)  # one premium per relative and year: checked and paid under the lock
         # the window is that of the payment's day (a back-dated demo payment: its own day)
         acct, bal, amount = _check(led, db, pid, rid, year, dt.date.fromisoformat(now[:10]))
         if bal < amount:

@@ -67,12 +67,14 @@ class Ledger(Kernel):
     bound_by = _bindings.bound_by
     bind = _bindings.bind
     unbind = _bindings.unbind
+    binding_rules = _bindings.binding_rules
     # premiums
     premium_quote = _premiums.premium_quote
     premium_pay = _premiums.premium_pay
     premium_payments = _premiums.premium_payments
     premium_years = _premiums.premium_years
     # withdrawals
+    withdrawal_cases = _withdrawals.withdrawal_cases
     withdrawal_check = _withdrawals.withdrawal_check
     withdrawal_execute = _withdrawals.withdrawal_execute
     # operators and card PINs

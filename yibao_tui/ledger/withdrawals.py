@@ -8,7 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 from yibao_tui.domain.errors import Msg, YibaoError
 from yibao_tui.domain.idnum import fold
-from yibao_tui.domain.models import WithdrawalReceipt, WithdrawalVerdict
+from yibao_tui.domain.models import (
+    CaseQuestion,
+    WithdrawalCaseInfo,
+    WithdrawalCases,
+    WithdrawalReceipt,
+    WithdrawalVerdict,
+)
 from yibao_tui.domain.text import check_name
 from yibao_tui.ledger.bindings import end_bindings_of_closed
 from yibao_tui.ledger.persons import facts as person_facts
@@ -19,10 +25,41 @@ if TYPE_CHECKING:
     from yibao_tui.ledger.dialect import Db
     from yibao_tui.ledger.store import Ledger
 
+def _texts(text: Any) -> dict[str, str]:
+    """A policy text in both languages (data: the edge picks one)."""
+    return {"zh": text.zh, "en": text.en}
+
+
+def withdrawal_cases(led: Ledger, who: str) -> WithdrawalCases:
+    """The withdrawal cases enabled in ``who``'s region this year (this ledger's policy and
+    today), in the policy's order, with their questions and materials (both languages)."""
+
+    def run() -> WithdrawalCases:
+        row = resolve(led, who)
+        year = led.today().year
+        policy = led.policy(row[3], year)
+        cases = [
+            WithdrawalCaseInfo(
+                name=c.name, payee=c.payee, waiting_months=c.waiting_months,
+                materials=[_texts(m) for m in c.materials],
+                questions=[CaseQuestion(name=q.name, type=q.type, text=_texts(q.text), expect=q.expect,
+                                        material=_texts(q.material) if q.material else None)
+                           for q in c.questions],
+            )
+            for c in policy.withdrawal_cases.values()
+            if c.name in policy.enabled_cases
+        ]
+        return WithdrawalCases(id=row[0], region=row[3], year=year, cases=cases,
+                               always_materials=[_texts(m) for m in policy.always_materials])
+
+    result: WithdrawalCases = led.run(run)
+    led.audit_read("withdrawal.cases", result.id, json.dumps({"region": result.region}))
+    return result
+
+
 def withdrawal_check(led: Ledger, who: str, case: str, facts: dict[str, str], lang: str | None = None) -> WithdrawalVerdict:
     """The checklist verdict from the ledger (status, balance, scheme, region) and the answers."""
     from yibao_tui.domain import rules
-    from yibao_tui.domain.policy import policy_for
     from yibao_tui.domain.withdrawal import verdict as withdrawal_verdict
     from yibao_tui.i18n import get_lang
 
@@ -32,7 +69,7 @@ def withdrawal_check(led: Ledger, who: str, case: str, facts: dict[str, str], la
         row = resolve(led, who)
         f = person_facts(row)
         bal = int(row[9] or 0)
-        return withdrawal_verdict(f, bal, policy_for(f.region, led.today().year), case, facts, lang or get_lang())
+        return withdrawal_verdict(f, bal, led.policy(f.region, led.today().year), case, facts, lang or get_lang())
 
     result: WithdrawalVerdict = led.run(run)
     led.audit_read("withdrawal.check", result.id, json.dumps({"case": case}))
@@ -44,7 +81,6 @@ def withdrawal_execute(led: Ledger, who: str, case: str, facts: dict[str, str], 
     """Counter only, co-signed by a supervisor: pay the whole balance out and close the account,
     in one transaction."""
     from yibao_tui.domain import rules
-    from yibao_tui.domain.policy import policy_for
     from yibao_tui.domain.withdrawal import verdict as withdrawal_verdict
     from yibao_tui.i18n import get_lang
     from yibao_tui.ledger.logins import operator_login
@@ -65,8 +101,8 @@ def withdrawal_execute(led: Ledger, who: str, case: str, facts: dict[str, str], 
     def body(db: Db, op_id: int, now: str) -> dict[str, Any]:
         facts_ = person_facts(row_of(db, pid))
         rules.require_account_usable(facts_)
-        acct, bal, _ = account(db, pid)
-        v = withdrawal_verdict(facts_, bal, policy_for(facts_.region, int(now[:4])), case, facts, get_lang())
+        acct, bal, _ = account(db, pid, lock=True)  # the whole balance, as it is when paid out
+        v = withdrawal_verdict(facts_, bal, led.policy(facts_.region, int(now[:4])), case, facts, get_lang())
         if not v.eligible:
             raise YibaoError("WITHDRAWAL_NOT_ELIGIBLE")
         tid, _, _ = transfer(db, op_id, "withdrawal", acct, system_account(db, "withdrawal"), bal, now,

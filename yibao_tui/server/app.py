@@ -30,7 +30,14 @@ from yibao_tui.domain.errors import YibaoError
 from yibao_tui.domain.idnum import normalise_id
 from yibao_tui.server import validate
 from yibao_tui.server.auth import LAST_USED_FLUSH_SECONDS, Clock, Principal, TokenStore
-from yibao_tui.server.backends import BackendFactory, BackendPool, actor_for, ledger_backend
+from yibao_tui.server.backends import (
+    ANCHOR_SECONDS,
+    BackendFactory,
+    BackendPool,
+    LedgerBackend,
+    actor_for,
+    ledger_backend,
+)
 from yibao_tui.server.errors import (
     error_response,
     from_sqlite,
@@ -194,6 +201,7 @@ class Server:
         self.tokens: TokenStore | None = None
         self.idem: IdempotencyStore | None = None
         self._flusher: asyncio.Task[None] | None = None
+        self._anchorer: asyncio.Task[None] | None = None
         self.limiter: RateLimiter | None = None
         self.requests: BindingRequests | None = None
         #: what a failure of the database under the server's own tables raises (its driver's errors)
@@ -216,6 +224,22 @@ class Server:
             log.warning("released %d request(s) left in progress by a server that is gone", self.idem.released)
         self.idem.start_heartbeat()
         self._flusher = asyncio.get_running_loop().create_task(self._flush_last_used())
+        self._anchorer = asyncio.get_running_loop().create_task(self._anchor_chains())
+
+    async def _anchor_chains(self) -> None:
+        """Every ``ANCHOR_SECONDS``, record the audit chains' heads on chain 0 (PostgreSQL: a chain
+        per server process); a failure waits for the next round."""
+        while True:
+            await asyncio.sleep(ANCHOR_SECONDS)
+            await self._anchor()
+
+    async def _anchor(self) -> None:
+        primary = self.pool.primary
+        if isinstance(primary, LedgerBackend):
+            try:
+                await primary.anchor()
+            except YibaoError as e:
+                log.warning("audit chains not anchored: %s", e.code)
 
     async def _flush_last_used(self) -> None:
         """Write down every ``LAST_USED_FLUSH_SECONDS`` when tokens were last used."""
@@ -226,10 +250,13 @@ class Server:
                     await asyncio.to_thread(self.tokens.flush_last_used)
 
     async def stop(self) -> None:
-        if self._flusher is not None:
-            self._flusher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._flusher
+        for task in (self._flusher, self._anchorer):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        if self._anchorer is not None:
+            await self._anchor()  # this process's chain ends here: its last head on chain 0
         if self.tokens is not None:
             with contextlib.suppress(*self.db_errors):
                 self.tokens.flush_last_used()

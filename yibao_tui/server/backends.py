@@ -17,10 +17,14 @@ from yibao_tui.backend.base import Actor, Backend
 from yibao_tui.backend.local import LocalBackend
 from yibao_tui.domain.errors import YibaoError
 from yibao_tui.domain.models import Balance, WithdrawalVerdict
+from yibao_tui.ledger.dialect import is_url
 from yibao_tui.ledger.store import Clock, Ledger
 from yibao_tui.server.auth import Principal
 
 BackendFactory = Callable[[Actor], Backend]
+
+#: How often a server process on PostgreSQL records every audit chain's head on chain 0.
+ANCHOR_SECONDS = 30.0
 
 
 class LedgerBackend(LocalBackend):
@@ -38,6 +42,21 @@ class LedgerBackend(LocalBackend):
         super().__init__(path, actor=actor, clock=clock)
         self._waiting: list[tuple[str, asyncio.Future[Balance]]] = []
         self._busy = False
+
+    async def init(self) -> str:
+        """Create or migrate the ledger; on PostgreSQL, open an audit chain of its own: the
+        server's first backend does, and the pool's other backends append to it too (its head is
+        serialised by ``Dialect.lock_chain``), so server processes never wait on each other's
+        chain heads. ``anchor`` records the chains' heads on chain 0."""
+        path = await super().init()
+        if is_url(path):
+            await self._call(self.ledger.own_chain)
+        return path
+
+    async def anchor(self) -> None:
+        """Record every audit chain's head on chain 0 (PostgreSQL; nothing on SQLite, one chain)."""
+        if self.ledger.chain:
+            await self._call(self.ledger.anchor_chains)
 
     async def withdrawal_check(
         self, who: str, case: str, facts: dict[str, str], lang: str | None = None
@@ -167,6 +186,11 @@ class BackendPool:
         self._primary: Backend | None = None
         self._lock = asyncio.Lock()
 
+    @property
+    def primary(self) -> Backend | None:
+        """The first backend (``start``)."""
+        return self._primary
+
     async def start(self) -> Backend:
         """Make and initialise the first backend (creates or migrates the ledger)."""
         primary = self._factory(Actor("http", None))
@@ -180,7 +204,10 @@ class BackendPool:
         if callable(view):
             made: Backend = view(actor)
             return made
-        return self._factory(actor)
+        made = self._factory(actor)
+        if isinstance(made, LedgerBackend) and isinstance(self._primary, LedgerBackend):
+            made.ledger.chain = self._primary.ledger.chain  # one audit chain per server process
+        return made
 
     def use(self, actor: Actor) -> Lease:
         """``async with pool.use(actor) as backend``: the backend for ``actor`` for the length

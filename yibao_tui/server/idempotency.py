@@ -308,7 +308,7 @@ class IdempotencyStore:
 
     def _tx(self) -> Any:
         assert self._conn is not None
-        return self._conn.transaction("http_idempotency")
+        return self._conn.transaction("http_idempotency", rows=self._conn.pg)
 
     def _owner_gone(self, conn: ServerDb, owner: str | None, principal: int, key: str, now: float) -> bool:
         """Whether the instance holding a running claim is gone (this one, when it does not run
@@ -324,22 +324,24 @@ class IdempotencyStore:
 
     def _begin(self, principal: int, key: str, fp: str, now: float) -> Stored | None:
         with self._tx() as conn:
-            row = conn.execute(
-                "SELECT fingerprint, state, status, body, updated_at, owner FROM http_idempotency"
-                " WHERE principal = ? AND key = ?",
-                (principal, key),
-            ).fetchone()
-            if row is None:
-                conn.execute(
-                    "INSERT INTO http_idempotency (principal, key, fingerprint, state, owner, created_at,"
-                    " updated_at) VALUES (?, ?, ?, 'running', ?, ?, ?)",
-                    (principal, key, fp, self.instance.id, now, now),
-                )
+            # a new key is claimed with one statement; a known one is read under its row's lock
+            if conn.execute(
+                "INSERT INTO http_idempotency (principal, key, fingerprint, state, owner, created_at,"
+                " updated_at) VALUES (?, ?, ?, 'running', ?, ?, ?) ON CONFLICT (principal, key) DO NOTHING",
+                (principal, key, fp, self.instance.id, now, now),
+            ).rowcount == 1:
                 conn.execute(
                     "DELETE FROM http_idempotency WHERE created_at < ?", (now - RETENTION_SECONDS,)
                 )
                 self._running.add((principal, key))
                 return None
+            row = conn.execute(
+                "SELECT fingerprint, state, status, body, updated_at, owner FROM http_idempotency"
+                " WHERE principal = ? AND key = ?" + conn.dialect.for_update,
+                (principal, key),
+            ).fetchone()
+            if row is None:  # released by its dead owner between the two statements: try again
+                raise YibaoError("IN_PROGRESS")
             stored_fp, state, status, body, updated, owner = row
             if stored_fp != fp:
                 raise YibaoError("IDEMPOTENCY_CONFLICT", key=key)

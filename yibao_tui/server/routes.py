@@ -35,6 +35,8 @@ from yibao_tui.server.spec import (
 
 PERSONAL_ROLES = frozenset({"admin", "counter", "kiosk", "personal"})
 SELF_SERVICE_ROLES = frozenset({"kiosk", "personal"})
+#: The channels a binding form may be on (``Actor.channel``).
+CHANNELS = ("app", "cli", "counter", "http", "kiosk", "tui")
 #: Verification that a scoped principal (an app or a kiosk) may not claim for itself.
 STAFF_ONLY_VERIFICATION = frozenset({"counter"})
 
@@ -178,6 +180,18 @@ async def bind(c: Call) -> dict[str, Any]:
     return _shown(c, binding)
 
 
+async def binding_rules(c: Call) -> dict[str, Any]:
+    """What a binding form must know first, as this caller may bind: a scoped principal may not
+    claim the counter's check, and a self-service one binds through binding requests only
+    (``SELF_SERVICE_BINDING``), so no method is offered to it."""
+    rules = await c.backend.binding_rules(c.path["who"], c.query["channel"])
+    if c.principal.scoped or self_service(c.principal):
+        refused = STAFF_ONLY_VERIFICATION if not self_service(c.principal) else frozenset(rules.methods_for(None))
+        bands = [dataclasses.replace(b, methods=[m for m in b.methods if m not in refused]) for b in rules.methods]
+        rules = dataclasses.replace(rules, methods=bands)
+    return rules.to_json()
+
+
 async def unbind(c: Call) -> dict[str, Any]:
     relative = await _relative(c, c.path["relative"])
     return _shown(c, await c.backend.unbind(c.path["who"], relative, key=c.key))
@@ -257,6 +271,10 @@ async def premium_payments(c: Call) -> dict[str, Any]:
 
 async def premium_years(c: Call) -> dict[str, Any]:
     return (await c.backend.premium_years(c.path["who"], c.query["relative"], lang=c.lang)).to_json()
+
+
+async def withdrawal_cases(c: Call) -> dict[str, Any]:
+    return (await c.backend.withdrawal_cases(c.path["who"])).to_json()
 
 
 async def withdrawal_check(c: Call) -> dict[str, Any]:
@@ -472,6 +490,12 @@ OPS: tuple[Op, ...] = (
              Field("relation", "string", required=True, max_length=40),
              Field("verified_by", "string", default="counter", max_length=20, description="counter | face | letter"),
              Field("pledge_accepted", "boolean", default=True))),
+    Op("bindingRules", "GET", _WHO + "/binding-rules", binding_rules, PERSONAL_ROLES, "BindingRules",
+       "What a binding form needs first (the server's policy): the cap and the active bindings, the"
+       " pledge, and the verification methods accepted per age band on a channel, as this caller may bind",
+       scoped=("who",),
+       query=(Field("channel", "string", default="http", enum=CHANNELS,
+                    description="the channel the form is on: face only where there is a camera (app, kiosk)"),)),
     Op("bindingRequest", "POST", _WHO + "/binding-requests", binding_request, SELF_SERVICE_ROLES,
        "BindingRequest", "An app or a kiosk asks a relative to confirm a binding (the same answer whether"
        " or not they exist)", scoped=("who",), rate_counted=True,
@@ -500,6 +524,9 @@ OPS: tuple[Op, ...] = (
        "The contribution years open for payment today in the payer's region (or the relative's)"
        " and the collection windows around", scoped=("who",),
        query=(_person("relative", description="ID number or card number: this relative's region"),)),
+    Op("withdrawalCases", "GET", _WHO + "/withdrawal-cases", withdrawal_cases, PERSONAL_ROLES,
+       "WithdrawalCases", "The withdrawal cases the server's policy enables in this person's region, with"
+       " their questions and materials (both languages)", scoped=("who",)),
     Op("withdrawalCheck", "GET", _WHO + "/withdrawal-check", withdrawal_check, PERSONAL_ROLES,
        "WithdrawalVerdict", "The withdrawal checklist verdict", scoped=("who",),
        query=(Field("case", "string", required=True, max_length=40),

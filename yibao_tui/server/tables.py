@@ -83,10 +83,16 @@ class ServerDb:
             " AND table_schema = current_schema()", (table,))}
 
     @contextmanager
-    def transaction(self, table: str) -> Iterator[ServerDb]:
-        """A write transaction on ``table`` (see the module's doc); rolled back on any exception."""
+    def transaction(self, table: str, rows: bool = False) -> Iterator[ServerDb]:
+        """A write transaction on ``table`` (see the module's doc); rolled back on any exception.
+        ``rows``: the store locks the rows it reads (``SELECT … FOR UPDATE``, ``INSERT … ON
+        CONFLICT``), so on PostgreSQL its writers do not wait on each other's keys, and the commit
+        does not wait for the disk (``synchronous_commit = off``; the store's connection on
+        SQLite is ``synchronous=NORMAL`` for the same reason)."""
         raw = self.db.raw
-        if self.pg:
+        if self.pg and rows:
+            raw.begin("BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL synchronous_commit TO off")
+        elif self.pg:
             raw.begin(f"BEGIN ISOLATION LEVEL SERIALIZABLE; LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
         else:
             raw.execute("BEGIN IMMEDIATE")

@@ -1,6 +1,9 @@
 """The binding form as one flow: the ID checked as typed, the relative's masked name once it is
 complete, the relation, the verification methods that will be accepted for that relative's age
-on this channel, the pledge, and the cap said before anything is typed (no Textual)."""
+on this channel, the pledge, and the cap said before anything is typed (no Textual).
+
+The rules (cap, pledge, methods per age band) come from the ``Backend`` (``binding_rules``): the
+system of record's policy, the server's through ``--backend URL``, never this process's own."""
 
 from __future__ import annotations
 
@@ -11,17 +14,14 @@ from typing import TYPE_CHECKING
 from yibao_tui.domain.errors import YibaoError
 from yibao_tui.domain.idnum import IdNumber, normalise_id, parse_id
 from yibao_tui.domain.masking import mask_name
-from yibao_tui.domain.models import Binding, Person
-from yibao_tui.domain.policy import policy_for
-from yibao_tui.domain.rules import relative_age
+from yibao_tui.domain.models import Binding, BindingRules, Person
+from yibao_tui.domain.rules import FORM_METHODS, relative_age
 
 if TYPE_CHECKING:
     from yibao_tui.backend.base import Backend
 
 #: Verification methods in the order a form offers them.
-METHODS = ("counter", "letter", "face")
-#: Channels with a camera and liveness check: the only ones that can verify a face.
-FACE_CHANNELS = frozenset({"app", "kiosk"})
+METHODS = FORM_METHODS
 
 
 class BindingForm:
@@ -34,9 +34,8 @@ class BindingForm:
         self.holder = holder
         self.today = today
         self.channel = channel
-        policy = policy_for(holder.region, today.year)
-        self.cap = policy.binding_cap
-        self.face_age = policy.face_age
+        #: The backend's rules for this holder and channel (``load``).
+        self.rules: BindingRules | None = None
         #: The holder's active bindings (``load``).
         self.active: list[Binding] = []
         self.number: IdNumber | None = None
@@ -50,18 +49,24 @@ class BindingForm:
         self._attempt: tuple[tuple[str, str, str, bool], str] | None = None
 
     async def load(self) -> None:
-        """The holder's active bindings (for the cap and the pledge)."""
+        """The backend's rules (cap, pledge, methods) and the holder's active bindings."""
+        self.rules = await self.backend.binding_rules(self.holder.id, self.channel)
         self.active = [b for b in await self.backend.bindings(self.holder.id) if b.status == "active"]
+
+    @property
+    def cap(self) -> int | None:
+        """The most bindings the holder's region allows (``None`` before ``load``)."""
+        return self.rules.cap if self.rules else None
 
     @property
     def full(self) -> bool:
         """The cap is reached: the form should not open."""
-        return len(self.active) >= self.cap
+        return self.rules is not None and len(self.active) >= self.rules.cap
 
     @property
     def first(self) -> bool:
-        """The first binding needs the pledge."""
-        return not self.active
+        """The next binding needs the pledge (the holder has not signed it yet)."""
+        return self.rules.pledge_required if self.rules else not self.active
 
     async def type_id(self, text: str) -> None:
         """The ID as typed so far: checked now; once complete, the relative's masked name."""
@@ -75,7 +80,7 @@ class BindingForm:
             self.id_error = err
             return
         if self.method not in self.methods():
-            self.method = self.methods()[0]
+            self.method = next(iter(self.methods()), None)
         try:
             person = await self.backend.person(self.number.value)
         except YibaoError:
@@ -84,17 +89,13 @@ class BindingForm:
             self.relative_name = mask_name(person.name)
 
     def methods(self) -> list[str]:
-        """What will be accepted: face only on a channel that can do it and from ``face_age``,
-        a letter only under it, the counter's check always."""
-        age = relative_age(self.number.birth_date, self.today) if self.number else None
-        out = []
-        for m in METHODS:
-            if m == "face" and (self.channel not in FACE_CHANNELS or (age is not None and age < self.face_age)):
-                continue
-            if m == "letter" and age is not None and age >= self.face_age:
-                continue
-            out.append(m)
-        return out
+        """What the backend will accept from this channel for the relative typed (their age on
+        the backend's today); before a complete ID, what it accepts for some age."""
+        if self.rules is None:
+            return []
+        today = dt.date.fromisoformat(self.rules.today)
+        age = relative_age(self.number.birth_date, today) if self.number else None
+        return self.rules.methods_for(age)
 
     def request(self) -> tuple[str, str, str, bool, str]:
         """What to send (relative, relation, method, pledge, key); raises what is missing.
@@ -106,7 +107,10 @@ class BindingForm:
             number = parse_id("", today=self.today)  # raises: nothing typed
         if self.relation is None:
             raise YibaoError("INVALID_ARGUMENT", detail="relation")
-        method = self.method if self.method in self.methods() else self.methods()[0]
+        allowed = self.methods()
+        if not allowed:  # a self-service caller: the relative confirms a binding request instead
+            raise YibaoError("SELF_SERVICE_BINDING")
+        method = self.method if self.method in allowed else allowed[0]
         req = (number.value, self.relation, method, self.pledge)
         if self._attempt is None or self._attempt[0] != req:
             self._attempt = (req, str(uuid.uuid4()))

@@ -4,6 +4,9 @@ A verdict counts only for the case and the answers it was judged on: an invalid 
 answer changed since, means no verdict (and so no export and no execution on it). The backend
 is asked once per distinct set of answers, so the audit log holds one ``withdrawal.check`` per
 verdict the user saw, not one per keystroke (the view waits for typing to pause).
+
+The cases and their questions come from the ``Backend`` (``withdrawal_cases``): the system of
+record's policy, the server's through ``--backend URL``, never this process's own.
 """
 
 from __future__ import annotations
@@ -11,8 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from yibao_tui.domain.errors import YibaoError
-from yibao_tui.domain.models import WithdrawalVerdict
-from yibao_tui.domain.policy import Question, policy_for
+from yibao_tui.domain.models import CaseQuestion, WithdrawalCaseInfo, WithdrawalVerdict
 
 if TYPE_CHECKING:
     from yibao_tui.backend.base import Backend
@@ -24,21 +26,27 @@ MAX_COUNT = 10_000
 class WithdrawalChecklist:
     """One person's eligibility checklist."""
 
-    def __init__(self, backend: Backend, who: str, region: str, year: int) -> None:
+    def __init__(self, backend: Backend, who: str) -> None:
         self.backend = backend
         self.who = who
-        self._policy = policy_for(region, year)
-        #: The cases this region enables, in the policy's order (no case it would refuse).
-        self.cases: list[str] = [
-            c for c in self._policy.withdrawal_cases if c in self._policy.enabled_cases
-        ]
+        self._cases: dict[str, WithdrawalCaseInfo] = {}
+        #: The cases the person's region enables, in the policy's order (``load``).
+        self.cases: list[str] = []
         self.case: str | None = None
-        self.questions: tuple[Question, ...] = ()
+        self.questions: tuple[CaseQuestion, ...] = ()
         #: What was typed or picked, per question name (as typed; checked in ``facts``).
         self.answers: dict[str, str] = {}
         self._verdict: WithdrawalVerdict | None = None
         self._judged: tuple[str, tuple[tuple[str, str], ...]] | None = None
         self._refused: tuple[tuple[str, tuple[tuple[str, str], ...]], YibaoError] | None = None
+
+    async def load(self) -> list[str]:
+        """The cases the backend's policy enables in the person's region (no case it would
+        refuse), with their questions."""
+        info = await self.backend.withdrawal_cases(self.who)
+        self._cases = {c.name: c for c in info.cases}
+        self.cases = [c.name for c in info.cases]
+        return self.cases
 
     # --- input ----------------------------------------------------------------------------------
 
@@ -50,8 +58,8 @@ class WithdrawalChecklist:
         if case == self.case:
             return False
         self.case = case
-        definition = self._policy.withdrawal_cases.get(case) if case else None
-        self.questions = definition.questions if definition else ()
+        definition = self._cases.get(case) if case else None
+        self.questions = tuple(definition.questions) if definition else ()
         self.answers = {}
         self._verdict = self._judged = self._refused = None
         return True
@@ -82,7 +90,7 @@ class WithdrawalChecklist:
                 from yibao_tui.i18n import get_lang, t
 
                 reason = "reason.fact.number" if q.type == "int" else "reason.fact.yes_no"
-                detail = t(reason, question=q.text.get(get_lang()), value=raw[:20])
+                detail = t(reason, question=q.text_in(get_lang()), value=raw[:20])
                 problem = YibaoError("INVALID_FACT", detail=detail)
         return facts, problem
 

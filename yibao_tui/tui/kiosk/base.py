@@ -96,6 +96,16 @@ class KioskScreen(Screen[Any]):
         """A refusal in words, with any ID masked."""
         target.update(Text("✗ " + kiosk_error_text(err), style="bold red"))
 
+    async def load_flow(self, flow: Any, target: Static) -> bool:
+        """``await flow.load()`` (what the flow needs from the backend first); a failure is
+        said in ``target`` and gives ``False``."""
+        try:
+            await flow.load()
+        except Exception as err:  # noqa: BLE001
+            self.say_error(target, err)
+            return False
+        return True
+
 
 def kiosk_error_text(err: BaseException) -> str:
     """The error for the public: masked, and no echo of a typed card or ID."""

@@ -31,12 +31,9 @@ class KioskWithdrawal(KioskScreen):
     def compose_body(self) -> ComposeResult:
         holder = self.holder
         if holder is not None:
-            self.flow = WithdrawalChecklist(
-                self.backend, holder.id, holder.region, self.kapp.today.year
-            )
-        cases = self.flow.cases if self.flow else []
+            self.flow = WithdrawalChecklist(self.backend, holder.id)
         yield Select(
-            [(Text(case_name(c)), c) for c in cases],
+            [],
             prompt=t("ui.withdrawal.case_prompt"),
             id="case",
         )
@@ -44,6 +41,16 @@ class KioskWithdrawal(KioskScreen):
             yield VerticalScroll(id="questions", can_focus=False)
             with VerticalScroll(id="verdict-box", can_focus=False):
                 yield Static(Text(t("mode.kiosk.counter_only")), id="verdict")
+
+    def on_mount(self) -> None:
+        self.load_cases()
+
+    @work(exclusive=True, exit_on_error=False, group="cases")
+    async def load_cases(self) -> None:
+        """The cases the backend's policy enables in the holder's region, into the picker."""
+        flow = self.flow
+        if flow is not None and await self.load_flow(flow, self.query_one("#verdict", Static)):
+            self.query_one("#case", Select).set_options([(Text(case_name(c)), c) for c in flow.cases])
 
     @on(Select.Changed, "#case")
     async def _case(self, event: Select.Changed) -> None:

@@ -118,12 +118,13 @@ class FamilyScreen(YibaoScreen):
         try:
             everything = await self.backend.bindings(person.id, include_ended=True)
             holders = await self.backend.bound_by(person.id)
+            # the cap of the system of record's policy (the server's through --backend URL)
+            self.cap = (await self.backend.binding_rules(person.id)).cap
         except Exception as err:  # noqa: BLE001
             self.report(err)
             return
         self.fresh()
         self.has_any_binding = bool(everything)
-        self.cap = BindingForm(self.backend, person, self.yapp.today).cap
         active = [b for b in everything if b.status == "active"]
         shown = everything if self.show_history else active
         self.bindings_shown = shown
@@ -302,7 +303,7 @@ class BindForm(ModalScreen[Binding | None]):
                     for m in METHODS:
                         button = RadioButton(
                             f"{verified_name(m)} · {t(f'ui.bind.verify.{m}')}",
-                            value=m == allowed[0],
+                            value=m in allowed[:1],
                             id=f"verify-{m}",
                         )
                         button.disabled = m not in allowed
@@ -317,7 +318,7 @@ class BindForm(ModalScreen[Binding | None]):
                 yield Button(t("ui.cancel"), id="cancel")
 
     def on_mount(self) -> None:
-        self.flow.method = self.flow.methods()[0]
+        self.flow.method = next(iter(self.flow.methods()), None)
         self.query_one("#relative-id", Input).focus()
 
     @on(Input.Changed, "#relative-id")

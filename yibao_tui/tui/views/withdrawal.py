@@ -14,9 +14,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.timer import Timer
 from textual.widgets import Button, Input, Label, Select, Static
 
-from yibao_tui.domain.models import Person, WithdrawalVerdict
+from yibao_tui.domain.models import CaseQuestion, Person, WithdrawalVerdict
 from yibao_tui.domain.money import format_fen
-from yibao_tui.domain.policy import Question
 from yibao_tui.i18n import get_lang, name_of, t
 from yibao_tui.tui.flows.withdrawal import WithdrawalChecklist
 from yibao_tui.tui.views.base import YibaoScreen
@@ -83,7 +82,7 @@ def verdict_renderable(verdict: WithdrawalVerdict) -> Group:
     return Group(*parts)
 
 
-def question_rows(questions: tuple[Question, ...], *, compact: bool) -> list[Vertical]:
+def question_rows(questions: tuple[CaseQuestion, ...], *, compact: bool) -> list[Vertical]:
     """One row per question: its text and the answer field (``#q-<i>``, class ``answer``);
     the laptop, the counter and the kiosk lay out the same checklist."""
     lang = get_lang()
@@ -109,7 +108,7 @@ def question_rows(questions: tuple[Question, ...], *, compact: bool) -> list[Ver
             )
         rows.append(
             Vertical(
-                Label(Text(q.text.get(lang)), classes="question"),
+                Label(Text(q.text_in(lang)), classes="question"),
                 answer,
                 classes="question-row",
             )
@@ -171,7 +170,7 @@ class WithdrawalScreen(YibaoScreen):
         return self.flow.case if self.flow else None
 
     @property
-    def questions(self) -> tuple[Question, ...]:
+    def questions(self) -> tuple[CaseQuestion, ...]:
         """The chosen case's questions."""
         return self.flow.questions if self.flow else ()
 
@@ -211,19 +210,31 @@ class WithdrawalScreen(YibaoScreen):
         keep = self.case
         old = self.flow
         if old is None or old.who != person.id:
-            flow = self.flow = WithdrawalChecklist(
-                self.backend, person.id, person.region, self.yapp.today.year
-            )
-        else:
-            flow = old
-            flow.forget()  # the same person reloaded (status, balance): judge again
-        select.set_options([(Text(case_name(c)), c) for c in flow.cases])
-        if keep in flow.cases and flow is old:
+            self.flow = WithdrawalChecklist(self.backend, person.id)
+            select.set_options([])
+            self._no_verdict()
+            self.query_one("#questions", VerticalScroll).remove_children()
+            self.load_cases(self.flow)
+            return
+        old.forget()  # the same person reloaded (status, balance): judge again
+        select.set_options([(Text(case_name(c)), c) for c in old.cases])
+        if keep in old.cases:
             select.value = keep
             self.check()
         else:
             self._no_verdict()
             self.query_one("#questions", VerticalScroll).remove_children()
+
+    @work(exclusive=True, exit_on_error=False, group="cases")
+    async def load_cases(self, flow: WithdrawalChecklist) -> None:
+        """The cases the backend's policy enables for the person, into the picker."""
+        try:
+            await flow.load()
+        except Exception as err:  # noqa: BLE001
+            self.report(err)
+            return
+        if flow is self.flow:
+            self.query_one("#case", Select).set_options([(Text(case_name(c)), c) for c in flow.cases])
 
     def refresh_data(self) -> None:
         if self.case:
@@ -323,7 +334,7 @@ class WithdrawalScreen(YibaoScreen):
             answer = facts.get(q.name)
             shown = {"yes": t("ui.yes"), "no": t("ui.no")}.get(answer or "", answer or "")
             lines.append(
-                f"- {q.text.get(lang)}{t('colon')}{shown or t('ui.withdrawal.unanswered')}"
+                f"- {q.text_in(lang)}{t('colon')}{shown or t('ui.withdrawal.unanswered')}"
             )
         folder = export_dir()
         stamp = self.yapp.today.strftime("%Y%m%d")

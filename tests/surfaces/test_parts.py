@@ -1,4 +1,4 @@
-"""The pieces of the modes without a terminal: idle timer, environment scrub, kiosk config,
+"""The pieces of the surfaces without a terminal: idle timer, environment scrub, kiosk config,
 receipts, the message catalogue."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.modes.kit import ID18
+from tests.surfaces.kit import ID18
 from yibao_tui.domain.models import PremiumPayment, WithdrawalReceipt
 from yibao_tui.i18n import set_lang
 from yibao_tui.i18n.messages import modes

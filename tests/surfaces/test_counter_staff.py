@@ -8,9 +8,9 @@ import csv
 
 from textual.widgets import DataTable, Input, Select, Static
 
-from tests.modes.conftest import CLERK, CLERK_PW, SUPER, SUPER_PW, World
-from tests.modes.kit import ID18, screen_text, settle
-from tests.modes.test_counter import login, lookup, make
+from tests.surfaces.conftest import CLERK, CLERK_PW, SUPER, SUPER_PW, World
+from tests.surfaces.kit import ID18, screen_text, settle
+from tests.surfaces.test_counter import login, lookup, make
 from yibao_tui.backend.base import Actor
 
 

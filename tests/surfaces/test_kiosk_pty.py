@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.modes.conftest import PIN, World
+from tests.surfaces.conftest import PIN, World
 from yibao_tui.tui.kiosk.config import set_admin_pin
 
 YIBAO = Path(sys.executable).with_name("yibao")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from tests.modes.kit import ID18
+from tests.surfaces.kit import ID18
 from yibao_tui.domain.models import PremiumPayment, WithdrawalReceipt
 from yibao_tui.i18n import set_lang
 from yibao_tui.receipts import premium_receipt, save_receipt_files, withdrawal_receipt

@@ -7,8 +7,8 @@ import weakref
 
 from textual.widgets import Select, Static
 
-from tests.modes.conftest import PIN, TODAY, World
-from tests.modes.kit import ID18, click, find_in_memory, screen_text, settle, widget_texts
+from tests.surfaces.conftest import PIN, TODAY, World
+from tests.surfaces.kit import ID18, click, find_in_memory, screen_text, settle, widget_texts
 from yibao_tui.ledger.access import hash_secret
 from yibao_tui.tui.kiosk.app import KioskApp
 from yibao_tui.tui.kiosk.config import KioskConfig

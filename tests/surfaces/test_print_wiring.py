@@ -1,4 +1,4 @@
-"""Printing wired into the modes, against the real CUPS test printer (see tests/printing/cups.py):
+"""Printing wired into the surfaces, against the real CUPS test printer (see tests/printing/cups.py):
 the counter prints its receipt at once, the kiosk a slip after a payment and a 12-month statement
 on request; a stopped printer says so, keeps the slip, and a reprint never pays again."""
 
@@ -11,11 +11,6 @@ from pathlib import Path
 import pytest
 from textual.widgets import Select
 
-from tests.modes.conftest import PIN, World
-from tests.modes.kit import settle
-from tests.modes.test_counter import make as make_counter
-from tests.modes.test_counter import pay_child_premium
-from tests.modes.test_kiosk import CONFIG, sign_in
 from tests.printing.cups import (
     PRINTER,
     notes,
@@ -26,6 +21,11 @@ from tests.printing.cups import (
     wait_for_new_pdf,
     wait_for_note,
 )
+from tests.surfaces.conftest import PIN, World
+from tests.surfaces.kit import settle
+from tests.surfaces.test_counter import make as make_counter
+from tests.surfaces.test_counter import pay_child_premium
+from tests.surfaces.test_kiosk import CONFIG, sign_in
 from yibao_tui.domain.masking import mask_id
 from yibao_tui.printing import pending
 from yibao_tui.tui.kiosk.app import KioskApp

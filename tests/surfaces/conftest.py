@@ -63,7 +63,7 @@ class World:
 
 
 @pytest.fixture(autouse=True)
-def _modes_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def _surfaces_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("YIBAO_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("YIBAO_EXPORT_DIR", str(tmp_path / "exports"))
     monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")

@@ -6,8 +6,8 @@ from __future__ import annotations
 from rich.cells import cell_len
 from textual.widgets import Button, Input, Select, Static
 
-from tests.modes.conftest import CLERK, CLERK_PW, SUPER, SUPER_PW, TODAY, World
-from tests.modes.kit import ID18, screen_text, settle
+from tests.surfaces.conftest import CLERK, CLERK_PW, SUPER, SUPER_PW, TODAY, World
+from tests.surfaces.kit import ID18, screen_text, settle
 from yibao_tui.tui.counter.app import CounterApp
 
 
@@ -420,7 +420,7 @@ async def test_premium_receipt_without_reportlab_says_where_the_text_went(world:
 async def test_fast_login_burst_behaves_like_slow_typing(world: World):
     """Issue 8 defect 3: a burst "A001", Tab, password, Enter (a badge scanner, a password manager)
     left "A001clerk-pass-1" in plain text in 工号; fast input must behave like slow input."""
-    from tests.modes.kit import burst
+    from tests.surfaces.kit import burst
 
     app = make(world)
     async with app.run_test(size=(120, 30)) as pilot:
