@@ -88,7 +88,7 @@ async def test_markup_names_show_literally_on_every_screen(bound_backend, tmp_pa
         app.screen.query_one("#who", Input).value = "[/b]x[TODO]"
         await pilot.press("enter")
         await settle(pilot)
-        assert text_of(app.screen.query_one("#lookup-message", Static)) == "查无此人：[/b]x[TODO]"
+        assert text_of(app.screen.query_one("#lookup-message", Static)).startswith("查无此人：[/b]x[TODO]。")
         assert app.is_running
 
 

@@ -101,7 +101,7 @@ ZH: dict[str, str] = {
     # demo
     "ui.demo.loaded": "已载入演示数据：{persons} 人",
     "ui.start.title": "账本里还没有参保人",
-    "ui.start.body": "可以载入演示数据看看（演示数据都是虚构的人），导入花名册（CSV 文件），登记一位参保人，或按身份证号、社保卡号查找。",
+    "ui.start.body": "可以载入演示数据看看（演示数据都是虚构的人），导入花名册（CSV 文件），登记一位参保人，或按身份证号、社保卡号或姓名查找。",
     "ui.start.demo": "载入演示数据",
     "ui.start.import": "导入花名册",
     "ui.start.add": "登记参保人",
@@ -232,6 +232,7 @@ ZH: dict[str, str] = {
     "ui.lookup.searching": "正在查找……",
     "ui.lookup.bad_id": "身份证号无效：{reason}",
     "ui.lookup.unknown": "查无此人：{who}",
+    "ui.lookup.unknown_name": "查无此人：{who}。按姓名查找须输入完整姓名（可加出生年份，如 王桂英 1990）。",
     # --- counter staff (issue 10 item 9): find by name in ctrl+f ---
     "ui.lookup.matches": "共 {total} 人同名，已列出 {shown} 人：选择一人打开",
     "ui.lookup.more": "更多……",
@@ -332,7 +333,7 @@ EN: dict[str, str] = {
     "ui.mask.off": "Showing full ID numbers and names: mind who is watching",
     "ui.demo.loaded": "Demo data loaded: {persons} persons",
     "ui.start.title": "The ledger has nobody in it yet",
-    "ui.start.body": "Load the demo data to look around (the demo people are fictitious), import a roster (a CSV file), register a person, or find one by ID or card number.",
+    "ui.start.body": "Load the demo data to look around (the demo people are fictitious), import a roster (a CSV file), register a person, or find one by ID, card number or name.",
     "ui.start.demo": "Load demo data",
     "ui.start.import": "Import a roster",
     "ui.start.add": "Register a person",
@@ -458,6 +459,7 @@ EN: dict[str, str] = {
     "ui.lookup.searching": "Searching…",
     "ui.lookup.bad_id": "Invalid ID number: {reason}",
     "ui.lookup.unknown": "No such person: {who}",
+    "ui.lookup.unknown_name": "No such person: {who}. A name search needs the whole name (a birth year may follow, e.g. 王桂英 1990).",
     # --- counter staff (issue 10 item 9): find by name in ctrl+f ---
     "ui.lookup.matches": "{total} people with this name, {shown} listed: choose one to open",
     "ui.lookup.more": "More…",

@@ -126,7 +126,7 @@ class LookupScreen(ModalScreen[None]):
             return
         if not page.matches:
             self._hide_matches()
-            self._say(t("ui.lookup.unknown", who=name if born is None else f"{name} {born}"))
+            self._say(t("ui.lookup.unknown_name", who=name if born is None else f"{name} {born}"))
             return
         self._show_matches(page, cursor is None)
 
