@@ -172,6 +172,18 @@ async def build_ledger(db: Path, employees: int) -> tuple[list[str], list[tuple[
     return holders, pairs
 
 
+def premium_work(db: Path | str, holders: list[str], pairs: list[tuple[str, str]]) -> list[tuple[str, str, int]]:
+    """Every (holder, child, year) to pay, shuffled: the years the sample policy
+    (data/policy_sample.toml: sample figures) opens today, so the bench runs on any day."""
+    ledger = Ledger(db)
+    ledger.use_sample_policy()
+    years = ledger.premium_years(holders[0]).open_years
+    ledger.close()
+    work = [(h, c, y) for h, c in pairs for y in years]
+    random.Random(2).shuffle(work)
+    return work
+
+
 async def local_payments(db: Path, work: list[tuple[str, str, int]]) -> Result:
     """The same durable payment straight on LocalBackend, for scale."""
     backend = LocalBackend(db, actor=Actor("cli", "bench"))
@@ -216,13 +228,7 @@ async def main_async(args: argparse.Namespace) -> list[str]:
     holders, pairs = await build_ledger(db, args.employees)
     print(f"ledger: {len(holders)} employees, {len(pairs)} bindings in {time.perf_counter() - t0:.1f} s",
           file=sys.stderr)
-    # the sample policy (data/policy_sample.toml: sample figures): the years open today, any day
-    ledger = Ledger(db)
-    ledger.use_sample_policy()
-    years = ledger.premium_years(holders[0]).open_years
-    ledger.close()
-    work = [(h, c, y) for h, c in pairs for y in years]
-    random.Random(2).shuffle(work)
+    work = premium_work(db, holders, pairs)
     local_work, work = work[: len(work) // 5], work[len(work) // 5:]
     local = await local_payments(db, local_work)
     store = TokenStore(str(db))

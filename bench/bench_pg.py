@@ -33,9 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_http import Result, build_ledger, run_payments, run_phase  # noqa: E402
+from bench_http import Result, build_ledger, premium_work, run_payments, run_phase  # noqa: E402
 
-from yibao_tui.ledger.store import Ledger  # noqa: E402
 from yibao_tui.server.auth import TokenStore  # noqa: E402
 
 YIBAO = str(Path(sys.executable).with_name("yibao"))
@@ -165,13 +164,7 @@ async def main_async(args: argparse.Namespace) -> list[str]:
         store = TokenStore(db)
         token = store.create("admin", label="bench")
         store.close()
-        # the sample policy (data/policy_sample.toml: sample figures): the years open today, any day
-        ledger = Ledger(db)
-        ledger.use_sample_policy()
-        years = ledger.premium_years(holders[0]).open_years
-        ledger.close()
-        work = [(h, c, y) for h, c in pairs for y in years]
-        random.Random(2).shuffle(work)
+        work = premium_work(db, holders, pairs)
         results = await measure(db, workers, args.clients, args.seconds, args.rounds, holders, work, token)
         for r in results:
             rows.append(f"| {engine} | {workers} | {r.name} | {r.clients} | {r.rate:,.0f}/s | {r.pct(0.5):.2f} ms"
