@@ -5,9 +5,10 @@ from __future__ import annotations
 import gc
 import sys
 
-#: Top-level options of ``yibao`` that take a value (``--db PATH``) and that take none.
-_VALUED = frozenset({"--db", "--backend", "--lang", "--person"})
-_FLAGS = frozenset({"--json", "--insecure"})
+#: Top-level options of ``yibao`` that take a value (``--db PATH``) and flags, each with the name
+#: ``cli.parser.app_parser`` gives it (read without argparse by ``cli._plain_app_args`` too).
+APP_VALUED = {"--db": "db", "--backend": "backend", "--lang": "lang", "--person": "person"}
+APP_FLAGS = {"--insecure": "insecure", "--json": "json"}
 
 
 def starts_the_app(argv: list[str]) -> bool:
@@ -15,10 +16,10 @@ def starts_the_app(argv: list[str]) -> bool:
     args = iter(argv)
     for arg in args:
         name = arg.split("=", 1)[0]
-        if name in _VALUED:
+        if name in APP_VALUED:
             if "=" not in arg and next(args, None) is None:
                 return False
-        elif name not in _FLAGS:
+        elif name not in APP_FLAGS:
             return False
     return True
 

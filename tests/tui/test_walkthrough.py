@@ -220,3 +220,20 @@ def test_only_bare_options_start_the_app():
     assert not starts_the_app(["--db", "x.db", "demo"])
     assert not starts_the_app(["--help"])
     assert not starts_the_app(["--db"])
+
+
+def test_the_app_options_read_without_argparse_are_app_parsers():
+    """``cli._plain_app_args`` (the start path without argparse) reads the options as
+    ``app_parser`` does, and ``APP_VALUED``/``APP_FLAGS`` name every option ``app_parser`` has."""
+    from yibao_tui.__main__ import APP_FLAGS, APP_VALUED
+    from yibao_tui.cli import _plain_app_args
+    from yibao_tui.cli.parser import app_parser
+
+    parser = app_parser()
+    options = {s for a in parser._actions for s in a.option_strings if s.startswith("--") and s != "--help"}
+    assert options == set(APP_VALUED) | set(APP_FLAGS)
+    for argv in ([], ["--db", "x.db", "--lang", "en", "--person=110", "--json"],
+                 ["--backend=http://127.0.0.1:1", "--insecure", "--lang=zh"]):
+        plain = _plain_app_args(argv)
+        assert plain is not None and vars(plain) == vars(parser.parse_args(argv)), argv
+    assert _plain_app_args(["--lang", "fr"]) is None  # unusual: argparse says why

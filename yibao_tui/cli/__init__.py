@@ -54,30 +54,27 @@ def _app_args(argv: list[str]) -> argparse.Namespace | None:
     return args
 
 
-#: The app's options as ``app_parser`` names them: valued (``--db PATH``) and flags.
-_APP_VALUED = {"--db": "db", "--backend": "backend", "--lang": "lang", "--person": "person"}
-_APP_FLAGS = {"--insecure": "insecure", "--json": "json"}
-
-
 def _plain_app_args(argv: list[str]) -> argparse.Namespace | None:
     """``argv`` read as ``app_parser`` would, when every option is spelt in full, every value
     is there and not an option, and ``--lang`` is zh or en; ``None`` otherwise. Starting the app
     then imports no argparse (~3 ms of its start-up, BENCHMARKS.md)."""
     from types import SimpleNamespace
 
-    values: dict[str, object] = {dest: None for dest in _APP_VALUED.values()}
-    values |= {dest: False for dest in _APP_FLAGS.values()}
+    from yibao_tui.__main__ import APP_FLAGS, APP_VALUED
+
+    values: dict[str, object] = {dest: None for dest in APP_VALUED.values()}
+    values |= {dest: False for dest in APP_FLAGS.values()}
     args = iter(argv)
     for arg in args:
         name, eq, value = arg.partition("=")
-        if name in _APP_FLAGS and not eq:
-            values[_APP_FLAGS[name]] = True
-        elif name in _APP_VALUED:
+        if name in APP_FLAGS and not eq:
+            values[APP_FLAGS[name]] = True
+        elif name in APP_VALUED:
             if not eq:
                 value = next(args, "")
             if not value or value.startswith("-"):
                 return None
-            values[_APP_VALUED[name]] = value
+            values[APP_VALUED[name]] = value
         else:
             return None
     if values["lang"] not in (None, "zh", "en"):
