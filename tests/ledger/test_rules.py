@@ -339,7 +339,7 @@ async def test_local_backend_close_is_safe_twice(tmp_path):
     assert await backend.is_empty()
     await backend.close()
     await backend.close()
-    assert backend.ledger._db is None
+    assert not backend.ledger._dbs
 
 
 def test_balances_answer_each_and_audit_the_found_ones_together(ledger: Ledger, family: Family):

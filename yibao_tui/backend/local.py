@@ -1,7 +1,9 @@
 """``LocalBackend``: the SQLite ledger behind the async ``Backend`` protocol.
 
 The ledger's connection lives on one thread this backend owns (sqlite3 connections refuse other
-threads, and one writer per process keeps transactions simple); every call is queued to it.
+threads, and one writer per process keeps transactions simple); every call is queued to it. On a
+database server (PostgreSQL) the backend has several threads, each with its own connection
+(``ledger_threads``): a server process's payments no longer wait on each other's round trips.
 """
 
 from __future__ import annotations
@@ -43,6 +45,23 @@ from yibao_tui.ledger.store import Clock, Ledger
 
 T = TypeVar("T")
 
+#: Threads (each with its connection) a backend on a database server works its ledger on.
+PG_THREADS = 4
+
+
+def ledger_threads(path: str) -> int:
+    """How many calls a backend on ``path`` runs at once: one on a SQLite file (one writer, and
+    its connection stays on the thread that made it); ``$YIBAO_DB_THREADS`` (default
+    ``PG_THREADS``) on a database server, whose row locks keep concurrent writes apart."""
+    import os
+
+    from yibao_tui.config import is_url
+
+    if not is_url(path):
+        return 1
+    raw = os.environ.get("YIBAO_DB_THREADS", "")
+    return int(raw) if raw.isascii() and raw.isdigit() and 0 < int(raw) <= 64 else PG_THREADS
+
 
 class LocalBackend:
     """The embedded default: a SQLite ledger file on this machine."""
@@ -56,7 +75,7 @@ class LocalBackend:
         self.actor = actor or Actor("cli")
         self._ledger = Ledger(path, clock=clock, channel=self.actor.channel, operator=self.actor.operator,
                               create=create)
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="yibao-ledger")
+        self._pool = ThreadPoolExecutor(max_workers=ledger_threads(str(path)), thread_name_prefix="yibao-ledger")
         self._closed = False
 
     @property

@@ -151,10 +151,11 @@ def attempt(
 ) -> Any:
     """One login attempt inside a write transaction: lockout, check, count."""
     # the row locked (PostgreSQL): concurrent attempts count one after another, none is lost
-    row = db.execute(
+    cur = db.execute(
         f"SELECT * FROM {table} WHERE {key_col} = ?{db.dialect.for_update}", (key,)  # noqa: S608 - constants
-    ).fetchone()
-    cols = [d[0] for d in db.execute(f"SELECT * FROM {table} LIMIT 0").description]
+    )
+    row = cur.fetchone()
+    cols = [d[0] for d in cur.description]  # read after the row: a pipelined cursor has none before
     rec = dict(zip(cols, row, strict=True)) if row is not None else {}
     found = row is not None and not rec.get("disabled_at")
     if not found:
@@ -164,8 +165,9 @@ def attempt(
         # password does: the same tries left, the same lockout, the same scrypt time
         db.execute("INSERT INTO operator_unknown (id) VALUES (?) ON CONFLICT (id) DO NOTHING", (key,))
         table, key_col = "operator_unknown", "id"
-        row = db.one("SELECT * FROM operator_unknown WHERE id = ?" + db.dialect.for_update, (key,))
-        cols = [d[0] for d in db.execute("SELECT * FROM operator_unknown LIMIT 0").description]
+        cur = db.execute("SELECT * FROM operator_unknown WHERE id = ?" + db.dialect.for_update, (key,))
+        row = cur.fetchone()
+        cols = [d[0] for d in cur.description]
         rec = dict(zip(cols, row, strict=True))
     if rec["locked_until"] and rec["locked_until"] > now:
         raise YibaoError(locked_code, until=rec["locked_until"][11:16])

@@ -37,7 +37,7 @@ def append(
     subject: str | None,
     detail: str = "",
     chain: int = 0,
-) -> int:
+) -> None:
     """Append one record to ``chain`` inside a write transaction (a chain is serial: its head is
     read and extended under the chain's lock, ``Dialect.chain_head``, held until the transaction
     ends, so a chain's order is its ``seq`` order). Several chains let several writers go side by
@@ -46,10 +46,11 @@ def append(
     every write); PostgreSQL has the ``audit_chain`` index."""
     prev = db.dialect.chain_head(db, chain) or GENESIS
     h = chain_hash(prev, time, channel, operator, action, subject, detail)
-    return db.insert(
+    # no id read back: pipelined (PostgreSQL), the record goes with the commit
+    db.execute(
         "INSERT INTO audit (time, channel, operator, action, subject, detail, prev_hash, hash, chain)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (time, channel, operator, action, subject, detail, prev, h, chain), key="seq",
+        (time, channel, operator, action, subject, detail, prev, h, chain),
     )
 
 
@@ -83,7 +84,8 @@ def anchor(db: Db, time: str, channel: str, operator: str | None) -> int:
         head = _head(db, chain)
         if head is not None:
             heads[str(chain)] = list(head)
-    return append(db, time, channel, operator, ANCHOR, None, json.dumps({"heads": heads}, sort_keys=True), 0)
+    append(db, time, channel, operator, ANCHOR, None, json.dumps({"heads": heads}, sort_keys=True), 0)
+    return _head(db, 0)[0]  # type: ignore[index]  # just appended
 
 
 #: The actions of chain 0's records about the other chains.

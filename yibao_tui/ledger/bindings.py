@@ -20,7 +20,7 @@ BINDING_SQL = (
     "SELECT b.holder_id, b.relative_id, b.relation, b.status, b.bound_at, b.verified_by, b.unbound_at,"
     " p.name, b.id, b.ended_reason FROM bindings b JOIN persons p ON p.id = b.relative_id"
 )
-_ACTIVE_PAIR = "SELECT 1 FROM bindings WHERE holder_id = ? AND relative_id = ? AND status = 'active'"
+ACTIVE_PAIR = "SELECT 1 FROM bindings WHERE holder_id = ? AND relative_id = ? AND status = 'active'"
 
 
 def binding_model(row: Any) -> Binding:
@@ -36,7 +36,7 @@ def _response(db: Db, bid: int) -> dict[str, Any]:
 
 def is_bound(db: Db, holder: str, relative: str) -> bool:
     """An active binding of ``relative`` by ``holder``."""
-    return db.one(_ACTIVE_PAIR, (holder, relative)) is not None
+    return db.one(ACTIVE_PAIR, (holder, relative)) is not None
 
 
 def bindings(led: Ledger, who: str, include_ended: bool = False) -> list[Binding]:
@@ -133,7 +133,7 @@ def unbind(led: Ledger, holder: str, relative: str, key: str | None = None, time
 
     def body(db: Db, op_id: int, now: str) -> dict[str, Any]:
         lock_persons(db, hid, rid)
-        row = db.one(_ACTIVE_PAIR.replace("SELECT 1", "SELECT id"), (hid, rid))
+        row = db.one(ACTIVE_PAIR.replace("SELECT 1", "SELECT id"), (hid, rid))
         if row is None:
             raise YibaoError("NOT_BOUND")
         db.execute("UPDATE bindings SET status = 'ended', unbound_at = ?, ended_reason = 'unbound' WHERE id = ?",

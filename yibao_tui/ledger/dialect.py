@@ -63,6 +63,11 @@ class Dialect(Protocol):
     #: Appended to a ``SELECT`` of rows the transaction goes on to change: ``""`` on SQLite (the
     #: whole database is locked by ``BEGIN IMMEDIATE``), ``" FOR UPDATE"`` on PostgreSQL.
     for_update: str
+    #: Appended to a ``SELECT`` of accounts whose balance the transaction goes on to change and
+    #: that others may go on referring to meanwhile (``""`` on SQLite; PostgreSQL's ``" FOR NO KEY
+    #: UPDATE"``, which, unlike ``FOR UPDATE``, lets other writers insert rows that refer to the
+    #: account: the foreign key's ``FOR KEY SHARE`` lock does not wait on it).
+    for_balance: str
     #: How many times the kernel runs a unit of work whose failure is :meth:`retryable`.
     max_attempts: int
 
@@ -168,13 +173,18 @@ class Dialect(Protocol):
 class Db:
     """One connection of one engine with the portable SQL interface the ledger's code uses."""
 
-    __slots__ = ("dialect", "raw", "execute", "known")
+    __slots__ = ("dialect", "raw", "execute", "known", "legs", "before_commit")
 
     def __init__(self, dialect: Dialect, raw: Any) -> None:
         self.dialect = dialect
         self.raw = raw
         #: values that never change for this database once read (the system accounts' ids)
         self.known: dict[str, Any] = {}
+        #: the open transaction's transfer legs on system accounts, posted just before it commits
+        #: (``posting.transfer`` on an engine with row locks)
+        self.legs: list[Any] = []
+        #: what runs when the open transaction's block has ended well, before its commit
+        self.before_commit: list[Callable[[], None]] = []
         #: ``execute(sql, args=())``: one portable statement, a DB-API cursor back
         self.execute: Execute = dialect.executor(raw)
 
@@ -189,6 +199,12 @@ class Db:
     def all(self, sql: str, args: Sequence[Any] = ()) -> list[Any]:
         """Every row."""
         return list(self.execute(sql, args).fetchall())
+
+    def batch(self, *statements: tuple[str, Sequence[Any]]) -> list[list[Any]]:
+        """Each statement's rows, all sent before any is read: inside a PostgreSQL unit of work
+        (pipelined, ``dialect_pg.PgConn.begin``) one round trip for all of them."""
+        cursors = [self.execute(sql, args) for sql, args in statements]
+        return [list(c.fetchall()) for c in cursors]
 
     def insert(self, sql: str, args: Sequence[Any] = (), key: str = "id") -> int:
         """Run an ``INSERT`` (without ``RETURNING``); the new row's ``key`` (its id)."""
@@ -221,17 +237,27 @@ class Transaction:
         self.relaxed = relaxed
 
     def __enter__(self) -> Db:
-        self.db.dialect.begin(self.db.raw, self.relaxed)
-        return self.db
+        db = self.db
+        db.legs.clear()
+        db.before_commit.clear()
+        db.dialect.begin(db.raw, self.relaxed)
+        return db
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
-        dialect, raw = self.db.dialect, self.db.raw
+        db = self.db
+        dialect, raw = db.dialect, db.raw
         if kind is not None:
+            db.legs.clear()
+            db.before_commit.clear()
             dialect.rollback(raw, self.relaxed)
             return
         try:
+            while db.before_commit:
+                db.before_commit.pop(0)()
             dialect.commit(raw, self.relaxed)
         except BaseException:
+            db.legs.clear()
+            db.before_commit.clear()
             dialect.rollback(raw, self.relaxed)
             raise
 

@@ -136,6 +136,10 @@ class PgConn:
         self.migrating = False
         #: a transaction is open: a connection lost now is never replaced under it
         self.in_tx = False
+        #: the open transaction's pipeline (``begin(pipeline=True)``)
+        self._pipe: Any = None
+        #: session settings of this connection's own (``keep``), after the defaults
+        self.settings = ""
         self.raw = self._open()
 
     def _open(self) -> psycopg.Connection[Any]:
@@ -145,8 +149,14 @@ class PgConn:
         except psycopg.Error as e:
             raise YibaoError("DATABASE_UNAVAILABLE", path=where(self.target), detail=_first_line(e)) from None
         raw.adapters.register_loader("numeric", _IntNumeric)
-        raw.execute(f"SET lock_timeout = '{LOCK_TIMEOUT_S}s'; SET idle_in_transaction_session_timeout = '60s'")
+        raw.execute(f"SET lock_timeout = '{LOCK_TIMEOUT_S}s'; SET idle_in_transaction_session_timeout = '60s'"
+                    + self.settings)
         return raw
+
+    def keep(self, setting: str) -> None:
+        """Apply a session setting (``SET …``) now and again on every connection that replaces this one."""
+        self.settings += f"; {setting}"
+        self.live().execute(setting)
 
     def live(self) -> psycopg.Connection[Any]:
         """The connection, opened again first when it has dropped (call between transactions)."""
@@ -173,14 +183,35 @@ class PgConn:
         raw = self.raw if self.in_tx else self.live()
         return raw.execute(to_pg(sql), tuple(args))
 
-    def begin(self, sql: str) -> None:
-        """Start a transaction with ``sql`` (``BEGIN …``), on a live connection."""
-        self.live().execute(sql)
+    def begin(self, sql: str, pipeline: bool = False) -> None:
+        """Start a transaction with ``sql`` (``BEGIN …``), on a live connection. ``pipeline``: in
+        psycopg's pipeline mode, where a statement is sent without waiting for the one before it
+        to be answered: a round trip is made only when a result is read (a row, an id), and the
+        statements whose results are not read (``BEGIN``, row locks, the entries, the audit
+        record) go along with the next one that is. The server still runs them one after the
+        other, each ``READ COMMITTED`` statement with its own snapshot, so a read sent after a
+        lock sees what the lock waited for. An error is raised at the next read or the commit."""
+        raw = self.live()
+        if pipeline:
+            self._pipe = raw.pipeline()
+            self._pipe.__enter__()
+            for stmt in sql.split("; "):  # the extended protocol takes one statement at a time
+                raw.execute(stmt)
+        else:
+            raw.execute(sql)
         self.in_tx = True
+
+    def unpipe(self) -> None:
+        """Leave pipeline mode inside the transaction (every result in; the first error of a
+        statement not yet read is raised): before a ``COPY``, which pipeline mode cannot run."""
+        pipe, self._pipe = self._pipe, None
+        if pipe is not None:
+            pipe.__exit__(None, None, None)
 
     def commit(self) -> None:
         try:
             self.raw.execute("COMMIT")
+            self.unpipe()
         except psycopg.Error as e:
             e._yibao_committing = True  # type: ignore[attr-defined]  # lost now: outcome unknown
             raise
@@ -189,6 +220,10 @@ class PgConn:
 
     def rollback(self) -> None:
         self.in_tx = False
+        try:
+            self.unpipe()
+        except psycopg.Error:
+            pass  # the error the rollback is for, or the connection is gone
         if self.raw.broken or self.raw.closed:
             return
         if self.raw.info.transaction_status != TransactionStatus.IDLE:
@@ -220,6 +255,7 @@ class PgDialect(PgDdl):
     name = "postgresql"
     error = psycopg.Error
     for_update = " FOR UPDATE"
+    for_balance = " FOR NO KEY UPDATE"
     max_attempts = 40
 
     def connect(self, target: str, create: bool) -> PgConn:
@@ -247,6 +283,7 @@ class PgDialect(PgDdl):
 
     def copy_rows(self, raw: PgConn, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         # COPY text format, one stream per batch: 3x executemany INSERT (bench/bench_migrate.py)
+        raw.unpipe()
         with raw.raw.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
@@ -255,7 +292,10 @@ class PgDialect(PgDdl):
         return int(raw.execute(f"{sql} RETURNING {key}", args).fetchone()[0])
 
     def begin(self, raw: PgConn, relaxed: bool = False) -> None:
-        raw.begin(BEGIN_SCHEMA if raw.migrating else BEGIN_RELAXED if relaxed else BEGIN)
+        if raw.migrating:
+            raw.begin(BEGIN_SCHEMA)
+        else:  # the ledger's units of work: pipelined (``PgConn.begin``)
+            raw.begin(BEGIN_RELAXED if relaxed else BEGIN, pipeline=True)
 
     def commit(self, raw: PgConn, relaxed: bool = False) -> None:
         raw.commit()
@@ -266,12 +306,11 @@ class PgDialect(PgDdl):
     def chain_head(self, db: Db, chain: int) -> str | None:
         from yibao_tui.ledger.audit import HEAD
 
-        # two statements in one round trip (the simple query protocol: no parameters, the chain's
-        # number is an int); in READ COMMITTED the second one's snapshot is taken after the lock
+        # the lock, then the head: in READ COMMITTED the second statement's snapshot is taken
+        # after the lock; pipelined (``PgConn.begin``), both go in one round trip
         n = int(chain)
-        cur = db.raw.raw.execute(f"SELECT pg_advisory_xact_lock({CHAIN_LOCK}, {n}); {HEAD.replace('?', str(n))}")
-        cur.nextset()
-        row = cur.fetchone()
+        db.execute(f"SELECT pg_advisory_xact_lock({CHAIN_LOCK}, {n})")
+        row = db.one(HEAD, (n,))
         return str(row[0]) if row else None
 
     def retryable(self, exc: Exception) -> bool:

@@ -15,7 +15,10 @@ the accounts it touches (``posting.transfer``). Its audit record goes on this le
 chain (``chain``: 0, or one of its own on a PostgreSQL server process, ``own_chain``).
 
 Reads of a person's data are audited too, several in one transaction (``audit_reads``).
-A ``Kernel`` owns one connection and is used from one thread at a time.
+On SQLite a ``Kernel`` owns one connection and is used from one thread at a time. On a database
+server (PostgreSQL) each thread that uses it gets a connection of its own (``db``), so that a
+server process can work several writes at once (``LocalBackend`` gives it ``ledger_threads``
+threads): the rules' row locks keep them apart as they keep server processes apart.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -30,7 +34,8 @@ from typing import Any
 from yibao_tui.domain.errors import YibaoError
 from yibao_tui.domain.masking import mask_card
 from yibao_tui.ledger import audit as audit_log
-from yibao_tui.ledger.dialect import Db, Dialect, dialect_for
+from yibao_tui.ledger.dialect import Db, Dialect, dialect_for, is_url
+from yibao_tui.ledger.posting import send_system_legs
 
 CN_TZ = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 TIME_FMT = "%Y-%m-%d %H:%M:%S"
@@ -38,6 +43,10 @@ TIME_FMT = "%Y-%m-%d %H:%M:%S"
 Clock = Callable[[], dt.datetime]
 #: A write's body: ``body(db, operation id, now)`` → the response to store and return.
 Body = Callable[[Db, int, str], dict[str, Any]]
+#: A write's first reads: ``ahead(db, now)`` sends them, unread, with the operation's row (on
+#: PostgreSQL one round trip for both); the body reads their results. It returns the check to
+#: make of them before the key is looked at (an unknown person is refused before a reused key).
+Ahead = Callable[[Db, str], Callable[[], None]]
 
 
 def china_now() -> dt.datetime:
@@ -93,7 +102,9 @@ class Kernel:
         #: on one chain head.
         self.chain = 0
         self._dialect: Dialect | None = None
-        self._db: Db | None = None
+        #: the open connections: one (key 0) on SQLite; one per thread (key: its ident) on a server
+        self._dbs: dict[int, Db] = {}
+        self._per_thread = is_url(self.path)
 
     # ----------------------------------------------------------------- connection
     @property
@@ -105,20 +116,25 @@ class Kernel:
 
     @property
     def db(self) -> Db:
-        """The connection, opened and migrated on first use."""
-        if self._db is None:
-            dialect = self.dialect
-            db = Db(dialect, dialect.connect(self.path, self.create))
-            try:
-                dialect.migrate(db, self.create)
-            except dialect.error as e:
-                db.close()
-                raise dialect.translate(e, self.path) from None
-            except YibaoError:
-                db.close()
-                raise
-            self._db = db
-        return self._db
+        """The connection (this thread's, on a database server), opened and migrated on first use."""
+        key = threading.get_ident() if self._per_thread else 0
+        db = self._dbs.get(key)
+        if db is None:
+            db = self._dbs[key] = self._open()
+        return db
+
+    def _open(self) -> Db:
+        dialect = self.dialect
+        db = Db(dialect, dialect.connect(self.path, self.create))
+        try:
+            dialect.migrate(db, self.create)
+        except dialect.error as e:
+            db.close()
+            raise dialect.translate(e, self.path) from None
+        except YibaoError:
+            db.close()
+            raise
+        return db
 
     @property
     def conn(self) -> Any:
@@ -126,10 +142,11 @@ class Kernel:
         return self.db.raw
 
     def close(self) -> None:
-        """Close the connection (safe to call twice)."""
-        if self._db is not None:
-            self._db.close()
-            self._db = None
+        """Close the connections (safe to call twice; on a database server from any thread)."""
+        dbs = list(self._dbs.values())
+        self._dbs.clear()
+        for db in dbs:
+            db.close()
 
     # ----------------------------------------------------------------- time
     def now(self) -> str:
@@ -162,10 +179,12 @@ class Kernel:
                 raise dialect.translate(e, self.path) from None
 
     def write(self, kind: str, request: dict[str, Any], key: str | None, body: Body, subject: str | None,
-              time: str | None = None, audit: dict[str, Any] | None = None) -> tuple[dict[str, Any], bool]:
+              time: str | None = None, audit: dict[str, Any] | None = None,
+              ahead: Ahead | None = None) -> tuple[dict[str, Any], bool]:
         """One write: a transaction holding the idempotency check, the operation record, the body,
         the response and the audit record (``audit``: what the audit record says instead of the
-        request). Returns ``(response, replayed)``."""
+        request; ``ahead``: the body's first reads, sent with the operation's row, never applied
+        to a replay). Returns ``(response, replayed)``."""
 
         h = hash_request(kind, request)
 
@@ -176,8 +195,14 @@ class Kernel:
                 args = (kind, key, h, now, self.channel, self.operator)
                 if key is None:
                     op_id = db.insert(_NEW_OPERATION, args)
+                    if ahead is not None:
+                        ahead(db, now)()
                 else:  # the key's check and the operation's row in one statement
-                    row = db.one(_NEW_OPERATION + " ON CONFLICT (idem_key) DO NOTHING RETURNING id", args)
+                    claim = db.execute(_NEW_OPERATION + " ON CONFLICT (idem_key) DO NOTHING RETURNING id", args)
+                    first = ahead(db, now) if ahead is not None else None
+                    row = claim.fetchone()
+                    if first is not None:
+                        first()
                     if row is None:  # used before (or by a concurrent writer that has committed)
                         stored = stored_response(db, key, h)
                         if stored is None:  # cannot be: operations are never deleted
@@ -187,9 +212,12 @@ class Kernel:
                 response = body(db, op_id, now)
                 db.execute("UPDATE operations SET response = ? WHERE id = ?",
                            (json.dumps(response, ensure_ascii=False), op_id))
+                post = send_system_legs(db)  # their locks go with the audit chain's head
                 self.record(db, now, kind, subject,
                            json.dumps({"op": op_id, **(audit_detail(request) if audit is None else audit)},
                                       ensure_ascii=False, sort_keys=True))
+                if post is not None:
+                    post()
                 return response, False
 
         result: tuple[dict[str, Any], bool] = self.run(once)
@@ -205,9 +233,9 @@ class Kernel:
 
     # ----------------------------------------------------------------- audit
     def record(self, db: Db, now: str, action: str, subject: str | None, detail: str = "", *,
-               by: str | None = None) -> int:
+               by: str | None = None) -> None:
         """Append one audit record inside the open transaction, as this ledger's actor (or ``by``)."""
-        return audit_log.append(db, now, self.channel, by if by is not None else self.operator, action, subject,
+        audit_log.append(db, now, self.channel, by if by is not None else self.operator, action, subject,
                                 detail, self.chain)
 
     def own_chain(self) -> int:

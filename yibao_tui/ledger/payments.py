@@ -28,7 +28,7 @@ def credit(led: Ledger, who: str, amount_fen: int, memo: str = "", key: str | No
     def body(db: Db, op_id: int, now: str) -> dict[str, Any]:
         rules.require_account_usable(facts(row_of(db, pid)))
         acct, _, _ = account(db, pid)
-        _, _, after = transfer(db, op_id, "credit", system_account(db, "fund"), acct, amount_fen, now, memo)
+        _, after = transfer(db, op_id, "credit", system_account(db, "fund"), acct, amount_fen, now, memo)
         return CreditResult(id=pid, amount_fen=amount_fen, balance_after_fen=after).to_json()
 
     response, replayed = led.write("credit", {"id": pid, "amount": amount_fen, "memo": memo}, key, body, pid, time)

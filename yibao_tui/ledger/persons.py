@@ -21,10 +21,10 @@ if TYPE_CHECKING:
     from yibao_tui.ledger.store import Ledger
 
 #: A person with their account's status and balance (``None`` without an account).
-PERSON_SQL = (
-    "SELECT p.id, p.name, p.scheme, p.region, p.card, p.birth_date, p.sex, p.pledge_at,"
-    " a.status, a.balance, p.created_at FROM persons p LEFT JOIN accounts a ON a.person_id = p.id"
-)
+PERSON_COLS = ("p.id, p.name, p.scheme, p.region, p.card, p.birth_date, p.sex, p.pledge_at,"
+               " a.status, a.balance, p.created_at")
+PERSON_FROM = " FROM persons p LEFT JOIN accounts a ON a.person_id = p.id"
+PERSON_SQL = f"SELECT {PERSON_COLS}{PERSON_FROM}"
 
 
 def person_model(row: Any) -> Person:
@@ -54,9 +54,9 @@ def lock_persons(db: Db, *ids: str) -> None:
     writer): the rules about a person that are a read then a write (a holder's binding cap, one
     premium per relative and year) hold whichever server process runs them (``Dialect.for_update``;
     nothing on SQLite, whose writer is alone)."""
-    if db.dialect.for_update:
-        db.all(f"SELECT id FROM persons WHERE id IN ({', '.join('?' * len(ids))}) ORDER BY id{db.dialect.for_update}",
-               ids)
+    if db.dialect.for_update:  # no rows read back: pipelined (PostgreSQL), it goes with the next read
+        db.execute(f"SELECT id FROM persons WHERE id IN ({', '.join('?' * len(ids))}) ORDER BY id"
+                   f"{db.dialect.for_update}", ids)
 
 
 def resolve(led: Ledger, who: str) -> Any:
@@ -80,6 +80,16 @@ def resolve(led: Ledger, who: str) -> Any:
 def resolve_id(led: Ledger, who: str) -> str:
     """The stored ID of the person ``who`` names."""
     return str(led.run(lambda: resolve(led, who))[0])
+
+
+def id_of(led: Ledger, who: str) -> str:
+    """The stored ID ``who`` names, without a trip to the database when it is an ID number (checked
+    as one; the write using it reads the person's row and refuses ``UNKNOWN_PERSON`` when there is
+    none); a card number is looked up (``resolve_id``)."""
+    raw = normalise_id(who)
+    if raw.isascii() and len(raw) >= 15 and raw[:-1].isdigit():
+        return valid_id(raw, led.today())
+    return resolve_id(led, who)
 
 
 def add_person(

@@ -8,7 +8,8 @@ zero (``INSUFFICIENT_BALANCE``); amounts outside the limits are ``INVALID_AMOUNT
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from yibao_tui.domain.errors import YibaoError
 from yibao_tui.domain.money import MAX_FEN
@@ -26,36 +27,113 @@ def fmt(fen: int) -> str:
 
 
 def transfer(db: Db, op_id: int | None, kind: str, debit: int, credit: int, amount: int, time: str,
-             memo: str = "", ref: str | None = None) -> tuple[int, int, int]:
-    """Post one transfer: both legs, both balances. Returns (transfer id, debit balance after,
-    credit balance after).
+             memo: str = "", ref: str | None = None) -> tuple[int, int]:
+    """Post one transfer: both legs, both balances. Returns (transfer id, the balance after of its
+    personal account: the one that is not a system account).
 
-    Both accounts are locked first (``lock_accounts``), and the transfer's time is ``time`` or,
-    when either account has a newer entry, that entry's time: an account's entries in (time, id)
-    order are the order their running balances were computed in (statements' keyset pages,
-    ``verify``), however many writers post to other accounts at once."""
+    The accounts are locked (``lock_accounts``) and the transfer's time is ``time`` or, when the
+    account has a newer entry, that entry's time: an account's entries in (time, id) order are the
+    order their running balances were computed in (statements' keyset pages, ``verify``), however
+    many writers post to other accounts at once.
+
+    On an engine with row locks (PostgreSQL) the leg on a system account (``system_account``:
+    every premium payment credits ``SYS:premium``, every bill ``SYS:provider``; the ledger's
+    busiest rows) is posted last, just before the commit (``send_system_legs``): its row is then
+    locked for one round trip and the commit rather than for the whole write, and its entry's time
+    is never before that account's newest entry either (it may be later than the transfer's when
+    another writer's clock was ahead)."""
     # a withdrawal pays out the whole balance (bounded by the balance limit), anything else
     # is one operation's amount
     check_amount(amount, cap=MAX_BALANCE_FEN if kind == "withdrawal" else MAX_FEN)
-    locked = lock_accounts(db, debit, credit)
-    balance, account_kind = locked[debit]
+    system = {v for k, v in db.known.items() if k.startswith("SYS:")}
+    if not db.dialect.for_update or (debit in system) == (credit in system):
+        return _transfer_now(db, op_id, kind, debit, credit, amount, time, memo, ref)
+    personal, other, sign = (credit, debit, 1) if debit in system else (debit, credit, -1)
+    (locked,), ((newest,),) = db.batch(_lock(db, personal), (_NEWEST_ONE, (personal,)))  # one round trip
+    balance, account_kind = int(locked[1]), str(locked[2])
+    if sign < 0 and account_kind == "personal" and balance < amount:
+        raise YibaoError("INSUFFICIENT_BALANCE", balance=fmt(balance), amount=fmt(amount))
+    time = max(time, newest or "")
+    after = balance + sign * amount
+    db.execute("UPDATE accounts SET balance = balance + ? WHERE id = ?", (sign * amount, personal))
+    tid = db.insert(_TRANSFER, (op_id, kind, debit, credit, amount, time, memo, ref))
+    db.execute(_ENTRY, (tid, personal, sign * amount, after, time, kind))
+    if not db.legs:
+        db.before_commit.append(lambda: _post(db, send_system_legs(db)))
+    db.legs.append((tid, other, -sign * amount, time, kind))
+    return tid, after
+
+
+def send_system_legs(db: Db) -> Callable[[], None] | None:
+    """Lock the system accounts of the transaction's waiting legs (by id) and ask for their newest
+    entries, without reading the answers (pipelined: they go with the next read, e.g. the audit
+    chain's head); the function that then posts the legs (their balances, entries), or ``None``."""
+    legs, db.legs = db.legs, []
+    if not legs:
+        return None
+    ids = sorted({leg[1] for leg in legs})
+    marks = ", ".join("?" * len(ids))
+    # FOR NO KEY UPDATE: the transfers other writers made meanwhile refer to these accounts (their
+    # foreign keys' FOR KEY SHARE locks), and must not wait on this lock while it waits on them
+    locked = db.execute(f"SELECT id, balance FROM accounts WHERE id IN ({marks}) ORDER BY id{db.dialect.for_balance}",
+                        ids)
+    newest = [db.execute(_NEWEST_ONE, (acct,)) for acct in ids]  # each the index's last row
+
+    def post() -> None:
+        balance = {int(r[0]): int(r[1]) for r in locked.fetchall()}
+        last = {acct: cur.fetchone()[0] or "" for acct, cur in zip(ids, newest, strict=True)}
+        entries = []
+        for tid, acct, amount, time, kind in legs:
+            balance[acct] += amount
+            last[acct] = max(time, last.get(acct, ""))
+            entries.append((tid, acct, amount, balance[acct], last[acct], kind))
+        for acct in ids:
+            db.execute("UPDATE accounts SET balance = ? WHERE id = ?", (balance[acct], acct))
+        db.executemany(_ENTRY, entries)
+
+    return post
+
+
+def _post(db: Db, post: Callable[[], None] | None) -> None:
+    if post is not None:
+        post()
+
+
+def _transfer_now(db: Db, op_id: int | None, kind: str, debit: int, credit: int, amount: int, time: str,
+                  memo: str, ref: str | None) -> tuple[int, int]:
+    """Both legs at once, both accounts locked first (SQLite, whose writer is alone)."""
+    locked, newest = db.batch(_lock(db, debit, credit), (_NEWEST, (debit, credit)))
+    accounts = _by_id(locked)
+    (balance, account_kind), (credit_balance, _) = accounts[debit], accounts[credit]
     if account_kind == "personal" and balance < amount:
         raise YibaoError("INSUFFICIENT_BALANCE", balance=fmt(balance), amount=fmt(amount))
-    newest = db.one("SELECT (SELECT MAX(time) FROM entries WHERE account_id = ?),"
-                    " (SELECT MAX(time) FROM entries WHERE account_id = ?)", (debit, credit))
-    time = max(time, newest[0] or "", newest[1] or "")
-    tid = db.insert(
-        "INSERT INTO transfers (op_id, kind, debit_account, credit_account, amount, time, memo, ref)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (op_id, kind, debit, credit, amount, time, memo, ref),
-    )
-    d_after: int = db.one("UPDATE accounts SET balance = balance - ? WHERE id = ? RETURNING balance", (amount, debit))[0]
-    c_after: int = db.one("UPDATE accounts SET balance = balance + ? WHERE id = ? RETURNING balance", (amount, credit))[0]
-    db.executemany(
-        "INSERT INTO entries (transfer_id, account_id, amount, balance_after, time, kind) VALUES (?, ?, ?, ?, ?, ?)",
-        [(tid, debit, -amount, d_after, time, kind), (tid, credit, amount, c_after, time, kind)],
-    )
-    return tid, d_after, c_after
+    time = max(time, newest[0][0] or "", newest[0][1] or "")
+    d_after, c_after = balance - amount, credit_balance + amount  # from the locked balances
+    db.execute("UPDATE accounts SET balance = balance - ? WHERE id = ?", (amount, debit))
+    db.execute("UPDATE accounts SET balance = balance + ? WHERE id = ?", (amount, credit))
+    tid = db.insert(_TRANSFER, (op_id, kind, debit, credit, amount, time, memo, ref))
+    db.executemany(_ENTRY, [(tid, debit, -amount, d_after, time, kind), (tid, credit, amount, c_after, time, kind)])
+    return tid, (d_after if account_kind == "personal" else c_after)
+
+
+_TRANSFER = ("INSERT INTO transfers (op_id, kind, debit_account, credit_account, amount, time, memo, ref)"
+             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+_ENTRY = "INSERT INTO entries (transfer_id, account_id, amount, balance_after, time, kind) VALUES (?, ?, ?, ?, ?, ?)"
+#: The newest entry's time of two accounts; of one.
+_NEWEST = ("SELECT (SELECT MAX(time) FROM entries WHERE account_id = ?),"
+           " (SELECT MAX(time) FROM entries WHERE account_id = ?)")
+_NEWEST_ONE = "SELECT MAX(time) FROM entries WHERE account_id = ?"
+
+
+def _lock(db: Db, *ids: int) -> tuple[str, tuple[int, ...]]:
+    """``lock_accounts``' statement."""
+    lock = db.dialect.for_update  # on SQLite (no row locks) no order to keep either
+    return (f"SELECT id, balance, kind FROM accounts WHERE id IN ({', '.join('?' * len(ids))})"
+            + (f" ORDER BY kind = 'system', id{lock}" if lock else ""), ids)
+
+
+def _by_id(rows: list[Any]) -> dict[int, tuple[int, str]]:
+    return {int(r[0]): (int(r[1]), str(r[2])) for r in rows}
 
 
 def lock_accounts(db: Db, *ids: int) -> dict[int, tuple[int, str]]:
@@ -63,10 +141,7 @@ def lock_accounts(db: Db, *ids: int) -> dict[int, tuple[int, str]]:
     kind) by id. Always in one order, personal accounts before system ones, each by id: writers
     never wait on each other in a circle, and the system accounts every payment credits (the
     ledger's busiest rows) are held for the shortest time."""
-    lock = db.dialect.for_update  # on SQLite (no row locks) no order to keep either
-    rows = db.all(f"SELECT id, balance, kind FROM accounts WHERE id IN ({', '.join('?' * len(ids))})"
-                  + (f" ORDER BY kind = 'system', id{lock}" if lock else ""), ids)
-    return {int(r[0]): (int(r[1]), str(r[2])) for r in rows}
+    return _by_id(db.all(*_lock(db, *ids)))
 
 
 def system_account(db: Db, code: str) -> int:
@@ -79,11 +154,14 @@ def system_account(db: Db, code: str) -> int:
     return int(found)
 
 
+#: A person's account: id, balance, status.
+ACCOUNT_SQL = "SELECT id, balance, status FROM accounts WHERE person_id = ?"
+
+
 def account(db: Db, pid: str, lock: bool = False) -> tuple[int, int, str]:
     """A person's account: (id, balance, status); ``NOT_EMPLOYEE_INSURED`` when there is none.
     ``lock``: locked for the rest of the write transaction (its balance cannot change under it)."""
-    row = db.one("SELECT id, balance, status FROM accounts WHERE person_id = ?"
-                 + (db.dialect.for_update if lock else ""), (pid,))
+    row = db.one(ACCOUNT_SQL + (db.dialect.for_update if lock else ""), (pid,))
     if row is None:
         raise YibaoError("NOT_EMPLOYEE_INSURED", id=pid)
     return int(row[0]), int(row[1]), str(row[2])

@@ -5,33 +5,60 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from yibao_tui.domain.errors import YibaoError
 from yibao_tui.domain.models import PremiumPayment, PremiumQuote, PremiumWindowInfo, PremiumYears
-from yibao_tui.ledger.bindings import is_bound
+from yibao_tui.ledger.bindings import ACTIVE_PAIR, is_bound
 from yibao_tui.ledger.checks import check_year
-from yibao_tui.ledger.persons import facts, lock_persons, resolve, resolve_id, row_of
-from yibao_tui.ledger.posting import account, fmt, system_account, transfer
+from yibao_tui.ledger.persons import PERSON_COLS, PERSON_FROM, facts, id_of, lock_persons, resolve
+from yibao_tui.ledger.posting import fmt, system_account, transfer
 
 if TYPE_CHECKING:
     from yibao_tui.ledger.dialect import Db
     from yibao_tui.ledger.store import Ledger
 
 
-def _check(led: Ledger, db: Db, pid: str, rid: str, year: int, on: dt.date) -> tuple[int, int, int]:
-    """(payer's account, its balance, the premium) once every rule has passed on ``on``."""
+#: What the rules of a premium payment read, in one statement: the payer's and the relative's
+#: ``PERSON_SQL`` rows, each with its account's id, whether the pair is bound and whether the
+#: relative's premium of the year is paid (parameters: holder, relative, relative, year, the two ids).
+_FACTS = (f"SELECT {PERSON_COLS}, a.id, ({ACTIVE_PAIR}),"
+          f" (SELECT 1 FROM premium_payments WHERE relative_id = ? AND year = ?){PERSON_FROM} WHERE p.id IN (?, ?)")
+
+
+def _facts(db: Db, pid: str, rid: str, year: int) -> Any:
+    """Send ``_FACTS`` (its cursor: read it with ``_check``)."""
+    return db.execute(_FACTS, (pid, rid, rid, year, pid, rid))
+
+
+def _known(rows: list[Any], *ids: str) -> dict[str, Any]:
+    """``_FACTS``' rows by ID; ``UNKNOWN_PERSON`` for an ID without one (an ID number given that
+    is not registered: ``id_of``)."""
+    found = {r[0]: r for r in rows}
+    for who in ids:
+        if who not in found:
+            raise YibaoError("UNKNOWN_PERSON", id=who)
+    return found
+
+
+def _check(led: Ledger, rows: list[Any], pid: str, rid: str, year: int, on: dt.date) -> tuple[int, int, int]:
+    """(payer's account, its balance, the premium) once every rule has passed on ``on``, judged on
+    ``_FACTS``' rows."""
     from yibao_tui.domain import rules
 
-    pf, rf = facts(row_of(db, pid)), facts(row_of(db, rid))
-    bound = is_bound(db, pid, rid)
-    paid = db.one("SELECT 1 FROM premium_payments WHERE relative_id = ? AND year = ?", (rid, year)) is not None
+    found = _known(rows, pid, rid)
+    payer, relative = found[pid], found[rid]
+    pf, rf = facts(payer), facts(relative)
     payer_policy = led.policy(pf.region, on.year)
     standard = led.policy(rf.region, year)
     rules.require_account_usable(pf)
-    acct, bal, _ = account(db, pid)
-    amount = rules.check_premium(pf, rf, bound, payer_policy, standard, paid, bal, on)
-    return acct, bal, amount
+    if payer[11] is None:
+        raise YibaoError("NOT_EMPLOYEE_INSURED", id=pid)
+    balance = int(payer[9])
+    amount = rules.check_premium(pf, rf, payer[12] is not None, payer_policy, standard, payer[13] is not None,
+                                 balance, on)
+    return int(payer[11]), balance, amount
 
 
 def premium_quote(led: Ledger, payer: str, relative: str, year: int) -> PremiumQuote:
@@ -45,7 +72,7 @@ def premium_quote(led: Ledger, payer: str, relative: str, year: int) -> PremiumQ
         pid = resolve(led, payer)[0]
         rrow = resolve(led, relative)
         today = led.today()
-        _, bal, amount = _check(led, led.db, pid, rrow[0], year, today)
+        _, bal, amount = _check(led, _facts(led.db, pid, rrow[0], year).fetchall(), pid, rrow[0], year, today)
         window = led.policy(rrow[3], year).premium_window
         return PremiumQuote(payer_id=pid, relative_id=rrow[0], region=rrow[3], year=year,
                             amount_fen=amount, balance_fen=bal, balance_after_fen=bal - amount,
@@ -96,16 +123,27 @@ def premium_pay(led: Ledger, payer: str, relative: str, year: int, key: str | No
                 time: str | None = None) -> PremiumPayment:
     """Pay the relative's resident premium for ``year``: all or nothing, once per relative-year."""
     year = check_year(year)
-    pid = resolve_id(led, payer)
-    rid = resolve_id(led, relative)
+    pid = id_of(led, payer)
+    rid = id_of(led, relative)
+
+    read: list[list[Any]] = []
+
+    def ahead(db: Db, now: str) -> Callable[[], None]:  # sent with the operation's row (``Kernel.write``)
+        lock_persons(db, rid)  # one premium per relative and year: checked and paid under the lock
+        sent = _facts(db, pid, rid, year)
+
+        def first() -> None:
+            read[:] = [sent.fetchall()]
+            _known(read[0], pid, rid)
+
+        return first
 
     def body(db: Db, op_id: int, now: str) -> dict[str, Any]:
-        lock_persons(db, rid)  # one premium per relative and year: checked and paid under the lock
         # the window is that of the payment's day (a back-dated demo payment: its own day)
-        acct, bal, amount = _check(led, db, pid, rid, year, dt.date.fromisoformat(now[:10]))
+        acct, bal, amount = _check(led, read[0], pid, rid, year, dt.date.fromisoformat(now[:10]))
         if bal < amount:
             raise YibaoError("INSUFFICIENT_BALANCE", balance=fmt(bal), amount=fmt(amount))
-        tid, after, _ = transfer(db, op_id, "premium", acct, system_account(db, "premium"), amount, now,
+        tid, after = transfer(db, op_id, "premium", acct, system_account(db, "premium"), amount, now,
                                  memo=str(year), ref=rid)
         payment_id = f"PM{now[:4]}{tid:010d}"
         db.execute(
@@ -116,7 +154,8 @@ def premium_pay(led: Ledger, payer: str, relative: str, year: int, key: str | No
         return PremiumPayment(payment_id=payment_id, payer_id=pid, relative_id=rid, year=year,
                               amount_fen=amount, balance_after_fen=after, time=now).to_json()
 
-    response, replayed = led.write("premium.pay", {"payer": pid, "relative": rid, "year": year}, key, body, pid, time)
+    response, replayed = led.write("premium.pay", {"payer": pid, "relative": rid, "year": year}, key, body, pid, time,
+                                   ahead=ahead)
     return PremiumPayment.from_json({**response, "replayed": replayed})
 
 

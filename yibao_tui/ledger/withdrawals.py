@@ -105,7 +105,7 @@ def withdrawal_execute(led: Ledger, who: str, case: str, facts: dict[str, str], 
         v = withdrawal_verdict(facts_, bal, led.policy(facts_.region, int(now[:4])), case, facts)
         if not v.eligible:
             raise YibaoError("WITHDRAWAL_NOT_ELIGIBLE")
-        tid, _, _ = transfer(db, op_id, "withdrawal", acct, system_account(db, "withdrawal"), bal, now,
+        tid, _ = transfer(db, op_id, "withdrawal", acct, system_account(db, "withdrawal"), bal, now,
                              memo=case, ref=pid)
         wid = f"WD{now[:4]}{tid:010d}"
         db.execute(

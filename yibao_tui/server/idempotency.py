@@ -32,9 +32,13 @@ until it is: otherwise the other server processes, which see its owner alive, wo
 handed to the backend, which records it in the same transaction as the write, so even a response
 lost before it was stored here is replayed by the ledger rather than charged twice.
 
-The table lives in the ledger file. Its connection commits with ``synchronous=NORMAL`` (no fsync
-of its own): losing a stored response in a power cut is harmless because the ledger's own key
-record is durable.
+The table lives in the ledger's database. A new key is claimed by one statement and a success
+stored by another, each committed on its own (two round trips per request); only a key met
+before is read and changed in a transaction, under its row's lock. Its connection commits
+without waiting for the disk (SQLite ``synchronous=NORMAL``, PostgreSQL ``synchronous_commit =
+off``): losing a claim or a stored response in a power cut is harmless because the ledger's own
+key record is durable. Stored responses older than ``RETENTION_SECONDS`` are dropped when the
+store opens and with every heartbeat.
 """
 
 from __future__ import annotations
@@ -94,6 +98,9 @@ CREATE TABLE IF NOT EXISTS http_instances (
     heartbeat_at  REAL NOT NULL
 );
 """
+#: Claims a new key (nothing when the key is known): one statement.
+_CLAIM = ("INSERT INTO http_idempotency (principal, key, fingerprint, state, owner, created_at, updated_at)"
+          " VALUES (?, ?, ?, 'running', ?, ?, ?) ON CONFLICT (principal, key) DO NOTHING")
 #: The ``http_secrets`` row holding the fingerprint key.
 FINGERPRINT_KEY = "idempotency-fingerprint"
 
@@ -236,6 +243,7 @@ class IdempotencyStore:
                 (me.id, me.host, me.boot_id, me.pid, me.pid_start, now, now),
             )
             self.released = self._release_dead(conn, now)
+        self._forget_old(now)
 
     def _release_dead(self, conn: ServerDb, now: float) -> int:
         """Forget the instances that are gone and release their claims (in a transaction)."""
@@ -276,8 +284,15 @@ class IdempotencyStore:
 
     def _beat(self) -> None:
         assert self._conn is not None
-        self._conn.execute("UPDATE http_instances SET heartbeat_at = ? WHERE id = ?",
-                           (self.clock(), self.instance.id))
+        now = self.clock()
+        self._conn.execute("UPDATE http_instances SET heartbeat_at = ? WHERE id = ?", (now, self.instance.id))
+        self._forget_old(now)
+
+    def _forget_old(self, now: float) -> None:
+        """Drop the stored responses older than ``RETENTION_SECONDS`` (when the store opens and
+        with every heartbeat, not on each request's path)."""
+        assert self._conn is not None
+        self._conn.execute("DELETE FROM http_idempotency WHERE created_at < ?", (now - RETENTION_SECONDS,))
 
     async def close(self) -> None:
         """Stop the heartbeat, leave the instance table, close the connection and the thread."""
@@ -365,51 +380,52 @@ class IdempotencyStore:
         return not instance_alive(host, boot_id, int(pid), pid_start, float(heartbeat_at), now, self.instance)
 
     def _begin(self, principal: int, key: str, fp: str, now: float) -> Stored | None:
-        with self._tx() as conn:
-            # a new key is claimed with one statement; a known one is read under its row's lock
-            if conn.execute(
-                "INSERT INTO http_idempotency (principal, key, fingerprint, state, owner, created_at,"
-                " updated_at) VALUES (?, ?, ?, 'running', ?, ?, ?) ON CONFLICT (principal, key) DO NOTHING",
-                (principal, key, fp, self.instance.id, now, now),
-            ).rowcount == 1:
-                conn.execute(
-                    "DELETE FROM http_idempotency WHERE created_at < ?", (now - RETENTION_SECONDS,)
-                )
-            else:
-                row = conn.execute(
-                    "SELECT fingerprint, state, status, body, updated_at, owner FROM http_idempotency"
-                    " WHERE principal = ? AND key = ?" + conn.dialect.for_update,
-                    (principal, key),
-                ).fetchone()
-                if row is None:  # released by its dead owner between the two statements: try again
-                    raise YibaoError("IN_PROGRESS")
-                stored_fp, state, status, body, updated, owner = row
-                if stored_fp != fp:
-                    raise YibaoError("IDEMPOTENCY_CONFLICT", key=key)
-                if state == "done" and body is not None:
-                    return Stored(status=int(status), body=json.loads(body))
-                if (state == "running" and now - float(updated) < LEASE_SECONDS
-                        and not self._owner_gone(conn, owner, principal, key, now)):
-                    raise YibaoError("IN_PROGRESS")
-                # a dead claim: run it again (the ledger's key record makes a committed write a replay)
-                conn.execute(
-                    "UPDATE http_idempotency SET state = 'running', owner = ?, updated_at = ?"
-                    " WHERE principal = ? AND key = ?",
-                    (self.instance.id, now, principal, key),
-                )
+        assert self._conn is not None
+        # a new key is claimed with one statement, committed on its own (no transaction around it)
+        if self._conn.execute(_CLAIM, (principal, key, fp, self.instance.id, now, now)).rowcount != 1:
+            stored = self._known(principal, key, fp, now)
+            if stored is not None:
+                return stored
         # running once the claim has committed: a claim whose commit was lost is not this
         # instance's to run (``begin`` releases it later), so its retry here takes it over
         self._running.add((principal, key))
         return None
 
-    def _complete(self, principal: int, key: str, status: int, body: str) -> None:
-        self._running.discard((principal, key))
+    def _known(self, principal: int, key: str, fp: str, now: float) -> Stored | None:
+        """A key used before: its stored success, or taken over when its claim is dead (else
+        ``IN_PROGRESS``, ``IDEMPOTENCY_CONFLICT``); read and changed under its row's lock."""
         with self._tx() as conn:
+            row = conn.execute(
+                "SELECT fingerprint, state, status, body, updated_at, owner FROM http_idempotency"
+                " WHERE principal = ? AND key = ?" + conn.dialect.for_update,
+                (principal, key),
+            ).fetchone()
+            if row is None:  # released by its dead owner between the two statements: try again
+                raise YibaoError("IN_PROGRESS")
+            stored_fp, state, status, body, updated, owner = row
+            if stored_fp != fp:
+                raise YibaoError("IDEMPOTENCY_CONFLICT", key=key)
+            if state == "done" and body is not None:
+                return Stored(status=int(status), body=json.loads(body))
+            if (state == "running" and now - float(updated) < LEASE_SECONDS
+                    and not self._owner_gone(conn, owner, principal, key, now)):
+                raise YibaoError("IN_PROGRESS")
+            # a dead claim: run it again (the ledger's key record makes a committed write a replay)
             conn.execute(
-                "UPDATE http_idempotency SET state = 'done', status = ?, body = ?, owner = NULL,"
-                " updated_at = ? WHERE principal = ? AND key = ?",
-                (status, body, self.clock(), principal, key),
+                "UPDATE http_idempotency SET state = 'running', owner = ?, updated_at = ?"
+                " WHERE principal = ? AND key = ?",
+                (self.instance.id, now, principal, key),
             )
+        return None
+
+    def _complete(self, principal: int, key: str, status: int, body: str) -> None:
+        assert self._conn is not None
+        self._running.discard((principal, key))
+        self._conn.execute(  # one statement, committed on its own
+            "UPDATE http_idempotency SET state = 'done', status = ?, body = ?, owner = NULL,"
+            " updated_at = ? WHERE principal = ? AND key = ?",
+            (status, body, self.clock(), principal, key),
+        )
 
     def _release_unreleased(self) -> None:
         pending = set(self._unreleased)

@@ -50,6 +50,8 @@ class ServerDb:
         self.dialect = dialect_for(path)
         self.pg = is_url(path)
         raw = self.dialect.connect(path, True) if self.pg else _sqlite(path, synchronous)
+        if self.pg and synchronous != "FULL":  # as SQLite's NORMAL: commits do not wait for the disk
+            raw.keep("SET synchronous_commit TO off")  # type: ignore[union-attr]  # a PgConn
         self.db = Db(self.dialect, raw)
         #: the driver's errors (what a caller catches around a store's call)
         self.error: type[Exception] = self.dialect.error
