@@ -65,3 +65,17 @@ def test_serve_on_a_file_that_is_not_a_ledger(tmp_path: Path) -> None:
     proc = _serve(bad, _free_port())
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 1 and "Traceback" not in err and str(bad) in err
+
+
+def test_workers_that_cannot_start_stop_the_server_with_an_error(tmp_path: Path) -> None:
+    """``serve --workers N``: uvicorn stops the server when a worker could not start (its ledger
+    could not be opened: it would fail again on every restart); that exit is not a clean stop."""
+    bad = tmp_path / "not-a-ledger.db"
+    bad.write_bytes(b"this is not a database" * 100)
+    code = ("import sys; from yibao_tui.server.cli_commands import _bind, _serve_workers;"
+            f" sys.exit(_serve_workers({str(bad)!r}, _bind('127.0.0.1', 0), 2, 'http://127.0.0.1'))")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                          env={"YIBAO_LANG": "en", "PATH": "/usr/bin:/bin"})
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    assert "a server process could not start" in proc.stderr
+    assert "Server stopped\n" not in proc.stderr

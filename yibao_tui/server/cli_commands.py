@@ -102,16 +102,24 @@ def _serve_workers(path: str, sock: socket.socket, workers: int, url: str) -> in
 
     from yibao_tui.config import shown_db
 
+    from uvicorn.config import STARTUP_FAILURE
+
     os.environ[WORKER_DB_ENV] = path
     config = uvicorn.Config("yibao_tui.server.cli_commands:worker_app", factory=True, workers=workers,
                             log_level="warning", access_log=False, lifespan="on", server_header=False)
     _say(t("server.listening", url=url, db=shown_db(path)))
+    supervisor = Multiprocess(config, sockets=[sock])
     try:
-        Multiprocess(config, sockets=[sock]).run()
+        supervisor.run()
     except KeyboardInterrupt:
         pass
     finally:
         sock.close()
+    # uvicorn stops every worker when one could not start (it would fail again on each restart):
+    # the server did not stop because it was asked to, so its exit says so
+    if any(p.exitcode == STARTUP_FAILURE for p in supervisor.processes):
+        _say(t("server.worker_failed"))
+        return 1
     _say(t("server.stopped"))
     return 0
 
