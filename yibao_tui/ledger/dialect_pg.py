@@ -5,10 +5,12 @@ statement, as on SQLite. A write transaction is ``BEGIN ISOLATION LEVEL READ COM
 each rule that is a read-then-write reads under the row locks of what it depends on, so writes
 on different accounts and persons run side by side (and share the WAL's fsyncs):
 
-- a balance: the accounts a transfer touches are locked first (``posting.lock_accounts``,
-  ``SELECT … FOR UPDATE``; personal accounts before system ones, each by id: one order for every
-  writer), and its time is never before the newest entry of those accounts (read under the
-  locks), so an account's entries in (time, id) order are its running balances' order;
+- a balance: the personal account a transfer touches is locked first (``SELECT … FOR UPDATE``),
+  the system account (``SYS:premium``, ``SYS:fund`` …, on nearly every write) just before the
+  commit (``posting.send_system_legs``, ``FOR NO KEY UPDATE``, in the round trip that reads the
+  audit chain's head): personal accounts before system ones, one order for every writer; each
+  entry's time is never before the newest entry of its account (read under the lock), so an
+  account's entries in (time, id) order are its running balances' order;
 - a binding cap and who may hold whom: the holder's and the relative's person rows
   (``persons.lock_persons``); one premium per relative and year: the relative's row (and the
   ``UNIQUE (relative_id, year)`` constraint); a bill's payers: their accounts, before it is split;
@@ -26,6 +28,13 @@ A deadlock (``40P01``), a serialization failure (``40001``) or a unique violatio
 concurrent writer committed the same key, premium or person first) runs the whole unit of work
 again with the same idempotency key (``retryable``), after a short random wait: the rerun's own
 check then sees the winner's row and answers as it would have (a replay, ``PREMIUM_ALREADY_PAID``).
+
+A unit of work runs in psycopg's pipeline mode (``PgConn.begin``): statements go without
+waiting for the one before to be answered, and a round trip is made only where the code reads an
+answer; the server still runs them in order, each with its own snapshot. A premium payment is
+five round trips (the claim with the rules' reads, the payer's account, the transfer's id, the
+system account's lock with the chain's head, the commit) where it was 22. A server process works
+its ledger on several connections at once (``backend.local.ledger_threads``), one per thread.
 
 Until issue 11's second round every write began with ``LOCK TABLE audit IN SHARE ROW EXCLUSIVE
 MODE``, one write lock as SQLite's ``BEGIN IMMEDIATE`` (BENCHMARKS.md has the figures before and

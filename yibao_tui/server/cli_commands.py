@@ -98,11 +98,10 @@ def serve(db: str | None, host: str = "127.0.0.1", port: int = 8765, workers: in
 
 def _serve_workers(path: str, sock: socket.socket, workers: int, url: str) -> int:
     import uvicorn
+    from uvicorn.config import STARTUP_FAILURE
     from uvicorn.supervisors import Multiprocess
 
     from yibao_tui.config import shown_db
-
-    from uvicorn.config import STARTUP_FAILURE
 
     os.environ[WORKER_DB_ENV] = path
     config = uvicorn.Config("yibao_tui.server.cli_commands:worker_app", factory=True, workers=workers,
