@@ -57,7 +57,7 @@ from __future__ import annotations
 import random
 import select
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -149,6 +149,8 @@ class PgConn:
         self._pipe: Any = None
         #: session settings of this connection's own (``keep``), after the defaults
         self.settings = ""
+        #: called when the connection has been opened again (the database restarted, the line was cut)
+        self.on_reopen: Callable[[], None] | None = None
         self.raw = self._open()
 
     def _open(self) -> psycopg.Connection[Any]:
@@ -173,6 +175,8 @@ class PgConn:
             if not self.raw.closed:
                 self.raw.close()
             self.raw = self._open()
+            if self.on_reopen is not None:
+                self.on_reopen()
         return self.raw
 
     def _stale(self) -> bool:

@@ -225,6 +225,8 @@ class IdempotencyStore:
     def _open(self) -> None:
         conn = ServerDb(self._path, synchronous="NORMAL")
         self._conn = conn
+        if conn.pg:
+            conn.db.raw.on_reopen = self._release_strays
         have = conn.columns("http_idempotency")
         if have and "principal" not in have:
             # an older table: unscoped keys, unsalted fingerprints that may hide a PIN
@@ -420,12 +422,29 @@ class IdempotencyStore:
 
     def _complete(self, principal: int, key: str, status: int, body: str) -> None:
         assert self._conn is not None
-        self._running.discard((principal, key))
-        self._conn.execute(  # one statement, committed on its own
-            "UPDATE http_idempotency SET state = 'done', status = ?, body = ?, owner = NULL,"
-            " updated_at = ? WHERE principal = ? AND key = ?",
-            (status, body, self.clock(), principal, key),
-        )
+        try:  # still running while it is stored (a connection opened again meanwhile keeps its claim)
+            self._conn.execute(  # one statement, committed on its own
+                "UPDATE http_idempotency SET state = 'done', status = ?, body = ?, owner = NULL,"
+                " updated_at = ? WHERE principal = ? AND key = ?",
+                (status, body, self.clock(), principal, key),
+            )
+        finally:
+            self._running.discard((principal, key))
+
+    def _release_strays(self) -> None:
+        """The connection is back after the database went away (a restart): release this
+        instance's claims that it does not run. A crash of the database may have lost the commit
+        of a success stored or a claim released (they do not wait for the disk), leaving the key
+        ``running`` under this live instance: other servers would answer ``IN_PROGRESS`` to its
+        retries for a whole lease. Its retry now runs again, and the ledger's own record of the key
+        makes a committed write a replay."""
+        assert self._conn is not None
+        rows = self._conn.execute("SELECT principal, key FROM http_idempotency WHERE owner = ? AND state = 'running'",
+                                  (self.instance.id,)).fetchall()
+        for principal, key in rows:
+            if (principal, key) not in self._running:
+                self._conn.execute("DELETE FROM http_idempotency WHERE principal = ? AND key = ? AND state = 'running'"
+                                   " AND owner = ?", (principal, key, self.instance.id))
 
     def _release_unreleased(self) -> None:
         pending = set(self._unreleased)
