@@ -63,11 +63,6 @@ class Dialect(Protocol):
     #: Appended to a ``SELECT`` of rows the transaction goes on to change: ``""`` on SQLite (the
     #: whole database is locked by ``BEGIN IMMEDIATE``), ``" FOR UPDATE"`` on PostgreSQL.
     for_update: str
-    #: Appended to a ``SELECT`` of accounts whose balance the transaction goes on to change and
-    #: that others may go on referring to meanwhile (``""`` on SQLite; PostgreSQL's ``" FOR NO KEY
-    #: UPDATE"``, which, unlike ``FOR UPDATE``, lets other writers insert rows that refer to the
-    #: account: the foreign key's ``FOR KEY SHARE`` lock does not wait on it).
-    for_balance: str
     #: How many times the kernel runs a unit of work whose failure is :meth:`retryable`.
     max_attempts: int
 

@@ -6,9 +6,10 @@ each rule that is a read-then-write reads under the row locks of what it depends
 on different accounts and persons run side by side (and share the WAL's fsyncs):
 
 - a balance: the personal account a transfer touches is locked first (``SELECT … FOR UPDATE``),
-  the system account (``SYS:premium``, ``SYS:fund`` …, on nearly every write) just before the
-  commit (``posting.send_system_legs``, ``FOR NO KEY UPDATE``, in the round trip that reads the
-  audit chain's head): personal accounts before system ones, one order for every writer; each
+  the system account (``SYS:premium``, ``SYS:fund`` …, on nearly every write) by its balance's
+  update in the commit's own round trip (``posting._post_system_legs``: held while the server
+  finishes the transaction, not across a client's round trip): personal accounts before system
+  ones, one order for every writer; each
   entry's time is never before the newest entry of its account (read under the lock), so an
   account's entries in (time, id) order are its running balances' order;
 - a binding cap and who may hold whom: the holder's and the relative's person rows
@@ -33,7 +34,7 @@ A unit of work runs in psycopg's pipeline mode (``PgConn.begin``): statements go
 waiting for the one before to be answered, and a round trip is made only where the code reads an
 answer; the server still runs them in order, each with its own snapshot. A premium payment is
 five round trips (the claim with the rules' reads, the payer's account, the transfer's id, the
-system account's lock with the chain's head, the commit) where it was 22. A server process works
+chain's head, the system leg with the commit) where it was 22. A server process works
 its ledger on several connections at once (``backend.local.ledger_threads``), one per thread.
 
 Until issue 11's second round every write began with ``LOCK TABLE audit IN SHARE ROW EXCLUSIVE
@@ -268,7 +269,6 @@ class PgDialect(PgDdl):
     name = "postgresql"
     error = psycopg.Error
     for_update = " FOR UPDATE"
-    for_balance = " FOR NO KEY UPDATE"
     max_attempts = 40
 
     def connect(self, target: str, create: bool) -> PgConn:

@@ -122,7 +122,6 @@ class SqliteDialect:
     name = "sqlite"
     error = sqlite3.Error
     for_update = ""
-    for_balance = ""
     max_attempts = 1
 
     def connect(self, target: str, create: bool) -> sqlite3.Connection:

@@ -35,7 +35,6 @@ from yibao_tui.domain.errors import YibaoError
 from yibao_tui.domain.masking import mask_card
 from yibao_tui.ledger import audit as audit_log
 from yibao_tui.ledger.dialect import Db, Dialect, dialect_for, is_url
-from yibao_tui.ledger.posting import send_system_legs
 
 CN_TZ = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 TIME_FMT = "%Y-%m-%d %H:%M:%S"
@@ -212,12 +211,9 @@ class Kernel:
                 response = body(db, op_id, now)
                 db.execute("UPDATE operations SET response = ? WHERE id = ?",
                            (json.dumps(response, ensure_ascii=False), op_id))
-                post = send_system_legs(db)  # their locks go with the audit chain's head
                 self.record(db, now, kind, subject,
                            json.dumps({"op": op_id, **(audit_detail(request) if audit is None else audit)},
                                       ensure_ascii=False, sort_keys=True))
-                if post is not None:
-                    post()
                 return response, False
 
         result: tuple[dict[str, Any], bool] = self.run(once)

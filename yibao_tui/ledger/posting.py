@@ -8,7 +8,6 @@ zero (``INSUFFICIENT_BALANCE``); amounts outside the limits are ``INVALID_AMOUNT
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from yibao_tui.domain.errors import YibaoError
@@ -38,10 +37,10 @@ def transfer(db: Db, op_id: int | None, kind: str, debit: int, credit: int, amou
 
     On an engine with row locks (PostgreSQL) the leg on a system account (``system_account``:
     every premium payment credits ``SYS:premium``, every bill ``SYS:provider``; the ledger's
-    busiest rows) is posted last, just before the commit (``send_system_legs``): its row is then
-    locked for one round trip and the commit rather than for the whole write, and its entry's time
-    is never before that account's newest entry either (it may be later than the transfer's when
-    another writer's clock was ahead)."""
+    busiest rows) is posted last, in the commit's round trip (``_post_system_legs``): its row is
+    then locked only while the database server finishes the transaction rather than for the whole
+    write, and its entry's time is never before that account's newest entry either (it may be later
+    than the transfer's when another writer's clock was ahead)."""
     # a withdrawal pays out the whole balance (bounded by the balance limit), anything else
     # is one operation's amount
     check_amount(amount, cap=MAX_BALANCE_FEN if kind == "withdrawal" else MAX_FEN)
@@ -59,44 +58,31 @@ def transfer(db: Db, op_id: int | None, kind: str, debit: int, credit: int, amou
     tid = db.insert(_TRANSFER, (op_id, kind, debit, credit, amount, time, memo, ref))
     db.execute(_ENTRY, (tid, personal, sign * amount, after, time, kind))
     if not db.legs:
-        db.before_commit.append(lambda: _post(db, send_system_legs(db)))
+        db.before_commit.append(lambda: _post_system_legs(db))
     db.legs.append((tid, other, -sign * amount, time, kind))
     return tid, after
 
 
-def send_system_legs(db: Db) -> Callable[[], None] | None:
-    """Lock the system accounts of the transaction's waiting legs (by id) and ask for their newest
-    entries, without reading the answers (pipelined: they go with the next read, e.g. the audit
-    chain's head); the function that then posts the legs (their balances, entries), or ``None``."""
+def _post_system_legs(db: Db) -> None:
+    """Post the transaction's waiting legs on system accounts, just before its commit, in its
+    round trip: each leg's balance update takes the account's row lock (released by the commit a
+    moment later, nothing read back in between: the busiest rows of the ledger are held while the
+    database server works, never while a client round trip goes by), and its entry reads the
+    updated balance and the account's newest entry's time in a statement of its own (in READ
+    COMMITTED, a snapshot taken after the lock), never before it."""
     legs, db.legs = db.legs, []
-    if not legs:
-        return None
-    ids = sorted({leg[1] for leg in legs})
-    marks = ", ".join("?" * len(ids))
-    # FOR NO KEY UPDATE: the transfers other writers made meanwhile refer to these accounts (their
-    # foreign keys' FOR KEY SHARE locks), and must not wait on this lock while it waits on them
-    locked = db.execute(f"SELECT id, balance FROM accounts WHERE id IN ({marks}) ORDER BY id{db.dialect.for_balance}",
-                        ids)
-    newest = [db.execute(_NEWEST_ONE, (acct,)) for acct in ids]  # each the index's last row
-
-    def post() -> None:
-        balance = {int(r[0]): int(r[1]) for r in locked.fetchall()}
-        last = {acct: cur.fetchone()[0] or "" for acct, cur in zip(ids, newest, strict=True)}
-        entries = []
-        for tid, acct, amount, time, kind in legs:
-            balance[acct] += amount
-            last[acct] = max(time, last.get(acct, ""))
-            entries.append((tid, acct, amount, balance[acct], last[acct], kind))
-        for acct in ids:
-            db.execute("UPDATE accounts SET balance = ? WHERE id = ?", (balance[acct], acct))
-        db.executemany(_ENTRY, entries)
-
-    return post
+    for tid, acct, amount, time, kind in legs:
+        db.execute("UPDATE accounts SET balance = balance + ? WHERE id = ?", (amount, acct))
+        db.execute(_SYSTEM_ENTRY, (tid, amount, time, time, kind, acct, acct))
 
 
-def _post(db: Db, post: Callable[[], None] | None) -> None:
-    if post is not None:
-        post()
+#: A system leg's entry: the account's balance after (just updated), its time that of the
+#: transfer or, when the account has a newer entry, that entry's.
+_SYSTEM_ENTRY = (
+    "INSERT INTO entries (transfer_id, account_id, amount, balance_after, time, kind)"
+    " SELECT ?, a.id, ?, a.balance, CASE WHEN n.t IS NULL OR ? >= n.t THEN ? ELSE n.t END, ?"
+    " FROM accounts a, (SELECT MAX(time) AS t FROM entries WHERE account_id = ?) n WHERE a.id = ?"
+)
 
 
 def _transfer_now(db: Db, op_id: int | None, kind: str, debit: int, credit: int, amount: int, time: str,
