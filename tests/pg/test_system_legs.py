@@ -1,5 +1,6 @@
 """The leg on a system account posted last (``posting.transfer`` on PostgreSQL): one server
-backend's threads and another process whose clock is ahead pay premiums (personal → SYS:premium)
+backend's threads (each connection appending to an audit chain of its own, its head kept in
+memory) and another process whose clock is ahead pay premiums (personal → SYS:premium)
 and credit accounts (SYS:fund → personal) at once. No payment is lost or doubled, no write waits
 on another in a circle (no ``DATABASE_BUSY``), every account's running balances follow its entries'
 (time, id) order (``verify``), and a system account's entry is never before its newest one, even
@@ -11,11 +12,14 @@ import asyncio
 import datetime as dt
 import threading
 
+import psycopg
+
 from tests.pg.test_row_locks import YEAR, families, person, verified
 from yibao_tui.backend.base import Actor
-from yibao_tui.backend.local import LocalBackend, ledger_threads
+from yibao_tui.backend.local import ledger_threads
 from yibao_tui.domain.errors import YibaoError
 from yibao_tui.ledger.store import CN_TZ, Ledger
+from yibao_tui.server.backends import LedgerBackend
 
 
 def _system_entries(led: Ledger, code: str) -> list[tuple[int, str, int, int]]:
@@ -42,7 +46,7 @@ async def test_system_legs_from_a_backends_threads_and_a_clock_ahead(pg_url: str
             except YibaoError as e:
                 ahead_done.append(e)
 
-    backend = LocalBackend(pg_url, actor=Actor("http", None))
+    backend = LedgerBackend(pg_url, actor=Actor("http", None))  # as a server process has: chains of its own
     await backend.init()
     try:
         other = threading.Thread(target=pay_ahead)
@@ -61,6 +65,8 @@ async def test_system_legs_from_a_backends_threads_and_a_clock_ahead(pg_url: str
 
     led = verified(pg_url)  # running balances in (time, id) order, every chain
     try:
+        chains = {r[0] for r in led.db.all("SELECT DISTINCT chain FROM audit")}
+        assert len(chains) >= 3  # chain 0, the writer ahead's, and one per connection the backend used
         for code, total in (("SYS:premium", sum(p.amount_fen for p in premiums)),
                             ("SYS:fund", -(6 * 2_500 + 3 * 1_000))):
             rows = _system_entries(led, code)
@@ -73,3 +79,25 @@ async def test_system_legs_from_a_backends_threads_and_a_clock_ahead(pg_url: str
             assert led.balance(h).balance_fen == 1_000_000 - paid + credited
     finally:
         led.close()
+
+
+def test_a_connection_opened_again_reads_its_chains_head_again(pg_url: str) -> None:
+    """A connection keeps the head of its own chain between writes; when the connection is lost
+    (the database restarted: a crash may lose records it acknowledged without waiting for the
+    disk) the head is read from the database again, so the chain goes on from what is there."""
+    holder = person(0, 11)
+    families(pg_url, {holder: []})
+    led = Ledger(pg_url, channel="test")
+    other = Ledger(pg_url, channel="test")
+    try:
+        chain = led.own_chain()
+        led.credit(holder, 100)  # led keeps its chain's head
+        other.chain = chain  # stands in for what a crash does: the database's head is not the one kept
+        other.credit(holder, 100)
+        with psycopg.connect(pg_url, autocommit=True) as db:
+            assert db.execute("SELECT pg_terminate_backend(%s)", (led.db.raw.raw.info.backend_pid,)).fetchone()[0]
+        led.credit(holder, 100)  # on a new connection: the head read again
+    finally:
+        led.close()
+        other.close()
+    verified(pg_url).close()

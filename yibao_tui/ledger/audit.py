@@ -18,6 +18,10 @@ if TYPE_CHECKING:
     from yibao_tui.ledger.dialect import Db
 
 GENESIS = "0" * 64
+#: ``Db.known`` keys: the connection's own chain (``Kernel.own_chain``), and a chain's head as
+#: its one writer left it at its last commit (``HEAD_KNOWN.<chain>``): read from the database
+#: again, under the chain's lock, whenever a write did not commit.
+OWN_CHAIN, HEAD_KNOWN = "audit.chain", "audit.head"
 #: A chain's head (``?``: the chain), read by ``Dialect.chain_head`` under the chain's lock.
 HEAD = "SELECT hash FROM audit WHERE chain = ? ORDER BY seq DESC LIMIT 1"
 
@@ -40,11 +44,15 @@ def append(
 ) -> None:
     """Append one record to ``chain`` inside a write transaction (a chain is serial: its head is
     read and extended under the chain's lock, ``Dialect.chain_head``, held until the transaction
-    ends, so a chain's order is its ``seq`` order). Several chains let several writers go side by
+    ends, so a chain's order is its ``seq`` order; a connection appending to a chain of its own,
+    its only writer, keeps the head it committed and neither locks nor reads it). Several chains let several writers go side by
     side (a PostgreSQL server process each, anchored together). On SQLite the head is found
     scanning back from the newest record (one row while there is one chain; no index to keep up on
     every write); PostgreSQL has the ``audit_chain`` index."""
-    prev = db.dialect.chain_head(db, chain) or GENESIS
+    own = db.known.get(OWN_CHAIN) == chain  # this connection's own chain: it is the one writer
+    prev = db.known.pop(f"{HEAD_KNOWN}.{chain}", None) if own else None
+    if prev is None:
+        prev = db.dialect.chain_head(db, chain) or GENESIS
     h = chain_hash(prev, time, channel, operator, action, subject, detail)
     # no id read back: pipelined (PostgreSQL), the record goes with the commit
     db.execute(
@@ -52,6 +60,16 @@ def append(
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (time, channel, operator, action, subject, detail, prev, h, chain),
     )
+    if own:  # the head is known once the record has committed (not before: it may roll back)
+        db.after_commit.append(lambda: db.known.__setitem__(f"{HEAD_KNOWN}.{chain}", h))
+
+
+def forget_heads(db: Db) -> None:
+    """Forget the chain heads this connection kept: they are read from the database again (after
+    the connection was lost: a database that crashed may have lost the last records it had
+    acknowledged without waiting for the disk, the audited reads')."""
+    for key in [k for k in db.known if k.startswith(f"{HEAD_KNOWN}.")]:
+        del db.known[key]
 
 
 def _head(db: Db, chain: int) -> tuple[int, str] | None:

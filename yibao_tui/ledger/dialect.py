@@ -168,7 +168,7 @@ class Dialect(Protocol):
 class Db:
     """One connection of one engine with the portable SQL interface the ledger's code uses."""
 
-    __slots__ = ("dialect", "raw", "execute", "known", "legs", "before_commit")
+    __slots__ = ("dialect", "raw", "execute", "known", "legs", "before_commit", "after_commit")
 
     def __init__(self, dialect: Dialect, raw: Any) -> None:
         self.dialect = dialect
@@ -180,6 +180,8 @@ class Db:
         self.legs: list[Any] = []
         #: what runs when the open transaction's block has ended well, before its commit
         self.before_commit: list[Callable[[], None]] = []
+        #: what runs once the open transaction has committed (not when its outcome is unknown)
+        self.after_commit: list[Callable[[], None]] = []
         #: ``execute(sql, args=())``: one portable statement, a DB-API cursor back
         self.execute: Execute = dialect.executor(raw)
 
@@ -235,6 +237,7 @@ class Transaction:
         db = self.db
         db.legs.clear()
         db.before_commit.clear()
+        db.after_commit.clear()
         db.dialect.begin(db.raw, self.relaxed)
         return db
 
@@ -244,6 +247,7 @@ class Transaction:
         if kind is not None:
             db.legs.clear()
             db.before_commit.clear()
+            db.after_commit.clear()
             dialect.rollback(raw, self.relaxed)
             return
         try:
@@ -253,8 +257,12 @@ class Transaction:
         except BaseException:
             db.legs.clear()
             db.before_commit.clear()
+            db.after_commit.clear()
             dialect.rollback(raw, self.relaxed)
             raise
+        done, db.after_commit = db.after_commit, []
+        for fn in done:
+            fn()
 
 
 #: URL scheme → ``module:Class`` of its dialect, imported when first used.

@@ -18,12 +18,15 @@ on different accounts and persons run side by side (and share the WAL's fsyncs):
 - an idempotency key: ``INSERT … ON CONFLICT (idem_key) DO NOTHING RETURNING id`` claims it in the
   statement that makes the operation's row; a concurrent request with the same key waits for the
   first one's commit and then replays its response;
-- the audit chain: each server process appends to a chain of its own (``Kernel.own_chain``,
-  ``server.backends.LedgerBackend.init``), its head read and extended under a transaction-level
-  advisory lock per chain (``chain_head``: a chain's order is its ``seq`` order); the chains'
-  heads are anchored on chain 0 every ``ANCHOR_SECONDS`` and when a server stops. A chain whose
-  process was killed just ends; ``verify`` checks every chain, opening and anchor. The CLI and
-  tools write chain 0.
+- the audit chain: each connection of a server process appends to a chain of its own
+  (``Kernel.own_chain``, ``server.backends.LedgerBackend.init``; opened with the connection,
+  recorded on chain 0), and keeps its head from one commit to the next (``audit.append``: no
+  lock, no read; the head is read again after a write that did not commit and after the
+  connection was lost). A chain written by several (chain 0: the CLI, tools, anchors, openings)
+  has its head read and extended under a transaction-level advisory lock per chain
+  (``chain_head``): a chain's order is its ``seq`` order. The chains' heads are anchored on chain
+  0 every ``ANCHOR_SECONDS`` and when a server stops. A chain whose process was killed just ends;
+  ``verify`` checks every chain, opening and anchor.
 
 A deadlock (``40P01``), a serialization failure (``40001``) or a unique violation (``23505``: a
 concurrent writer committed the same key, premium or person first) runs the whole unit of work
@@ -33,8 +36,8 @@ check then sees the winner's row and answers as it would have (a replay, ``PREMI
 A unit of work runs in psycopg's pipeline mode (``PgConn.begin``): statements go without
 waiting for the one before to be answered, and a round trip is made only where the code reads an
 answer; the server still runs them in order, each with its own snapshot. A premium payment is
-five round trips (the claim with the rules' reads, the payer's account, the transfer's id, the
-chain's head, the system leg with the commit) where it was 22. A server process works
+four round trips (the claim with the rules' reads, the payer's account, the transfer's id, the
+rest with the system leg and the commit) where it was 22. A server process works
 its ledger on several connections at once (``backend.local.ledger_threads``), one per thread.
 
 Until issue 11's second round every write began with ``LOCK TABLE audit IN SHARE ROW EXCLUSIVE

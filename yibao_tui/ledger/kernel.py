@@ -12,7 +12,7 @@ A write's rules read what they depend on under row locks (``posting.lock_account
 row ``FOR UPDATE``), so on PostgreSQL writes on different accounts run side by side; its time is
 the clock's (or the given back-dated one), and a transfer's is never before the newest entry of
 the accounts it touches (``posting.transfer``). Its audit record goes on this ledger object's
-chain (``chain``: 0, or one of its own on a PostgreSQL server process, ``own_chain``).
+chain (``chain``: 0, or one of its own, ``own_chain``: on PostgreSQL one per connection).
 
 Reads of a person's data are audited too, several in one transaction (``audit_reads``).
 On SQLite a ``Kernel`` owns one connection and is used from one thread at a time. On a database
@@ -104,6 +104,8 @@ class Kernel:
         #: the open connections: one (key 0) on SQLite; one per thread (key: its ident) on a server
         self._dbs: dict[int, Db] = {}
         self._per_thread = is_url(self.path)
+        #: each new connection opens an audit chain of its own (``own_chain``, database servers)
+        self.own_chains = False
 
     # ----------------------------------------------------------------- connection
     @property
@@ -119,7 +121,16 @@ class Kernel:
         key = threading.get_ident() if self._per_thread else 0
         db = self._dbs.get(key)
         if db is None:
-            db = self._dbs[key] = self._open()
+            db = self._open()
+            if self._per_thread:  # the database went away (a crash may lose relaxed commits): read heads again
+                db.raw.on_reopen = lambda: audit_log.forget_heads(db)
+            if self.own_chains:
+                try:
+                    db.known[audit_log.OWN_CHAIN] = self._open_chain(db)
+                except BaseException:
+                    db.close()
+                    raise
+            self._dbs[key] = db
         return db
 
     def _open(self) -> Db:
@@ -232,19 +243,26 @@ class Kernel:
                by: str | None = None) -> None:
         """Append one audit record inside the open transaction, as this ledger's actor (or ``by``)."""
         audit_log.append(db, now, self.channel, by if by is not None else self.operator, action, subject,
-                                detail, self.chain)
+                         detail, db.known.get(audit_log.OWN_CHAIN, self.chain))
 
     def own_chain(self) -> int:
-        """Append this ledger object's audit records to a chain of its own from now on (one
-        per server process: writers then do not all wait on one chain head); its number."""
+        """Append this ledger object's audit records to a chain of its own from now on (writers
+        then do not all wait on one chain head); its number. On a database server every
+        connection of this object (one per thread) gets a chain of its own, opened with the
+        connection: a chain with one writer, whose head that writer keeps (``audit.append``)."""
+        db = self.db
+        self.chain = self._open_chain(db)
+        if self._per_thread:
+            db.known[audit_log.OWN_CHAIN] = self.chain
+            self.own_chains = True
+        return self.chain
 
+    def _open_chain(self, db: Db) -> int:
         def once() -> int:
-            db = self.db
             with db.transaction():
                 return audit_log.open_chain(db, self.now(), self.channel, self.operator)
 
-        self.chain = int(self.run(once))
-        return self.chain
+        return int(self.run(once))
 
     def anchor_chains(self) -> int:
         """Record every chain's head on chain 0 (a server calls it now and then); the record's seq."""

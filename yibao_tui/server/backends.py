@@ -207,7 +207,10 @@ class BackendPool:
             return made
         made = self._factory(actor)
         if isinstance(made, LedgerBackend) and isinstance(self._primary, LedgerBackend):
-            made.ledger.chain = self._primary.ledger.chain  # one audit chain per server process
+            # audit chains of its own: one per connection on a database server (each opened with
+            # its connection), else the process's
+            made.ledger.chain = self._primary.ledger.chain
+            made.ledger.own_chains = self._primary.ledger.own_chains
         return made
 
     def use(self, actor: Actor) -> Lease:
