@@ -96,12 +96,11 @@ def _opened(db: Db) -> list[int]:
 def anchor(db: Db, time: str, channel: str, operator: str | None) -> int:
     """Record every other chain's head on chain 0 (inside a write transaction); the record's seq.
     A chain whose writer is gone (a server process killed) just ends: its last head stays."""
-    heads = {}
     db.dialect.chain_head(db, 0)  # locked: anchors in the order of chain 0
-    for chain in _opened(db):
-        head = _head(db, chain)
-        if head is not None:
-            heads[str(chain)] = list(head)
+    chains = _opened(db)  # one per server connection on PostgreSQL: their heads asked for at once
+    found = db.batch(*[("SELECT seq, hash FROM audit WHERE chain = ? ORDER BY seq DESC LIMIT 1", (c,))
+                       for c in chains])
+    heads = {str(c): [int(rows[0][0]), str(rows[0][1])] for c, rows in zip(chains, found, strict=True) if rows}
     append(db, time, channel, operator, ANCHOR, None, json.dumps({"heads": heads}, sort_keys=True), 0)
     return _head(db, 0)[0]  # type: ignore[index]  # just appended
 
