@@ -22,6 +22,8 @@ GENESIS = "0" * 64
 #: its one writer left it at its last commit (``HEAD_KNOWN.<chain>``): read from the database
 #: again, under the chain's lock, whenever a write did not commit.
 OWN_CHAIN, HEAD_KNOWN = "audit.chain", "audit.head"
+#: A chain's newest record's seq and hash (``?``: the chain).
+_HEAD_ROW = "SELECT seq, hash FROM audit WHERE chain = ? ORDER BY seq DESC LIMIT 1"
 #: A chain's head (``?``: the chain), read by ``Dialect.chain_head`` under the chain's lock.
 HEAD = "SELECT hash FROM audit WHERE chain = ? ORDER BY seq DESC LIMIT 1"
 
@@ -45,8 +47,8 @@ def append(
     """Append one record to ``chain`` inside a write transaction (a chain is serial: its head is
     read and extended under the chain's lock, ``Dialect.chain_head``, held until the transaction
     ends, so a chain's order is its ``seq`` order; a connection appending to a chain of its own,
-    its only writer, keeps the head it committed and neither locks nor reads it). Several chains let several writers go side by
-    side (a PostgreSQL server process each, anchored together). On SQLite the head is found
+    its only writer, keeps the head it committed and neither locks nor reads it). Several chains
+    let several writers go side by side (a PostgreSQL server connection each, anchored together). On SQLite the head is found
     scanning back from the newest record (one row while there is one chain; no index to keep up on
     every write); PostgreSQL has the ``audit_chain`` index."""
     own = db.known.get(OWN_CHAIN) == chain  # this connection's own chain: it is the one writer
@@ -73,7 +75,7 @@ def forget_heads(db: Db) -> None:
 
 
 def _head(db: Db, chain: int) -> tuple[int, str] | None:
-    row = db.one("SELECT seq, hash FROM audit WHERE chain = ? ORDER BY seq DESC LIMIT 1", (chain,))
+    row = db.one(_HEAD_ROW, (chain,))
     return (int(row[0]), str(row[1])) if row else None
 
 
@@ -98,8 +100,7 @@ def anchor(db: Db, time: str, channel: str, operator: str | None) -> int:
     A chain whose writer is gone (a server process killed) just ends: its last head stays."""
     db.dialect.chain_head(db, 0)  # locked: anchors in the order of chain 0
     chains = _opened(db)  # one per server connection on PostgreSQL: their heads asked for at once
-    found = db.batch(*[("SELECT seq, hash FROM audit WHERE chain = ? ORDER BY seq DESC LIMIT 1", (c,))
-                       for c in chains])
+    found = db.batch(*[(_HEAD_ROW, (c,)) for c in chains])
     heads = {str(c): [int(rows[0][0]), str(rows[0][1])] for c, rows in zip(chains, found, strict=True) if rows}
     append(db, time, channel, operator, ANCHOR, None, json.dumps({"heads": heads}, sort_keys=True), 0)
     return _head(db, 0)[0]  # type: ignore[index]  # just appended

@@ -68,7 +68,7 @@ def resolve(led: Ledger, who: str) -> Any:
         valid_id(raw, led.today())  # says why as an ID number (length, format)
         raise YibaoError("INVALID_ID_NUMBER", reason=id_reason("format"), reason_code="format")
     db = led.db
-    if len(raw) >= 15 and raw[:-1].isdigit():
+    if _id_number(raw):
         row = row_of(db, valid_id(raw, led.today()))
     else:
         row = db.one(PERSON_SQL + " WHERE p.card = ?", (raw,))
@@ -87,9 +87,14 @@ def id_of(led: Ledger, who: str) -> str:
     as one; the write using it reads the person's row and refuses ``UNKNOWN_PERSON`` when there is
     none); a card number is looked up (``resolve_id``)."""
     raw = normalise_id(who)
-    if raw.isascii() and len(raw) >= 15 and raw[:-1].isdigit():
+    if raw.isascii() and _id_number(raw):
         return valid_id(raw, led.today())
     return resolve_id(led, who)
+
+
+def _id_number(raw: str) -> bool:
+    """Whether a folded ASCII reference is an ID number (else a card number)."""
+    return len(raw) >= 15 and raw[:-1].isdigit()
 
 
 def add_person(

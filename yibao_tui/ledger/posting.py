@@ -87,7 +87,8 @@ _SYSTEM_ENTRY = (
 
 def _transfer_now(db: Db, op_id: int | None, kind: str, debit: int, credit: int, amount: int, time: str,
                   memo: str, ref: str | None) -> tuple[int, int]:
-    """Both legs at once, both accounts locked first (SQLite, whose writer is alone)."""
+    """Both legs at once, both accounts locked first (SQLite, whose writer is alone; on PostgreSQL
+    a transfer that is not between one personal and one known system account)."""
     locked, newest = db.batch(_lock(db, debit, credit), (_NEWEST, (debit, credit)))
     accounts = _by_id(locked)
     (balance, account_kind), (credit_balance, _) = accounts[debit], accounts[credit]

@@ -53,6 +53,7 @@ import secrets
 import socket
 import time
 import uuid
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -441,18 +442,20 @@ class IdempotencyStore:
         assert self._conn is not None
         rows = self._conn.execute("SELECT principal, key FROM http_idempotency WHERE owner = ? AND state = 'running'",
                                   (self.instance.id,)).fetchall()
-        for principal, key in rows:
-            if (principal, key) not in self._running:
-                self._conn.execute("DELETE FROM http_idempotency WHERE principal = ? AND key = ? AND state = 'running'"
-                                   " AND owner = ?", (principal, key, self.instance.id))
+        self._release(self._conn, rows)
 
     def _release_unreleased(self) -> None:
         pending = set(self._unreleased)
         with self._tx() as conn:
-            for principal, key in pending - self._running:  # not one a retry here took up again
-                conn.execute("DELETE FROM http_idempotency WHERE principal = ? AND key = ? AND state = 'running'"
-                             " AND owner = ?", (principal, key, self.instance.id))
+            self._release(conn, pending)
         self._unreleased -= pending
+
+    def _release(self, conn: ServerDb, claims: Iterable[tuple[int, str]]) -> None:
+        """Delete this instance's running claims among ``claims`` that it does not run (not one
+        a retry here took up again)."""
+        for principal, key in set(claims) - self._running:
+            conn.execute("DELETE FROM http_idempotency WHERE principal = ? AND key = ? AND state = 'running'"
+                         " AND owner = ?", (principal, key, self.instance.id))
 
     def _abandon(self, principal: int, key: str) -> None:
         self._running.discard((principal, key))
